@@ -1,0 +1,124 @@
+package org.mailseal;
+
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import org.mailseal.auth.PasswordHasher;
+import org.mailseal.auth.UserStore;
+import org.mailseal.config.MailsealConfig;
+import org.mailseal.metrics.GatewayMetrics;
+import org.mailseal.pipeline.GatewayHandler;
+import org.mailseal.pipeline.MailFlow;
+import org.mailseal.policy.RelayAccess;
+import org.mailseal.relay.RelayClient;
+import org.mailseal.smtp.ServerTls;
+import org.mailseal.smtp.SmtpServer;
+import org.mailseal.smtp.SmtpSettings;
+import org.mailseal.spool.Spool;
+import org.mailseal.store.Database;
+import org.mailseal.web.MetricsEndpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running gateway: store, spool, mail flow, listeners and the metrics endpoint, built from the config. */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger("mailseal");
+
+    private final MailsealConfig config;
+    private final Database db;
+    private final RelayClient relay;
+    private final GatewayMetrics metrics = new GatewayMetrics();
+    private final List<SmtpServer> servers = new ArrayList<>();
+    private MetricsEndpoint metricsEndpoint;
+    private SmtpServer smtp;
+    private SmtpServer lmtp;
+
+    private Gateway(MailsealConfig config, Database db, RelayClient relay) {
+        this.config = config;
+        this.db = db;
+        this.relay = relay;
+    }
+
+    public static Gateway start(MailsealConfig config) throws IOException, GeneralSecurityException {
+        java.nio.file.Files.createDirectories(config.dataDir());
+        Spool spool = new Spool(config.dataDir());
+        spool.recover();
+        Database db = Database.open(config);
+        RelayClient relay = new RelayClient(config.relay(), config.hostname());
+        Gateway g = new Gateway(config, db, relay);
+        try {
+            UserStore users = new UserStore(db.dataSource(), new PasswordHasher(config.auth().argon2MemoryKiB(), config.auth().argon2Iterations()));
+            GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.assemble(config, relay),
+                    new RelayAccess(config), g.metrics, users::check);
+            SSLContext tls = ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
+            if (config.smtp().enabled()) {
+                g.smtp = g.listen(SmtpSettings.from(config, false, tls), handler, "smtp");
+            }
+            if (config.lmtp().enabled()) {
+                g.lmtp = g.listen(SmtpSettings.from(config, true, tls), handler, "lmtp");
+            }
+            if (config.metrics().enabled()) {
+                g.metricsEndpoint = new MetricsEndpoint(config.metrics().listen(), g.metrics).start();
+            }
+            log.info("mailseal started: relaying to {} (proxy mode)", config.relay().defaultRoute());
+            return g;
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            g.close();
+            throw e;
+        }
+    }
+
+    private SmtpServer listen(SmtpSettings s, GatewayHandler handler, String name) throws IOException {
+        SmtpServer server = new SmtpServer(s, handler).start();
+        servers.add(server);
+        metrics.sessionsGauge(name, server::activeSessions);
+        return server;
+    }
+
+    public SmtpServer smtp() {
+        return smtp;
+    }
+
+    public SmtpServer lmtp() {
+        return lmtp;
+    }
+
+    public MetricsEndpoint metricsEndpoint() {
+        return metricsEndpoint;
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    public MailsealConfig config() {
+        return config;
+    }
+
+    /** Graceful stop: no new sessions, in-flight transactions finish within the configured bound. */
+    @Override
+    public void close() {
+        List<Thread> stoppers = new ArrayList<>();
+        for (SmtpServer s : servers) {
+            Thread t = new Thread(() -> s.shutdown(config.limits().shutdownTimeout()));
+            t.start();
+            stoppers.add(t);
+        }
+        for (Thread t : stoppers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (metricsEndpoint != null) {
+            metricsEndpoint.close();
+        }
+        relay.close();
+        db.close();
+        log.info("mailseal stopped");
+    }
+}

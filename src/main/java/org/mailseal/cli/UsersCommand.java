@@ -1,0 +1,130 @@
+package org.mailseal.cli;
+
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.mailseal.auth.PasswordHasher;
+import org.mailseal.auth.UserStore;
+import org.mailseal.config.MailsealConfig;
+import org.mailseal.store.Database;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "users", mixinStandardHelpOptions = true, description = "Manage SMTP AUTH users (Argon2id hashes in the store).",
+        subcommands = {UsersCommand.Add.class, UsersCommand.ListUsers.class, UsersCommand.Passwd.class, UsersCommand.Delete.class})
+public final class UsersCommand implements Runnable {
+
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    abstract static class Base implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Override
+        public Integer call() throws Exception {
+            MailsealConfig c = config.load();
+            try (Database db = Database.open(c)) {
+                return run(new UserStore(db.dataSource(), new PasswordHasher(c.auth().argon2MemoryKiB(), c.auth().argon2Iterations())));
+            }
+        }
+
+        abstract int run(UserStore users) throws Exception;
+    }
+
+    abstract static class WithPassword extends Base {
+        @Option(names = "--password-file", paramLabel = "FILE", description = "Read the password from FILE ('-' for standard input). Default: prompt.")
+        Path passwordFile;
+
+        String password() throws IOException {
+            String p;
+            if (passwordFile != null && passwordFile.toString().equals("-")) {
+                p = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            } else if (passwordFile != null) {
+                p = Files.readString(passwordFile).lines().findFirst().orElse("");
+            } else {
+                Console con = System.console();
+                if (con == null) {
+                    throw new IllegalArgumentException("no terminal: use --password-file FILE or --password-file -");
+                }
+                char[] a = con.readPassword("Password: ");
+                char[] b = con.readPassword("Again: ");
+                if (a == null || b == null || !new String(a).equals(new String(b))) {
+                    throw new IllegalArgumentException("passwords do not match");
+                }
+                p = new String(a);
+            }
+            if (p == null || p.length() < 8) {
+                throw new IllegalArgumentException("password must have at least 8 characters");
+            }
+            return p;
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a user.")
+    static final class Add extends WithPassword {
+        @Parameters(paramLabel = "USER")
+        String user;
+
+        @Override
+        int run(UserStore users) throws Exception {
+            if (!users.add(user, password())) {
+                System.err.println("mailseal: user " + UserStore.normalise(user) + " exists already");
+                return 1;
+            }
+            System.out.println("added " + UserStore.normalise(user));
+            return 0;
+        }
+    }
+
+    @Command(name = "passwd", mixinStandardHelpOptions = true, description = "Set a user's password.")
+    static final class Passwd extends WithPassword {
+        @Parameters(paramLabel = "USER")
+        String user;
+
+        @Override
+        int run(UserStore users) throws Exception {
+            if (!users.exists(user)) {
+                System.err.println("mailseal: no user " + UserStore.normalise(user));
+                return 1;
+            }
+            users.setPassword(user, password());
+            System.out.println("password changed for " + UserStore.normalise(user));
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List users.")
+    static final class ListUsers extends Base {
+        @Override
+        int run(UserStore users) throws Exception {
+            users.list().forEach(System.out::println);
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a user.")
+    static final class Delete extends Base {
+        @Parameters(paramLabel = "USER")
+        String user;
+
+        @Override
+        int run(UserStore users) throws Exception {
+            if (!users.delete(user)) {
+                System.err.println("mailseal: no user " + UserStore.normalise(user));
+                return 1;
+            }
+            System.out.println("deleted " + UserStore.normalise(user));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package org.mailseal.config;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The whole typed configuration. Every field has a default, so an empty file (or none) is a working
+ * gateway on loopback. See {@code mailseal.example.yml} and the README's config reference.
+ */
+public record MailsealConfig(
+        String hostname,
+        Path dataDir,
+        Listener smtp,
+        Listener lmtp,
+        Limits limits,
+        Tls tls,
+        Relay relay,
+        Domains domains,
+        Networks networks,
+        Auth auth,
+        Metrics metrics,
+        Database database) {
+
+    public MailsealConfig {
+        hostname = hostname != null ? hostname : defaultHostname();
+        dataDir = dataDir != null ? dataDir : Path.of("mailseal-data");
+        smtp = smtp != null ? smtp : new Listener(true, HostPort.parse("127.0.0.1:10025"));
+        lmtp = lmtp != null ? lmtp : new Listener(false, HostPort.parse("127.0.0.1:10024"));
+        limits = limits != null ? limits : new Limits(null, null, null, null, null, null, null, null, null, null);
+        tls = tls != null ? tls : new Tls(null, null);
+        relay = relay != null ? relay : new Relay(null, null, null, null, null, null, null, null, null, null, null, null);
+        domains = domains != null ? domains : new Domains(null);
+        networks = networks != null ? networks : new Networks(null, null);
+        auth = auth != null ? auth : new Auth(null, null, null);
+        metrics = metrics != null ? metrics : new Metrics(null, null);
+        database = database != null ? database : new Database(null, null, null);
+    }
+
+    /** The config used when no file is given. */
+    public static MailsealConfig defaults() {
+        return new MailsealConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    private static String defaultHostname() {
+        try {
+            return InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** One inbound listener (SMTP or LMTP). */
+    public record Listener(Boolean enabled, HostPort listen) {
+        public Listener {
+            enabled = enabled == null || enabled;
+            if (listen == null) {
+                throw new IllegalArgumentException("missing listen address");
+            }
+        }
+    }
+
+    /** Protocol limits and timeouts. RFC 5321 §4.5.3 gives the minimums. */
+    public record Limits(
+            @JsonDeserialize(using = ConfigDeserializers.SizeDeserializer.class) Long maxMessageSize,
+            Integer maxRecipients,
+            Integer maxConnections,
+            Integer maxCommandLineLength,
+            Integer maxDataLineLength,
+            Integer maxErrors,
+            Integer maxHops,
+            Duration commandTimeout,
+            Duration dataTimeout,
+            Duration shutdownTimeout) {
+        public Limits {
+            maxMessageSize = maxMessageSize != null ? maxMessageSize : 50L * 1024 * 1024;
+            maxRecipients = maxRecipients != null ? maxRecipients : 1000;
+            maxConnections = maxConnections != null ? maxConnections : 100;
+            // RFC 5321 §4.5.3.1.4: a command line is at least 512 octets; MAIL with DSN/SMTPUTF8 params needs more.
+            maxCommandLineLength = maxCommandLineLength != null ? maxCommandLineLength : 2048;
+            // RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets including CRLF.
+            maxDataLineLength = maxDataLineLength != null ? maxDataLineLength : 998;
+            maxErrors = maxErrors != null ? maxErrors : 20;
+            // RFC 5321 §6.3: loop detection by counting Received fields.
+            maxHops = maxHops != null ? maxHops : 50;
+            commandTimeout = commandTimeout != null ? commandTimeout : Duration.ofMinutes(5);
+            dataTimeout = dataTimeout != null ? dataTimeout : Duration.ofMinutes(3);
+            shutdownTimeout = shutdownTimeout != null ? shutdownTimeout : Duration.ofSeconds(30);
+            requirePositive("maxMessageSize", maxMessageSize);
+            requirePositive("maxRecipients", maxRecipients);
+            requirePositive("maxConnections", maxConnections);
+            requirePositive("maxErrors", maxErrors);
+            requirePositive("maxHops", maxHops);
+            if (maxCommandLineLength < 512) {
+                throw new IllegalArgumentException("maxCommandLineLength must be at least 512 (RFC 5321 §4.5.3.1.4)");
+            }
+            if (maxDataLineLength < 998) {
+                throw new IllegalArgumentException("maxDataLineLength must be at least 998 (RFC 5321 §4.5.3.1.6)");
+            }
+        }
+    }
+
+    /** The server certificate for STARTTLS (PEM files). Without them a self-signed one is generated in the data dir. */
+    public record Tls(Path certificate, Path privateKey) {
+        public Tls {
+            if ((certificate == null) != (privateKey == null)) {
+                throw new IllegalArgumentException("certificate and privateKey must be given together");
+            }
+        }
+    }
+
+    /** TLS policy towards a next hop. */
+    public enum TlsPolicy {
+        /** Plain text, never STARTTLS. */
+        NONE,
+        /** STARTTLS if offered, certificate not checked. */
+        MAY,
+        /** STARTTLS required, certificate not checked. */
+        ENCRYPT,
+        /** STARTTLS required, certificate chain and host name verified. */
+        VERIFY;
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static TlsPolicy parse(String s) {
+            try {
+                return valueOf(s.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown TLS policy '" + s + "' (none, may, encrypt, verify)");
+            }
+        }
+    }
+
+    /** One route: where mail goes and how. */
+    public record Route(String nexthop, TlsPolicy tls) {
+        public Route {
+            if (nexthop == null) {
+                throw new IllegalArgumentException("missing nexthop");
+            }
+            NextHop.parse(nexthop);
+        }
+    }
+
+    /** Relay client towards the next hop (the cloud provider's MTA, or Postfix's reinjection port). */
+    public record Relay(
+            String defaultRoute,
+            TlsPolicy tls,
+            Map<String, Route> routes,
+            String heloName,
+            Duration connectTimeout,
+            Duration commandTimeout,
+            Duration dataDoneTimeout,
+            Integer maxIdlePerRoute,
+            Duration idleTimeout,
+            List<HostPort> dnsServers,
+            Duration deadline,
+            Path trustAnchors) {
+        public Relay {
+            defaultRoute = defaultRoute != null ? defaultRoute : "[127.0.0.1]:10026";
+            NextHop.parse(defaultRoute);
+            tls = tls != null ? tls : TlsPolicy.MAY;
+            routes = routes != null ? Map.copyOf(lowerKeys(routes)) : Map.of();
+            connectTimeout = connectTimeout != null ? connectTimeout : Duration.ofSeconds(30);
+            commandTimeout = commandTimeout != null ? commandTimeout : Duration.ofMinutes(5);
+            // Postfix smtp_data_done_timeout: 600 s, and the upstream client waits at most that long too.
+            dataDoneTimeout = dataDoneTimeout != null ? dataDoneTimeout : Duration.ofMinutes(10);
+            maxIdlePerRoute = maxIdlePerRoute != null ? maxIdlePerRoute : 8;
+            idleTimeout = idleTimeout != null ? idleTimeout : Duration.ofSeconds(60);
+            dnsServers = dnsServers != null ? List.copyOf(dnsServers) : List.of();
+            // Everything done for one message must end well inside the client's 600 s DATA timeout.
+            deadline = deadline != null ? deadline : Duration.ofSeconds(540);
+        }
+
+        private static Map<String, Route> lowerKeys(Map<String, Route> in) {
+            Map<String, Route> out = new java.util.HashMap<>();
+            in.forEach((k, v) -> out.put(k.toLowerCase(Locale.ROOT), v));
+            return out;
+        }
+    }
+
+    /** Mail for these domains is inbound. */
+    public record Domains(List<String> local) {
+        public Domains {
+            local = local != null ? local.stream().map(d -> {
+                if (!d.matches("[\\p{L}\\p{N}.-]+") || d.startsWith(".") || d.endsWith(".")) {
+                    throw new IllegalArgumentException("bad domain '" + d + "'");
+                }
+                return d.toLowerCase(Locale.ROOT);
+            }).toList() : List.of();
+        }
+    }
+
+    /** Client networks that may relay outbound, and those whose XFORWARD is believed. */
+    public record Networks(
+            List<Cidr> trusted,
+            List<Cidr> xforward) {
+        public Networks {
+            trusted = trusted != null ? List.copyOf(trusted) : List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
+            xforward = xforward != null ? List.copyOf(xforward) : List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
+        }
+
+        public boolean isTrusted(InetAddress a) {
+            return trusted.stream().anyMatch(c -> c.contains(a));
+        }
+
+        public boolean isXforwardAllowed(InetAddress a) {
+            return xforward.stream().anyMatch(c -> c.contains(a));
+        }
+    }
+
+    /** SMTP AUTH (offered only after STARTTLS). Argon2id cost parameters for stored passwords. */
+    public record Auth(Boolean enabled, Integer argon2MemoryKiB, Integer argon2Iterations) {
+        public Auth {
+            enabled = enabled == null || enabled;
+            // OWASP minimum for Argon2id: m=19 MiB, t=2, p=1.
+            argon2MemoryKiB = argon2MemoryKiB != null ? argon2MemoryKiB : 19456;
+            argon2Iterations = argon2Iterations != null ? argon2Iterations : 2;
+            if (argon2MemoryKiB < 1024 || argon2Iterations < 1) {
+                throw new IllegalArgumentException("argon2MemoryKiB must be >= 1024 and argon2Iterations >= 1");
+            }
+        }
+    }
+
+    /** Prometheus endpoint. */
+    public record Metrics(Boolean enabled, HostPort listen) {
+        public Metrics {
+            enabled = enabled == null || enabled;
+            listen = listen != null ? listen : HostPort.parse("127.0.0.1:9025");
+        }
+    }
+
+    /** The store: an H2 file in the data dir unless a JDBC URL (e.g. PostgreSQL) is given. */
+    public record Database(String url, String user, Path passwordFile) {
+        public Database {
+            if (url != null && !url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("only jdbc:h2: and jdbc:postgresql: URLs are supported");
+            }
+        }
+    }
+
+    private static void requirePositive(String name, Number n) {
+        if (n.longValue() <= 0) {
+            throw new IllegalArgumentException(name + " must be positive");
+        }
+    }
+}

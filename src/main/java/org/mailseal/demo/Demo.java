@@ -1,0 +1,148 @@
+package org.mailseal.demo;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import jakarta.mail.Folder;
+import jakarta.mail.Message;
+import jakarta.mail.Session;
+import jakarta.mail.Store;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.mailseal.Gateway;
+import org.mailseal.config.ConfigLoader;
+import org.mailseal.config.MailsealConfig;
+
+/**
+ * {@code mailseal demo}: mailseal on free loopback ports in front of an embedded "cloud mailbox"
+ * (GreenMail SMTP+IMAP). Sends one message through and shows what the mailbox stored.
+ */
+public final class Demo {
+
+    private final PrintStream out;
+
+    public Demo(PrintStream out) {
+        this.out = out;
+    }
+
+    public int run() throws Exception {
+        Path dataDir = Files.createTempDirectory("mailseal-demo");
+        int mboxSmtp = freePort();
+        int mboxImap = freePort();
+        GreenMail cloud = new GreenMail(new ServerSetup[] {
+            new ServerSetup(mboxSmtp, "127.0.0.1", ServerSetup.PROTOCOL_SMTP),
+            new ServerSetup(mboxImap, "127.0.0.1", ServerSetup.PROTOCOL_IMAP)});
+        cloud.start();
+        cloud.setUser("alice@example.com", "alice", "demo-password");
+        int port = freePort();
+        MailsealConfig config = ConfigLoader.parse("demo", String.join("\n",
+                "hostname: gateway.example.com",
+                "dataDir: " + dataDir,
+                "smtp: {listen: \"127.0.0.1:" + port + "\"}",
+                "metrics: {enabled: false}",
+                "relay: {defaultRoute: \"[127.0.0.1]:" + mboxSmtp + "\", tls: none}",
+                "domains: {local: [example.com]}",
+                "networks: {trusted: [], xforward: []}"));
+        try (Gateway g = Gateway.start(config)) {
+            out.println("== mailseal demo ==");
+            out.println("cloud mailbox (GreenMail): SMTP 127.0.0.1:" + mboxSmtp + ", IMAP 127.0.0.1:" + mboxImap);
+            out.println("mailseal:                  SMTP 127.0.0.1:" + port + " -> relay [127.0.0.1]:" + mboxSmtp);
+            out.println();
+            out.println("-- SMTP conversation (internet -> mailseal) --");
+            String reply = send(port, """
+                    From: Bob <bob@internet.example>\r
+                    To: Alice <alice@example.com>\r
+                    Subject: Quarterly figures\r
+                    Message-ID: <demo-1@internet.example>\r
+                    MIME-Version: 1.0\r
+                    Content-Type: text/plain; charset=utf-8\r
+                    \r
+                    Hello Alice,\r
+                    the figures are attached in spirit. Grüße!\r
+                    """);
+            String queueId = reply.replaceAll(".*queued as ([0-9A-F]+).*", "$1");
+            out.println();
+            out.println("queue id: " + queueId);
+            out.println("route:    alice@example.com -> " + config.relay().defaultRoute() + " (inbound, local domain example.com)");
+            out.println();
+            out.println("-- what the cloud mailbox stored (fetched over IMAP) --");
+            out.println(fetch(mboxImap));
+            out.println("-- end --");
+            out.println("Encryption stages are not yet in the flow: the mailbox holds the message as sent, plus mailseal's Received line.");
+        } finally {
+            cloud.stop();
+        }
+        return 0;
+    }
+
+    private String send(int port, String message) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream o = s.getOutputStream();
+            String last = read(in);
+            String[] cmds = {"EHLO internet.example", "MAIL FROM:<bob@internet.example> BODY=8BITMIME", "RCPT TO:<alice@example.com>", "DATA"};
+            for (String c : cmds) {
+                out.println("C: " + c);
+                o.write((c + "\r\n").getBytes(StandardCharsets.UTF_8));
+                o.flush();
+                last = read(in);
+            }
+            out.println("C: (" + message.length() + " characters of message)");
+            o.write((message + ".\r\n").getBytes(StandardCharsets.UTF_8));
+            o.flush();
+            last = read(in);
+            o.write("QUIT\r\n".getBytes(StandardCharsets.UTF_8));
+            o.flush();
+            read(in);
+            return last;
+        }
+    }
+
+    private String read(BufferedReader in) throws IOException {
+        String line;
+        do {
+            line = in.readLine();
+            if (line == null) {
+                throw new IOException("connection closed");
+            }
+            out.println("S: " + line);
+        } while (line.length() > 3 && line.charAt(3) == '-');
+        return line;
+    }
+
+    private static String fetch(int imapPort) throws Exception {
+        Properties p = new Properties();
+        p.put("mail.imap.host", "127.0.0.1");
+        p.put("mail.imap.port", String.valueOf(imapPort));
+        Store store = Session.getInstance(p).getStore("imap");
+        store.connect("alice", "demo-password");
+        try {
+            Folder inbox = store.getFolder("INBOX");
+            inbox.open(Folder.READ_ONLY);
+            Message[] msgs = inbox.getMessages();
+            if (msgs.length == 0) {
+                return "(mailbox is empty!)";
+            }
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            msgs[msgs.length - 1].writeTo(b);
+            return b.toString(StandardCharsets.UTF_8);
+        } finally {
+            store.close();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package org.mailseal.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/** The gateway's counters, histogram and gauges, exported in Prometheus format. */
+public final class GatewayMetrics {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter received;
+    private final Counter relayed;
+    private final Counter deferred;
+    private final Counter rejected;
+    private final Timer deliveryLatency;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    public GatewayMetrics() {
+        received = Counter.builder("mailseal.messages.received").description("Messages whose data was received and spooled").register(registry);
+        relayed = Counter.builder("mailseal.recipients.relayed").description("Recipients accepted by the next hop").register(registry);
+        deferred = Counter.builder("mailseal.recipients.deferred").description("Recipients answered 4xx").register(registry);
+        rejected = Counter.builder("mailseal.recipients.rejected").description("Recipients answered 5xx (after DATA or at RCPT)").register(registry);
+        deliveryLatency = Timer.builder("mailseal.delivery.latency").description("End of DATA to final reply")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+        Gauge.builder("mailseal.transactions.inflight", inFlight, AtomicInteger::get).description("Messages being processed").register(registry);
+    }
+
+    /** Registers a gauge of open sessions for one listener. */
+    public void sessionsGauge(String listener, Supplier<Number> value) {
+        Gauge.builder("mailseal.sessions.active", value).tag("listener", listener).description("Open client sessions").register(registry);
+    }
+
+    public void received() {
+        received.increment();
+    }
+
+    public void relayed() {
+        relayed.increment();
+    }
+
+    public void deferred() {
+        deferred.increment();
+    }
+
+    public void rejected() {
+        rejected.increment();
+    }
+
+    public void latency(Duration d) {
+        deliveryLatency.record(d);
+    }
+
+    public void beginTransaction() {
+        inFlight.incrementAndGet();
+    }
+
+    public void endTransaction() {
+        inFlight.decrementAndGet();
+    }
+
+    /** The Prometheus text exposition. */
+    public String scrape() {
+        return registry.scrape();
+    }
+}

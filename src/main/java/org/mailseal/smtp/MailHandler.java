@@ -1,0 +1,46 @@
+package org.mailseal.smtp;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+
+/**
+ * What the SMTP/LMTP server asks of the gateway. The server does the protocol; the handler decides
+ * relay access, spools and delivers. Call order per transaction: {@link #newQueueId()},
+ * {@link #checkRecipient} for each RCPT, {@link #openSpool} before the data, {@link #deliver} after it.
+ */
+public interface MailHandler {
+
+    /** A new, short, unique queue id. */
+    String newQueueId();
+
+    /** Relay control at RCPT time; null accepts the recipient, otherwise the rejection reply. */
+    SmtpReply checkRecipient(SessionInfo session, MailFrom from, RcptTo rcpt);
+
+    /** Opens the spool file that will receive the message data. */
+    SpoolSink openSpool(Transaction tx) throws IOException;
+
+    /**
+     * Processes and relays a spooled, committed message, and returns one reply for SMTP, or one reply
+     * per recipient in RCPT order for LMTP (RFC 2033 §4.2). It must not return a 2xx unless the message
+     * is safe: accepted by the next hop or durably queued.
+     */
+    List<SmtpReply> deliver(Transaction tx, SpoolSink spool, boolean perRecipient);
+
+    /** Checks SASL credentials. */
+    boolean authenticate(String user, String password);
+
+    /** A spool file being written. */
+    interface SpoolSink {
+        OutputStream out();
+
+        /** Where the data is. */
+        java.nio.file.Path path();
+
+        /** Flushes and fsyncs the data; after this the message survives a crash. */
+        void commit() throws IOException;
+
+        /** Deletes the spool file (after an error, or once delivery is settled). */
+        void discard();
+    }
+}

@@ -1,0 +1,34 @@
+package org.mailseal.smtp;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
+import org.mailseal.config.HostPort;
+import org.mailseal.config.MailsealConfig;
+
+/** Settings of one listener. */
+public record SmtpSettings(
+        String hostname,
+        boolean lmtp,
+        HostPort listen,
+        long maxMessageSize,
+        int maxRecipients,
+        int maxConnections,
+        int maxCommandLineLength,
+        int maxDataLineLength,
+        int maxErrors,
+        Duration commandTimeout,
+        Duration dataTimeout,
+        SSLContext tls,
+        boolean authEnabled,
+        Predicate<InetAddress> xforwardAllowed) {
+
+    public static SmtpSettings from(MailsealConfig c, boolean lmtp, SSLContext tls) {
+        MailsealConfig.Limits l = c.limits();
+        return new SmtpSettings(c.hostname(), lmtp, lmtp ? c.lmtp().listen() : c.smtp().listen(),
+                l.maxMessageSize(), l.maxRecipients(), l.maxConnections(), l.maxCommandLineLength(),
+                l.maxDataLineLength(), l.maxErrors(), l.commandTimeout(), l.dataTimeout(), tls,
+                c.auth().enabled(), c.networks()::isXforwardAllowed);
+    }
+}
