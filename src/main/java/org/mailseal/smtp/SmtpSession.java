@@ -68,9 +68,9 @@ final class SmtpSession implements Runnable {
 
     @Override
     public void run() {
-        try (Socket s = socket) {
-            in = new SmtpInput(s.getInputStream());
-            out = new BufferedOutputStream(s.getOutputStream(), 8192);
+        try {
+            in = new SmtpInput(socket.getInputStream());
+            out = new BufferedOutputStream(socket.getOutputStream(), 8192);
             log.info("connect from {}", client());
             reply(SmtpReply.plain(220, settings.hostname() + (settings.lmtp() ? " LMTP" : " ESMTP") + " mailseal"));
             flush();
@@ -100,7 +100,7 @@ final class SmtpSession implements Runnable {
             safeReply(SmtpReply.of(421, "4.3.0", settings.hostname() + " Error: internal error, closing connection"));
         } finally {
             discardSpool();
-            closed = true;
+            forceClose();
             server.sessionEnded(this);
             log.info("disconnect from {}{}", client(), stats());
         }

@@ -1,0 +1,135 @@
+package org.mailseal.testkit;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A scripted SMTP conversation for tests: {@code send("MAIL FROM:<a@b>"); expect("250");}. */
+public final class SmtpClient implements AutoCloseable {
+
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
+    public final List<String> transcript = new ArrayList<>();
+
+    public SmtpClient(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(20_000);
+        in = new BufferedInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
+    public SmtpClient send(String line) throws IOException {
+        return raw(line + "\r\n");
+    }
+
+    public SmtpClient raw(String text) throws IOException {
+        return raw(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public SmtpClient raw(byte[] bytes) throws IOException {
+        transcript.add("C: " + new String(bytes, StandardCharsets.UTF_8).strip());
+        out.write(bytes);
+        out.flush();
+        return this;
+    }
+
+    /** Reads one whole reply (all lines) and returns it, lines joined by \n. */
+    public String reply() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (true) {
+            String line = line();
+            if (line == null) {
+                throw new IOException("connection closed; transcript: " + transcript);
+            }
+            transcript.add("S: " + line);
+            sb.append(line).append('\n');
+            if (line.length() < 4 || line.charAt(3) != '-') {
+                return sb.toString().strip();
+            }
+        }
+    }
+
+    /** Reads a reply and checks that it starts with {@code prefix}. */
+    public String expect(String prefix) throws IOException {
+        String r = reply();
+        assertThat(r).as("reply; transcript %s", transcript).startsWith(prefix);
+        return r;
+    }
+
+    /** True when the server has closed the connection. */
+    public boolean closedByServer() {
+        try {
+            return in.read() < 0;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private String line() throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) >= 0 && c != '\n') {
+            if (c != '\r') {
+                b.write(c);
+            }
+        }
+        return c < 0 && b.size() == 0 ? null : b.toString(StandardCharsets.UTF_8);
+    }
+
+    /** STARTTLS handshake on the current connection (trusting any certificate). */
+    public void startTls() throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] c, String a) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] c, String a) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(socket, "127.0.0.1", socket.getPort(), true);
+        ssl.startHandshake();
+        socket = ssl;
+        in = new BufferedInputStream(ssl.getInputStream());
+        out = ssl.getOutputStream();
+    }
+
+    /** Sends a whole transaction and returns the reply to the end of data. */
+    public String sendMail(String from, List<String> rcpts, String message) throws IOException {
+        send("MAIL FROM:<" + from + ">");
+        expect("250");
+        for (String r : rcpts) {
+            send("RCPT TO:<" + r + ">");
+            expect("250");
+        }
+        send("DATA");
+        expect("354");
+        raw(message + ".\r\n");
+        return reply();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,57 @@
+package org.mailseal.testkit;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import org.mailseal.Gateway;
+import org.mailseal.config.ConfigLoader;
+import org.mailseal.config.MailsealConfig;
+
+/** Starts a gateway for a test: loopback ports, data in a temp dir, relaying to a given port. */
+public final class TestGateway {
+
+    private TestGateway() {
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The YAML for a test gateway; {@code extra} lines are appended (later keys must not repeat). */
+    public static String yaml(Path dataDir, int smtpPort, int lmtpPort, int relayPort, String... extra) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("hostname: gw.test\n");
+        sb.append("dataDir: ").append(dataDir).append('\n');
+        sb.append("smtp: {listen: \"127.0.0.1:").append(smtpPort).append("\"}\n");
+        sb.append("lmtp: {enabled: ").append(lmtpPort > 0).append(", listen: \"127.0.0.1:").append(Math.max(lmtpPort, 1)).append("\"}\n");
+        sb.append("relay: {defaultRoute: \"[127.0.0.1]:").append(relayPort).append("\", tls: none, connectTimeout: 5s, commandTimeout: 10s, dataDoneTimeout: 10s}\n");
+        sb.append("auth: {argon2MemoryKiB: 1024, argon2Iterations: 1}\n");
+        boolean hasDomains = false;
+        boolean hasNetworks = false;
+        boolean hasMetrics = false;
+        for (String e : extra) {
+            hasDomains |= e.startsWith("domains:");
+            hasNetworks |= e.startsWith("networks:");
+            hasMetrics |= e.startsWith("metrics:");
+            sb.append(e).append('\n');
+        }
+        if (!hasDomains) {
+            sb.append("domains: {local: [example.com]}\n");
+        }
+        if (!hasNetworks) {
+            sb.append("networks: {trusted: [], xforward: [127.0.0.0/8]}\n");
+        }
+        if (!hasMetrics) {
+            sb.append("metrics: {enabled: false}\n");
+        }
+        return sb.toString();
+    }
+
+    public static Gateway start(String yaml) throws Exception {
+        MailsealConfig c = ConfigLoader.parse("test", yaml);
+        return Gateway.start(c);
+    }
+}
