@@ -42,15 +42,35 @@ public final class CapturingSink implements AutoCloseable {
     public final List<Received> messages = new CopyOnWriteArrayList<>();
     public final AtomicInteger connections = new AtomicInteger();
     private volatile Mode mode = Mode.OK;
+    /** Delay before answering the end of DATA (a slow next hop). */
+    public volatile int dataDelayMillis;
+    /** Set when the sink has read a whole message and is about to answer. */
+    public final java.util.concurrent.atomic.AtomicInteger dataComplete = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Function<String, String> rcptRule = r -> null;
     private volatile List<String> extensions = List.of("PIPELINING", "SIZE 104857600", "8BITMIME", "SMTPUTF8", "DSN",
             "ENHANCEDSTATUSCODES", "XFORWARD NAME ADDR PORT PROTO HELO IDENT SOURCE");
 
     public CapturingSink() throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+    }
+
+    private CapturingSink(ServerSocket server) {
+        this.server = server;
         Thread t = new Thread(this::accept, "sink-accept");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** A sink on a given port, or null if the port is taken. */
+    public static CapturingSink onPort(int port) {
+        try {
+            ServerSocket s = new ServerSocket();
+            s.setReuseAddress(true);
+            s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+            return new CapturingSink(s);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     public int port() {
@@ -151,6 +171,10 @@ public final class CapturingSink implements AutoCloseable {
                         }
                     }
                     byte[] raw = unstuff(data.toByteArray());
+                    dataComplete.incrementAndGet();
+                    if (dataDelayMillis > 0) {
+                        Thread.sleep(dataDelayMillis);
+                    }
                     switch (mode) {
                         case DATA_451 -> write(out, "451 4.3.0 sink temporary failure");
                         case DATA_554 -> write(out, "554 5.7.0 sink rejects content");

@@ -1,0 +1,37 @@
+package org.mailseal.testkit;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * External peers (swaks, postfix, gpg...). A test that needs one skips with a message naming the Debian
+ * package when it is missing; under CI ({@code MAILSEAL_REQUIRE_PEERS=1}, set by .ci/run) a missing peer
+ * fails the test instead, so CI can never pass by skipping.
+ */
+public final class Peers {
+    private Peers() {
+    }
+
+    public static String require(String command, String debianPackage) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            Path p = Path.of(dir, command);
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        for (String dir : new String[] {"/usr/sbin", "/usr/lib/postfix/sbin"}) {
+            Path p = Path.of(dir, command);
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        String msg = command + " not found: install the Debian package '" + debianPackage + "' (apt-get install " + debianPackage + ")";
+        if ("1".equals(System.getenv("MAILSEAL_REQUIRE_PEERS"))) {
+            Assertions.fail(msg + " -- required under CI");
+        }
+        Assumptions.abort(msg);
+        return null;
+    }
+}
