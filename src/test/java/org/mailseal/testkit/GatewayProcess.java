@@ -1,0 +1,73 @@
+package org.mailseal.testkit;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** mailseal {@code serve} in its own JVM, so tests can SIGTERM or kill -9 it. */
+public final class GatewayProcess implements AutoCloseable {
+
+    private final Process process;
+    public final Path log;
+
+    private GatewayProcess(Process p, Path log) {
+        this.process = p;
+        this.log = log;
+    }
+
+    public static GatewayProcess start(Path config, Path log, int smtpPort) throws Exception {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", cp, "org.mailseal.cli.Main", "serve", "--config", config.toString()))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        GatewayProcess g = new GatewayProcess(p, log);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("gateway exited: " + Files.readString(log));
+            }
+            try (Socket s = new Socket("127.0.0.1", smtpPort)) {
+                return g;
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        g.kill9();
+        throw new IllegalStateException("gateway did not start: " + Files.readString(log));
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGTERM, then wait for the exit code. */
+    public int terminate(Duration wait) throws Exception {
+        process.destroy();
+        if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("gateway did not exit after SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** kill -9: no shutdown hook runs. */
+    public void kill9() throws Exception {
+        new ProcessBuilder("kill", "-9", String.valueOf(process.pid())).start().waitFor();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process.isAlive()) {
+            kill9();
+        }
+    }
+
+}
