@@ -59,14 +59,49 @@ public final class ConfigLoader {
         } catch (UnrecognizedPropertyException e) {
             String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
                     .map(Object::toString).sorted().collect(Collectors.joining(", "));
-            throw new ConfigException(where(name, e.getLocation()) + "unknown key '" + path(e) + "'"
+            throw new ConfigException(where(name, text, e) + "unknown key '" + path(e) + "'"
                     + (known.isEmpty() ? "" : " (known here: " + known + ")"));
         } catch (JsonMappingException e) {
-            throw new ConfigException(where(name, e.getLocation()) + (path(e).isEmpty() ? "" : path(e) + ": ")
+            throw new ConfigException(where(name, text, e) + (path(e).isEmpty() ? "" : path(e) + ": ")
                     + rootMessage(e));
         } catch (JsonProcessingException e) {
             throw new ConfigException(where(name, e.getLocation()) + "YAML syntax error: " + firstLine(e.getOriginalMessage()));
         }
+    }
+
+    /**
+     * Jackson reports record errors at the end of the object; the line of the key itself is more use,
+     * so it is looked up in the text along the key path.
+     */
+    private static String where(String name, String text, JsonMappingException e) {
+        int line = keyLine(text, e);
+        return line > 0 ? name + " line " + line + ": " : where(name, e.getLocation());
+    }
+
+    private static int keyLine(String text, JsonMappingException e) {
+        String[] lines = text.split("\n", -1);
+        int from = 0;
+        int found = -1;
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() == null) {
+                continue;
+            }
+            java.util.regex.Pattern key = java.util.regex.Pattern.compile(
+                    "(^|[\\s{,-])[\"']?" + java.util.regex.Pattern.quote(r.getFieldName()) + "[\"']?\\s*:");
+            found = -1;
+            for (int i = from; i < lines.length; i++) {
+                String l = lines[i].replaceAll("#.*", "");
+                if (key.matcher(l).find()) {
+                    found = i;
+                    break;
+                }
+            }
+            if (found < 0) {
+                return -1;
+            }
+            from = found;
+        }
+        return found + 1;
     }
 
     private static String where(String name, JsonLocation loc) {

@@ -30,8 +30,8 @@ public record MailsealConfig(
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
         dataDir = dataDir != null ? dataDir : Path.of("mailseal-data");
-        smtp = smtp != null ? smtp : new Listener(true, HostPort.parse("127.0.0.1:10025"));
-        lmtp = lmtp != null ? lmtp : new Listener(false, HostPort.parse("127.0.0.1:10024"));
+        smtp = Listener.withDefaults(smtp, true, HostPort.parse("127.0.0.1:10025"));
+        lmtp = Listener.withDefaults(lmtp, false, HostPort.parse("127.0.0.1:10024"));
         limits = limits != null ? limits : new Limits(null, null, null, null, null, null, null, null, null, null);
         tls = tls != null ? tls : new Tls(null, null);
         relay = relay != null ? relay : new Relay(null, null, null, null, null, null, null, null, null, null, null, null);
@@ -57,11 +57,11 @@ public record MailsealConfig(
 
     /** One inbound listener (SMTP or LMTP). */
     public record Listener(Boolean enabled, HostPort listen) {
-        public Listener {
-            enabled = enabled == null || enabled;
-            if (listen == null) {
-                throw new IllegalArgumentException("missing listen address");
+        static Listener withDefaults(Listener l, boolean enabled, HostPort listen) {
+            if (l == null) {
+                return new Listener(enabled, listen);
             }
+            return new Listener(l.enabled != null ? l.enabled : enabled, l.listen != null ? l.listen : listen);
         }
     }
 
