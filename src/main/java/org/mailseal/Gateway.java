@@ -44,7 +44,8 @@ public final class Gateway implements AutoCloseable {
 
     public static Gateway start(MailsealConfig config) throws IOException, GeneralSecurityException {
         java.nio.file.Files.createDirectories(config.dataDir());
-        Spool spool = new Spool(config.dataDir());
+        // Proxy mode: the next hop's 250 is the guarantee, so the spool need not fsync (see Spool).
+        Spool spool = new Spool(config.dataDir(), false);
         spool.recover();
         Database db = Database.open(config);
         RelayClient relay = new RelayClient(config.relay(), config.hostname());

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Connects the SMTP/LMTP listeners to the mail flow, in proxy mode: the message is spooled and
- * fsync'ed, run through the {@link Pipeline}, and the client hears 250 only for recipients the next hop
+ * run through the {@link Pipeline}, and the client hears 250 only for recipients the next hop
  * accepted. Logs one {@code from=} line and one {@code to=} line per recipient, Postfix style.
  *
  * <p>Where a duplicate can happen: in SMTP mode with recipient groups that go to different

@@ -6,7 +6,7 @@ import org.mailseal.relay.RelayClient;
 import org.mailseal.relay.RouteTable;
 
 /**
- * The mail flow, assembled in one place. A message has already been received and spooled (fsync'ed)
+ * The mail flow, assembled in one place. A message has already been received and spooled
  * when it gets here; it then goes through these stages in order:
  *
  * <pre>

@@ -37,7 +37,7 @@ public interface MailHandler {
         /** Where the data is. */
         java.nio.file.Path path();
 
-        /** Flushes and fsyncs the data; after this the message survives a crash. */
+        /** Flushes the data (and fsyncs it, where the spool is what guarantees the message). */
         void commit() throws IOException;
 
         /** Deletes the spool file (after an error, or once delivery is settled). */

@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The on-disk spool. Each message streams into {@code <dataDir>/spool/incoming/<queueId>} and is
- * fsync'ed before anything is done with it; nothing holds a whole message in memory.
+ * The on-disk spool. Each message streams into {@code <dataDir>/spool/incoming/<queueId>}; nothing
+ * holds a whole message in memory.
  *
  * <p>In proxy mode the client gets no 250 until the next hop accepted, so a file left here by a crash
  * belongs to a transaction the client will retry: {@link #recover()} removes such files.
@@ -26,8 +26,16 @@ public final class Spool {
 
     private final Path incoming;
     private final Path work;
+    private final boolean fsync;
 
-    public Spool(Path dataDir) throws IOException {
+    /**
+     * @param fsync whether {@link SpoolFile#commit()} forces the data to disk. In proxy mode it need not:
+     *              the client gets 250 only once the next hop has the message, and a crash before that
+     *              leaves the client without a 250, so it resends. A mode that answers 250 on the
+     *              strength of the spool (queueing, quarantine) must fsync.
+     */
+    public Spool(Path dataDir, boolean fsync) throws IOException {
+        this.fsync = fsync;
         this.incoming = dataDir.resolve("spool").resolve("incoming");
         this.work = dataDir.resolve("spool").resolve("work");
         Files.createDirectories(incoming);
@@ -38,7 +46,7 @@ public final class Spool {
     public SpoolFile create(String queueId, byte[] prefix) throws IOException {
         Path p = incoming.resolve(queueId);
         FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        SpoolFile f = new SpoolFile(queueId, p, ch);
+        SpoolFile f = new SpoolFile(queueId, p, ch, fsync);
         try {
             f.out().write(prefix);
         } catch (IOException e) {
@@ -75,9 +83,11 @@ public final class Spool {
         private final Path path;
         private final FileChannel channel;
         private final OutputStream out;
+        private final boolean fsync;
         private boolean committed;
 
-        SpoolFile(String queueId, Path path, FileChannel channel) {
+        SpoolFile(String queueId, Path path, FileChannel channel, boolean fsync) {
+            this.fsync = fsync;
             this.queueId = queueId;
             this.path = path;
             this.channel = channel;
@@ -96,10 +106,12 @@ public final class Spool {
             return out;
         }
 
-        /** Flushes and fsyncs (RFC 5321 §6.1: take responsibility only once the message is safe). */
+        /** Flushes, and fsyncs where the spool is the guarantee (RFC 5321 §6.1). */
         public void commit() throws IOException {
             out.flush();
-            channel.force(true);
+            if (fsync) {
+                channel.force(true);
+            }
             channel.close();
             committed = true;
         }
