@@ -14,8 +14,8 @@ import java.util.Arrays;
 public final class SmtpInput {
 
     /** Reply for a bare line ending, as Postfix's smtpd_forbid_bare_newline gives it. */
-    public static final SmtpReply BARE_LF = SmtpReply.of(521, "5.5.2", "Error: bare <LF> received; lines must end with <CR><LF> (RFC 5321 §2.3.8)");
-    public static final SmtpReply BARE_CR = SmtpReply.of(521, "5.5.2", "Error: bare <CR> received; lines must end with <CR><LF> (RFC 5321 §2.3.8)");
+    public static final SmtpReply BARE_LF = SmtpReply.of(521, "5.5.2", "Error: bare <LF> received; lines must end with <CR><LF> (RFC 5321 section 2.3.8)");
+    public static final SmtpReply BARE_CR = SmtpReply.of(521, "5.5.2", "Error: bare <CR> received; lines must end with <CR><LF> (RFC 5321 section 2.3.8)");
 
     private final InputStream in;
     private final byte[] buf = new byte[16384];

@@ -174,7 +174,7 @@ final class SmtpSession implements Runnable {
         switch (verb) {
             case "EHLO", "HELO" -> {
                 if (settings.lmtp()) {
-                    error(SmtpReply.of(500, "5.5.1", "Error: use LHLO in LMTP (RFC 2033 §4.1)"));
+                    error(SmtpReply.of(500, "5.5.1", "Error: use LHLO in LMTP"));
                 } else {
                     hello(arg, verb.equals("EHLO"));
                 }
@@ -350,7 +350,7 @@ final class SmtpSession implements Runnable {
         } else if (status == SmtpInput.DataStatus.LINE_TOO_LONG) {
             log.info("{}: reject: line longer than {} octets from {}", queueId, settings.maxDataLineLength(), client());
             reply(SmtpReply.of(500, "5.5.2", "Error: message line longer than " + settings.maxDataLineLength()
-                    + " octets (RFC 5321 §4.5.3.1.6)"));
+                    + " octets (RFC 5321 section 4.5.3.1.6)"));
         } else if (guarded.failure != null) {
             log.warn("{}: spool write failed: {}", queueId, guarded.failure.getMessage());
             reply(spoolErrorReply(guarded.failure));
