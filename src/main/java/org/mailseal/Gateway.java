@@ -8,6 +8,13 @@ import javax.net.ssl.SSLContext;
 import org.mailseal.auth.PasswordHasher;
 import org.mailseal.auth.UserStore;
 import org.mailseal.config.MailsealConfig;
+import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.keys.KeyDirectory;
+import org.mailseal.keys.MasterKey;
+import org.mailseal.keys.MasterPassphrase;
+import org.mailseal.keys.PgpKeyStore;
+import org.mailseal.policy.PolicyResolver;
+import org.mailseal.policy.PolicyStore;
 import org.mailseal.metrics.GatewayMetrics;
 import org.mailseal.pipeline.GatewayHandler;
 import org.mailseal.pipeline.MailFlow;
@@ -52,7 +59,13 @@ public final class Gateway implements AutoCloseable {
         Gateway g = new Gateway(config, db, relay);
         try {
             UserStore users = new UserStore(db.dataSource(), new PasswordHasher(config.auth().argon2MemoryKiB(), config.auth().argon2Iterations()));
-            GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.assemble(config, relay),
+            MasterKey master = MasterPassphrase.unlock(config, db.dataSource());
+            if (master == null) {
+                log.warn("no master passphrase configured: encrypt-only, no private keys held; keys cannot be generated");
+            }
+            KeyDirectory keys = new KeyDirectory(new PgpKeyStore(db.dataSource()), master, PgpKeys.Algo.parse(config.keys().generateAlgorithm()));
+            PolicyResolver policy = new PolicyResolver(config, new PolicyStore(db.dataSource()));
+            GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.assemble(config, spool, policy, keys, relay),
                     new RelayAccess(config), g.metrics, users::check);
             SSLContext tls = ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
             if (config.smtp().enabled()) {
@@ -66,6 +79,9 @@ public final class Gateway implements AutoCloseable {
             }
             log.info("mailseal started: relaying to {} (proxy mode)", config.relay().defaultRoute());
             return g;
+        } catch (java.sql.SQLException | org.mailseal.keys.KeyStoreException e) {
+            g.close();
+            throw new IOException("key store: " + e.getMessage(), e);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             g.close();
             throw e;

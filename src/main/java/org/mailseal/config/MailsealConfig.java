@@ -25,7 +25,9 @@ public record MailsealConfig(
         Networks networks,
         Auth auth,
         Metrics metrics,
-        Database database) {
+        Database database,
+        Keys keys,
+        PolicySettings policy) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -35,16 +37,23 @@ public record MailsealConfig(
         limits = limits != null ? limits : new Limits(null, null, null, null, null, null, null, null, null, null);
         tls = tls != null ? tls : new Tls(null, null);
         relay = relay != null ? relay : new Relay(null, null, null, null, null, null, null, null, null, null, null, null);
-        domains = domains != null ? domains : new Domains(null);
+        domains = domains != null ? domains : new Domains(null, null);
         networks = networks != null ? networks : new Networks(null, null);
         auth = auth != null ? auth : new Auth(null, null, null);
         metrics = metrics != null ? metrics : new Metrics(null, null);
         database = database != null ? database : new Database(null, null, null);
+        keys = keys != null ? keys : new Keys(null, null, null, null);
+        policy = policy != null ? policy : new PolicySettings(null, null, null);
+        for (String d : domains.policies().keySet()) {
+            if (!domains.local().contains(d)) {
+                throw new IllegalArgumentException("domains.policies." + d + ": not a local domain (add it to domains.local)");
+            }
+        }
     }
 
     /** The config used when no file is given. */
     public static MailsealConfig defaults() {
-        return new MailsealConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+        return new MailsealConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     private static String defaultHostname() {
@@ -175,16 +184,12 @@ public record MailsealConfig(
             deadline = deadline != null ? deadline : Duration.ofSeconds(540);
         }
 
-        private static Map<String, Route> lowerKeys(Map<String, Route> in) {
-            Map<String, Route> out = new java.util.HashMap<>();
-            in.forEach((k, v) -> out.put(k.toLowerCase(Locale.ROOT), v));
-            return out;
-        }
     }
 
-    /** Mail for these domains is inbound. */
-    public record Domains(List<String> local) {
+    /** Mail for these domains is inbound; {@code policies} overrides the global policy per domain. */
+    public record Domains(List<String> local, Map<String, PolicySettings> policies) {
         public Domains {
+            policies = policies != null ? Map.copyOf(lowerKeys(policies)) : Map.of();
             local = local != null ? local.stream().map(d -> {
                 if (!d.matches("[\\p{L}\\p{N}.-]+") || d.startsWith(".") || d.endsWith(".")) {
                     throw new IllegalArgumentException("bad domain '" + d + "'");
@@ -238,6 +243,41 @@ public record MailsealConfig(
         public Database {
             if (url != null && !url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
                 throw new IllegalArgumentException("only jdbc:h2: and jdbc:postgresql: URLs are supported");
+            }
+        }
+    }
+
+    private static <V> Map<String, V> lowerKeys(Map<String, V> in) {
+        Map<String, V> out = new java.util.HashMap<>();
+        in.forEach((k, v) -> out.put(k.toLowerCase(Locale.ROOT), v));
+        return out;
+    }
+
+    /**
+     * Private-key protection. The master passphrase comes from {@code masterPassphraseFile} or the
+     * environment variable {@code MAILSEAL_MASTER_PASSPHRASE}, never from this file. Without one, the
+     * gateway can encrypt to stored certificates but holds no private keys (and cannot generate keys).
+     */
+    public record Keys(Path masterPassphraseFile, Integer argon2MemoryKiB, Integer argon2Iterations, String generateAlgorithm) {
+        public Keys {
+            argon2MemoryKiB = argon2MemoryKiB != null ? argon2MemoryKiB : 65536;
+            argon2Iterations = argon2Iterations != null ? argon2Iterations : 3;
+            generateAlgorithm = generateAlgorithm != null ? generateAlgorithm : "cv25519";
+            org.mailseal.crypto.pgp.PgpKeys.Algo.parse(generateAlgorithm);
+            if (argon2MemoryKiB < 1024 || argon2Iterations < 1) {
+                throw new IllegalArgumentException("argon2MemoryKiB must be >= 1024 and argon2Iterations >= 1");
+            }
+        }
+    }
+
+    /** Encryption policy values; null means "inherit". See {@code policy.PolicyResolver}. */
+    public record PolicySettings(String encrypt, String onMissingKey, String subjectPlaceholder) {
+        public PolicySettings {
+            if (encrypt != null) {
+                org.mailseal.policy.EncryptMode.parse(encrypt);
+            }
+            if (onMissingKey != null) {
+                org.mailseal.policy.MissingKeyAction.parse(onMissingKey);
             }
         }
     }

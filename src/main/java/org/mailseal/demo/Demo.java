@@ -21,6 +21,14 @@ import java.util.Properties;
 import org.mailseal.Gateway;
 import org.mailseal.config.ConfigLoader;
 import org.mailseal.config.MailsealConfig;
+import org.mailseal.crypto.pgp.PgpDecryptor;
+import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.keys.MasterKey;
+import org.mailseal.keys.MasterPassphrase;
+import org.mailseal.keys.PgpKeyStore;
+import org.mailseal.store.Database;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import java.io.InputStream;
 
 /**
  * {@code mailseal demo}: mailseal on free loopback ports in front of an embedded "cloud mailbox"
@@ -44,9 +52,13 @@ public final class Demo {
         cloud.start();
         cloud.setUser("alice@example.com", "alice", "demo-password");
         int port = freePort();
+        Path master = dataDir.resolve("master.pass");
+        Files.writeString(master, "demo master passphrase, not for production\n");
         MailsealConfig config = ConfigLoader.parse("demo", String.join("\n",
                 "hostname: gateway.example.com",
                 "dataDir: " + dataDir,
+                "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 19456, argon2Iterations: 2}",
+                "policy: {encrypt: mandatory, onMissingKey: generate}",
                 "smtp: {listen: \"127.0.0.1:" + port + "\"}",
                 "metrics: {enabled: false}",
                 "relay: {defaultRoute: \"[127.0.0.1]:" + mboxSmtp + "\", tls: none}",
@@ -74,14 +86,48 @@ public final class Demo {
             out.println("queue id: " + queueId);
             out.println("route:    alice@example.com -> " + config.relay().defaultRoute() + " (inbound, local domain example.com)");
             out.println();
-            out.println("-- what the cloud mailbox stored (fetched over IMAP) --");
-            out.println(fetch(mboxImap));
+            out.println("-- what the cloud mailbox stored (fetched over IMAP): ciphertext, subject hidden --");
+            String stored = fetch(mboxImap);
+            out.println(stored);
             out.println("-- end --");
-            out.println("Encryption stages are not yet in the flow: the mailbox holds the message as sent, plus mailseal's Received line.");
+            out.println();
+            showDecryption(config, dataDir, stored);
         } finally {
             cloud.stop();
         }
         return 0;
+    }
+
+    /** Decrypts the stored message with the key mailseal generated for alice, and says how to do it with gpg. */
+    private void showDecryption(MailsealConfig config, Path dir, String stored) throws Exception {
+        int begin = stored.indexOf("-----BEGIN PGP MESSAGE-----");
+        int end = stored.indexOf("-----END PGP MESSAGE-----");
+        if (begin < 0 || end < 0) {
+            out.println("(no OpenPGP message found in the mailbox!)");
+            return;
+        }
+        Path armored = dir.resolve("message.asc");
+        Files.writeString(armored, stored.substring(begin, end + "-----END PGP MESSAGE-----".length()) + "\n");
+        try (Database db = Database.open(config)) {
+            MasterKey mk = MasterPassphrase.unlock(config, db.dataSource());
+            PgpKeyStore store = new PgpKeyStore(db.dataSource());
+            String fpr = store.list("alice@example.com").get(0).fingerprint();
+            PGPSecretKeyRing secret = store.secret(fpr, mk).orElseThrow();
+            Path key = dir.resolve("alice-secret.asc");
+            Files.write(key, PgpKeys.armor(PgpKeys.protect(secret, "demo-passphrase".toCharArray()).getEncoded()));
+            ByteArrayOutputStream plain = new ByteArrayOutputStream();
+            try (InputStream in = Files.newInputStream(armored)) {
+                PgpDecryptor.decrypt(in, secret, plain);
+            }
+            out.println("mailseal generated OpenPGP key " + fpr + " for alice@example.com and encrypted to it.");
+            out.println("Decrypt it yourself with GnuPG (key passphrase: demo-passphrase):");
+            out.println("  gpg --homedir " + dir.resolve("gnupg") + " --batch --pinentry-mode loopback --passphrase demo-passphrase --import " + key);
+            out.println("  gpg --homedir " + dir.resolve("gnupg") + " --batch --pinentry-mode loopback --passphrase demo-passphrase --decrypt " + armored);
+            out.println();
+            out.println("-- the decrypted original (protected headers restored inside, HP-Outer records what the provider saw) --");
+            out.println(plain.toString(StandardCharsets.UTF_8));
+            out.println("-- end --");
+        }
     }
 
     private String send(int port, String message) throws IOException {

@@ -129,6 +129,7 @@ public final class GatewayHandler implements MailHandler {
             return perRecipient ? tx.recipients().stream().map(r -> SmtpReply.TEMP_ERROR).toList() : List.of(SmtpReply.TEMP_ERROR);
         } finally {
             sink.discard();
+            spool.cleanWork(tx.queueId());
             metrics.endTransaction();
         }
     }

@@ -2,6 +2,9 @@ package org.mailseal.pipeline;
 
 import java.util.List;
 import org.mailseal.config.MailsealConfig;
+import org.mailseal.keys.KeyDirectory;
+import org.mailseal.policy.PolicyResolver;
+import org.mailseal.spool.Spool;
 import org.mailseal.relay.RelayClient;
 import org.mailseal.relay.RouteTable;
 
@@ -20,12 +23,13 @@ public final class MailFlow {
     private MailFlow() {
     }
 
-    public static Pipeline assemble(MailsealConfig config, RelayClient relay) {
+    public static Pipeline assemble(MailsealConfig config, Spool spool, PolicyResolver policy, KeyDirectory keys, RelayClient relay) {
         return new Pipeline(List.of(
-                new HopCountStage(config.limits().maxHops()),                 // RFC 5321 §6.3 loop check
+                new HopCountStage(config.limits().maxHops()),   // RFC 5321 §6.3 loop check
                 // scan stage: virus/spam while the mail is still readable (later)
-                // policy stage: encrypt / sign decisions per recipient group (later)
-                // transform stages: encrypt, decrypt, sign (later)
+                new PolicyStage(policy, keys),                 // per recipient: encrypt to which key, or pass
+                new EncryptStage(spool),                       // OpenPGP PGP/MIME with header protection
+                // further transforms: S/MIME, decrypt, sign (later)
                 new RelayStage(relay, new RouteTable(config.relay()), config.relay().deadline())));
     }
 }

@@ -15,7 +15,11 @@ import org.mailseal.smtp.SessionInfo;
  * transforming stage returns a copy that points at a new file.
  */
 public record MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients,
-                       Path content, Instant received) {
+                       Path content, Instant received, Treatment treatment) {
+
+    public MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients, Path content, Instant received) {
+        this(queueId, session, from, recipients, content, received, Treatment.NONE);
+    }
 
     public MailItem {
         recipients = List.copyOf(recipients);
@@ -25,11 +29,15 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
     }
 
     public MailItem withRecipients(List<Recipient> subset) {
-        return new MailItem(queueId, session, from, subset, content, received);
+        return new MailItem(queueId, session, from, subset, content, received, treatment);
     }
 
     public MailItem withContent(Path newContent) {
-        return new MailItem(queueId, session, from, recipients, newContent, received);
+        return new MailItem(queueId, session, from, recipients, newContent, received, treatment);
+    }
+
+    public MailItem withTreatment(Treatment t) {
+        return new MailItem(queueId, session, from, recipients, content, received, t);
     }
 
     public InputStream open() throws IOException {

@@ -61,6 +61,17 @@ public final class Spool {
         return Files.createTempFile(work, queueId + "-", suffix);
     }
 
+    /** Deletes the work files of a message once its delivery is settled. */
+    public void cleanWork(String queueId) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(work, queueId + "-*")) {
+            for (Path p : ds) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            log.warn("{}: cannot remove work files: {}", queueId, e.getMessage());
+        }
+    }
+
     /** Removes files left by a crash; their clients never got a 250 and will send again. */
     public int recover() throws IOException {
         int n = 0;

@@ -41,7 +41,10 @@ public final class Database implements AutoCloseable {
         hc.setPoolName("mailseal-db");
         HikariDataSource ds = new HikariDataSource(hc);
         try {
-            Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+            // Column types that differ between the back ends.
+            String binary = url.startsWith("jdbc:postgresql:") ? "BYTEA" : "VARBINARY";
+            Flyway.configure().dataSource(ds).locations("classpath:db/migration")
+                    .placeholders(java.util.Map.of("binary", binary)).load().migrate();
         } catch (RuntimeException e) {
             ds.close();
             throw e;

@@ -32,7 +32,11 @@ public final class TestGateway {
         boolean hasDomains = false;
         boolean hasNetworks = false;
         boolean hasMetrics = false;
+        boolean hasPolicy = false;
+        boolean hasKeys = false;
         for (String e : extra) {
+            hasPolicy |= e.startsWith("policy:");
+            hasKeys |= e.startsWith("keys:");
             hasDomains |= e.startsWith("domains:");
             hasNetworks |= e.startsWith("networks:");
             hasMetrics |= e.startsWith("metrics:");
@@ -46,6 +50,13 @@ public final class TestGateway {
         }
         if (!hasMetrics) {
             sb.append("metrics: {enabled: false}\n");
+        }
+        if (!hasPolicy) {
+            // Relay-core tests run with encryption off; the OpenPGP tests set their own policy.
+            sb.append("policy: {encrypt: never}\n");
+        }
+        if (!hasKeys) {
+            sb.append("keys: {argon2MemoryKiB: 1024, argon2Iterations: 1}\n");
         }
         return sb.toString();
     }

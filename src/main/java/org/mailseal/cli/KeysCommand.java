@@ -1,0 +1,277 @@
+package org.mailseal.cli;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.bouncycastle.openpgp.PGPException;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
+import org.bouncycastle.openpgp.PGPSecretKey;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.bouncycastle.openpgp.operator.bc.BcPBESecretKeyDecryptorBuilder;
+import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
+import org.mailseal.config.MailsealConfig;
+import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.keys.KeyStoreException;
+import org.mailseal.keys.MasterKey;
+import org.mailseal.keys.MasterPassphrase;
+import org.mailseal.keys.PgpKeyStore;
+import org.mailseal.store.Database;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "keys", mixinStandardHelpOptions = true, description = "Manage OpenPGP keys in the key store.",
+        subcommands = {KeysCommand.Import.class, KeysCommand.ListKeys.class, KeysCommand.Show.class, KeysCommand.Export.class,
+                KeysCommand.Delete.class, KeysCommand.Generate.class, KeysCommand.ExportSecret.class})
+public final class KeysCommand implements Runnable {
+
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    abstract static class Base implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+        MailsealConfig cfg;
+        Database db;
+
+        @Override
+        public Integer call() throws Exception {
+            cfg = config.load();
+            try (Database d = Database.open(cfg)) {
+                db = d;
+                return run(new PgpKeyStore(d.dataSource()));
+            }
+        }
+
+        MasterKey master() throws Exception {
+            MasterKey mk = MasterPassphrase.unlock(cfg, db.dataSource());
+            if (mk == null) {
+                throw new IllegalArgumentException("this needs the master passphrase: set keys.masterPassphraseFile or " + MasterPassphrase.ENV);
+            }
+            return mk;
+        }
+
+        abstract int run(PgpKeyStore store) throws Exception;
+    }
+
+    static String describe(PgpKeyStore.Entry e) {
+        return e.fingerprint() + "  " + e.algorithm() + "  created " + e.created().toString().substring(0, 10)
+                + (e.expires() != null ? "  expires " + e.expires().toString().substring(0, 10) : "")
+                + (e.managed() ? "  gateway-managed" : "") + (e.hasSecret() ? "  secret" : "")
+                + "  " + String.join(", ", e.emails());
+    }
+
+    static char[] readPassphrase(Path file, String prompt) throws IOException {
+        if (file != null) {
+            String s = file.toString().equals("-")
+                    ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElse("")
+                    : Files.readString(file).lines().findFirst().orElse("");
+            return s.toCharArray();
+        }
+        java.io.Console con = System.console();
+        if (con == null) {
+            throw new IllegalArgumentException("no terminal: use --passphrase-file FILE or --passphrase-file -");
+        }
+        return con.readPassword(prompt);
+    }
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = "Import keys (armored or binary; one key or a whole keyring) from FILE or - (stdin). Refused keys are named with the reason.")
+    static final class Import extends Base {
+        @Parameters(paramLabel = "FILE|-")
+        String file;
+
+        @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase of protected secret keys being imported.")
+        Path passphraseFile;
+
+        @Override
+        int run(PgpKeyStore store) throws Exception {
+            byte[] data = file.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file));
+            List<Object> rings;
+            try (InputStream in = new ByteArrayInputStream(data)) {
+                rings = PgpKeys.readKeyrings(in);
+            }
+            int ok = 0;
+            int refused = 0;
+            for (Object o : rings) {
+                PGPPublicKeyRing pub = o instanceof PGPSecretKeyRing s ? PgpKeys.publicRing(s) : (PGPPublicKeyRing) o;
+                try {
+                    PgpKeys.ValidCert v = store.putCert(pub, false);
+                    if (o instanceof PGPSecretKeyRing s) {
+                        store.putSecret(v.fingerprint(), unprotect(s), master());
+                    }
+                    System.out.println("imported " + v.fingerprint() + (o instanceof PGPSecretKeyRing ? " (with secret key)" : "")
+                            + "  " + String.join(", ", v.emails()));
+                    ok++;
+                } catch (KeyStoreException e) {
+                    System.err.println("mailseal: " + e.getMessage());
+                    refused++;
+                }
+            }
+            System.out.println(ok + " imported, " + refused + " refused");
+            return refused == 0 ? 0 : 1;
+        }
+
+        private PGPSecretKeyRing unprotect(PGPSecretKeyRing ring) throws Exception {
+            boolean protectedKey = false;
+            for (Iterator<PGPSecretKey> it = ring.getSecretKeys(); it.hasNext(); ) {
+                PGPSecretKey k = it.next();
+                protectedKey |= k.getKeyEncryptionAlgorithm() != 0;
+            }
+            if (!protectedKey) {
+                return ring;
+            }
+            char[] pass = readPassphrase(passphraseFile, "Passphrase of the secret key: ");
+            try {
+                List<PGPSecretKey> keys = new java.util.ArrayList<>();
+                for (Iterator<PGPSecretKey> it = ring.getSecretKeys(); it.hasNext(); ) {
+                    keys.add(PGPSecretKey.copyWithNewPassword(it.next(),
+                            new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(pass), null));
+                }
+                return new PGPSecretKeyRing(keys);
+            } catch (PGPException e) {
+                throw new KeyStoreException("wrong passphrase for secret key " + PgpKeys.fingerprint(ring.getPublicKey()));
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List keys.")
+    static final class ListKeys extends Base {
+        @Option(names = "--email", paramLabel = "ADDRESS")
+        String email;
+
+        @Override
+        int run(PgpKeyStore store) throws Exception {
+            store.list(email).forEach(e -> System.out.println(describe(e)));
+            return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one key and whether it is usable now.")
+    static final class Show extends Base {
+        @Parameters(paramLabel = "FPR")
+        String fpr;
+
+        @Override
+        int run(PgpKeyStore store) throws Exception {
+            PGPPublicKeyRing ring = store.cert(fpr).orElse(null);
+            if (ring == null) {
+                System.err.println("mailseal: no key " + PgpKeyStore.normaliseFpr(fpr));
+                return 1;
+            }
+            store.list(null).stream().filter(e -> e.fingerprint().equals(PgpKeyStore.normaliseFpr(fpr)))
+                    .forEach(e -> System.out.println(describe(e)));
+            for (Iterator<String> it = ring.getPublicKey().getUserIDs(); it.hasNext(); ) {
+                System.out.println("  uid " + it.next());
+            }
+            try {
+                PgpKeys.ValidCert v = PgpKeys.validate(ring, null, Instant.now());
+                v.encryptionKeys().forEach(k -> System.out.println("  encryption subkey " + PgpKeys.fingerprint(k) + " " + PgpKeys.algorithmName(k)));
+                System.out.println("  usable: yes");
+            } catch (KeyStoreException e) {
+                System.out.println("  usable: no (" + e.getMessage() + ")");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true, description = "Print a public key, armored.")
+    static final class Export extends Base {
+        @Parameters(paramLabel = "FPR")
+        String fpr;
+
+        @Override
+        int run(PgpKeyStore store) throws Exception {
+            PGPPublicKeyRing ring = store.cert(fpr).orElse(null);
+            if (ring == null) {
+                System.err.println("mailseal: no key " + PgpKeyStore.normaliseFpr(fpr));
+                return 1;
+            }
+            System.out.write(PgpKeys.armor(ring.getEncoded()));
+            System.out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a key (and its secret key).")
+    static final class Delete extends Base {
+        @Parameters(paramLabel = "FPR")
+        String fpr;
+
+        @Override
+        int run(PgpKeyStore store) throws Exception {
+            if (!store.delete(fpr)) {
+                System.err.println("mailseal: no key " + PgpKeyStore.normaliseFpr(fpr));
+                return 1;
+            }
+            System.out.println("deleted " + PgpKeyStore.normaliseFpr(fpr));
+            return 0;
+        }
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate a gateway-managed key pair (GnuPG 2.2 compatible v4 key).")
+    static final class Generate extends Base {
+        @Option(names = "--email", required = true, paramLabel = "ADDRESS")
+        String email;
+
+        @Option(names = "--algo", paramLabel = "cv25519|rsa3072", defaultValue = "cv25519")
+        String algo;
+
+        @Override
+        int run(PgpKeyStore store) throws Exception {
+            if (!store.certsFor(email).isEmpty()) {
+                System.err.println("note: " + email + " already has keys; the newest usable one is used for encryption");
+            }
+            PgpKeys.ValidCert v = new GenerateOnce(store, master(), PgpKeys.Algo.parse(algo)).run(email);
+            System.out.println("generated " + v.fingerprint() + "  " + v.algorithm() + "  " + String.join(", ", v.emails()));
+            return 0;
+        }
+    }
+
+    /** Always generates (the directory's generate() reuses an existing usable key). */
+    record GenerateOnce(PgpKeyStore store, MasterKey mk, PgpKeys.Algo algo) {
+        PgpKeys.ValidCert run(String email) throws Exception {
+            PGPSecretKeyRing secret = PgpKeys.generate(PgpKeys.normalise(email), null, algo);
+            PgpKeys.ValidCert v = store.putCert(PgpKeys.publicRing(secret), true);
+            store.putSecret(v.fingerprint(), secret, mk);
+            return v;
+        }
+    }
+
+    @Command(name = "export-secret", mixinStandardHelpOptions = true,
+            description = "Print a secret key protected with a passphrase (AES-256, iterated S2K), for the user's own mail client.")
+    static final class ExportSecret extends Base {
+        @Parameters(paramLabel = "FPR")
+        String fpr;
+
+        @Option(names = "--passphrase-file", paramLabel = "FILE", description = "The passphrase to protect the exported key ('-' for stdin). Default: prompt.")
+        Path passphraseFile;
+
+        @Override
+        int run(PgpKeyStore store) throws Exception {
+            PGPSecretKeyRing ring = store.secret(fpr, master()).orElse(null);
+            if (ring == null) {
+                System.err.println("mailseal: no secret key " + PgpKeyStore.normaliseFpr(fpr));
+                return 1;
+            }
+            char[] pass = readPassphrase(passphraseFile, "Passphrase to protect the exported key: ");
+            if (pass.length < 8) {
+                throw new IllegalArgumentException("the passphrase must have at least 8 characters");
+            }
+            System.out.write(PgpKeys.armor(PgpKeys.protect(ring, pass).getEncoded()));
+            System.out.flush();
+            return 0;
+        }
+    }
+
+}

@@ -1,0 +1,74 @@
+package org.mailseal.keys;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bouncycastle.openpgp.PGPException;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.mailseal.crypto.pgp.PgpKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the OpenPGP certificate to encrypt to for an address, validated at the moment of use (a key
+ * that expired since import is not used), and generates gateway-managed keys.
+ */
+public final class KeyDirectory {
+
+    private static final Logger log = LoggerFactory.getLogger("keys");
+
+    private final PgpKeyStore store;
+    private final MasterKey masterKey;
+    private final PgpKeys.Algo generateAlgo;
+    private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+
+    /** {@code masterKey} null: an encrypt-only install that holds no private keys. */
+    public KeyDirectory(PgpKeyStore store, MasterKey masterKey, PgpKeys.Algo generateAlgo) {
+        this.store = store;
+        this.masterKey = masterKey;
+        this.generateAlgo = generateAlgo;
+    }
+
+    public PgpKeyStore store() {
+        return store;
+    }
+
+    /** The newest usable certificate for {@code email}, if any. */
+    public Optional<PgpKeys.ValidCert> find(String email) throws SQLException, IOException {
+        for (PGPPublicKeyRing ring : store.certsFor(email)) {
+            try {
+                return Optional.of(PgpKeys.validate(ring, PgpKeys.normalise(email), Instant.now()));
+            } catch (KeyStoreException e) {
+                log.info("{}: stored key not usable: {}", email, e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Generates, stores and returns a gateway-managed key for {@code email} (once, even under concurrency). */
+    public PgpKeys.ValidCert generate(String email) throws KeyStoreException, SQLException, IOException {
+        if (masterKey == null) {
+            throw new KeyStoreException("cannot generate a key for " + email + ": no master passphrase configured (keys.masterPassphraseFile or MAILSEAL_MASTER_PASSPHRASE)");
+        }
+        String norm = PgpKeys.normalise(email);
+        synchronized (locks.computeIfAbsent(norm, k -> new Object())) {
+            Optional<PgpKeys.ValidCert> existing = find(norm);
+            if (existing.isPresent()) {
+                return existing.get();
+            }
+            PGPSecretKeyRing secret;
+            try {
+                secret = PgpKeys.generate(norm, null, generateAlgo);
+            } catch (PGPException e) {
+                throw new KeyStoreException("key generation failed for " + email + ": " + e.getMessage());
+            }
+            PgpKeys.ValidCert v = store.putCert(PgpKeys.publicRing(secret), true);
+            store.putSecret(v.fingerprint(), secret, masterKey);
+            log.info("generated {} key {} for {}", v.algorithm(), v.fingerprint(), norm);
+            return v;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package org.mailseal.keys;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import org.mailseal.config.ConfigException;
+import org.mailseal.config.MailsealConfig;
+
+/** Where the master passphrase comes from: {@code keys.masterPassphraseFile}, else {@code MAILSEAL_MASTER_PASSPHRASE}. */
+public final class MasterPassphrase {
+
+    public static final String ENV = "MAILSEAL_MASTER_PASSPHRASE";
+
+    private MasterPassphrase() {
+    }
+
+    /** The passphrase, or null when none is configured (an encrypt-only install). */
+    public static char[] load(MailsealConfig config) {
+        if (config.keys().masterPassphraseFile() != null) {
+            try {
+                String s = Files.readString(config.keys().masterPassphraseFile()).lines().findFirst().orElse("");
+                if (s.isEmpty()) {
+                    throw new ConfigException("keys.masterPassphraseFile: " + config.keys().masterPassphraseFile() + " is empty");
+                }
+                return s.toCharArray();
+            } catch (IOException e) {
+                throw new ConfigException("keys.masterPassphraseFile: cannot read " + config.keys().masterPassphraseFile() + ": " + e.getMessage());
+            }
+        }
+        String env = System.getenv(ENV);
+        return env == null || env.isEmpty() ? null : env.toCharArray();
+    }
+
+    /** Unlocks the store's master key, or returns null when no passphrase is configured. */
+    public static MasterKey unlock(MailsealConfig config, javax.sql.DataSource ds) throws java.sql.SQLException, KeyStoreException {
+        char[] p = load(config);
+        if (p == null) {
+            return null;
+        }
+        try {
+            return MasterKey.unlock(ds, p, config.keys().argon2MemoryKiB(), config.keys().argon2Iterations());
+        } finally {
+            java.util.Arrays.fill(p, '\0');
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package org.mailseal.keys;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.bouncycastle.openpgp.PGPException;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.mailseal.crypto.pgp.PgpKeys;
+
+/**
+ * OpenPGP certificates and secret keys in the JDBC store (H2 or PostgreSQL). Certificates are
+ * validated before they are stored; secret keys are sealed under the {@link MasterKey}.
+ */
+public final class PgpKeyStore {
+
+    /** A stored certificate's summary. */
+    public record Entry(String fingerprint, String algorithm, Instant created, Instant expires, boolean managed,
+                        boolean hasSecret, List<String> emails) {
+    }
+
+    private final DataSource ds;
+
+    public PgpKeyStore(DataSource ds) {
+        this.ds = ds;
+    }
+
+    /** Validates and stores (or replaces) a certificate. Returns the validated view. */
+    public PgpKeys.ValidCert putCert(PGPPublicKeyRing ring, boolean managed) throws KeyStoreException, SQLException, IOException {
+        PgpKeys.ValidCert v = PgpKeys.validate(ring, null, Instant.now());
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement del = c.prepareStatement("DELETE FROM pgp_cert_emails WHERE fingerprint = ?")) {
+                    del.setString(1, v.fingerprint());
+                    del.executeUpdate();
+                }
+                boolean exists;
+                try (PreparedStatement q = c.prepareStatement("SELECT gateway_managed FROM pgp_certs WHERE fingerprint = ?")) {
+                    q.setString(1, v.fingerprint());
+                    try (ResultSet rs = q.executeQuery()) {
+                        exists = rs.next();
+                        managed = managed || (exists && rs.getBoolean(1));
+                    }
+                }
+                String sql = exists
+                        ? "UPDATE pgp_certs SET algorithm=?, created_at=?, expires_at=?, gateway_managed=?, imported_at=?, cert=? WHERE fingerprint=?"
+                        : "INSERT INTO pgp_certs(algorithm, created_at, expires_at, gateway_managed, imported_at, cert, fingerprint) VALUES (?,?,?,?,?,?,?)";
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setString(1, v.algorithm());
+                    ps.setTimestamp(2, Timestamp.from(v.created()));
+                    ps.setTimestamp(3, v.expires() != null ? Timestamp.from(v.expires()) : null);
+                    ps.setBoolean(4, managed);
+                    ps.setTimestamp(5, Timestamp.from(Instant.now()));
+                    ps.setBytes(6, ring.getEncoded());
+                    ps.setString(7, v.fingerprint());
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO pgp_cert_emails(fingerprint, email) VALUES (?,?)")) {
+                    for (String e : v.emails()) {
+                        ps.setString(1, v.fingerprint());
+                        ps.setString(2, e);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        return v;
+    }
+
+    /** Stores a secret key (its certificate must be stored first), sealed under the master key. */
+    public void putSecret(String fingerprint, PGPSecretKeyRing ring, MasterKey mk) throws SQLException, IOException {
+        byte[] sealed = mk.seal(ring.getEncoded(), fingerprint.getBytes(StandardCharsets.US_ASCII));
+        try (Connection c = ds.getConnection()) {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM pgp_secret_keys WHERE fingerprint = ?")) {
+                del.setString(1, fingerprint);
+                del.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO pgp_secret_keys(fingerprint, sealed, created_at) VALUES (?,?,?)")) {
+                ps.setString(1, fingerprint);
+                ps.setBytes(2, sealed);
+                ps.setTimestamp(3, Timestamp.from(Instant.now()));
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    public Optional<PGPPublicKeyRing> cert(String fingerprint) throws SQLException, IOException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT cert FROM pgp_certs WHERE fingerprint = ?")) {
+            ps.setString(1, normaliseFpr(fingerprint));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(PgpKeys.parsePublic(rs.getBytes(1))) : Optional.empty();
+            }
+        }
+    }
+
+    /** Certificates stored for an address, newest first (not re-validated: callers validate at use). */
+    public List<PGPPublicKeyRing> certsFor(String email) throws SQLException, IOException {
+        List<PGPPublicKeyRing> out = new ArrayList<>();
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT p.cert FROM pgp_certs p JOIN pgp_cert_emails e ON e.fingerprint = p.fingerprint WHERE e.email = ? ORDER BY p.created_at DESC")) {
+            ps.setString(1, PgpKeys.normalise(email));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(PgpKeys.parsePublic(rs.getBytes(1)));
+                }
+            }
+        }
+        return out;
+    }
+
+    public Optional<PGPSecretKeyRing> secret(String fingerprint, MasterKey mk) throws SQLException, IOException, KeyStoreException {
+        String fpr = normaliseFpr(fingerprint);
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT sealed FROM pgp_secret_keys WHERE fingerprint = ?")) {
+            ps.setString(1, fpr);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                byte[] plain = mk.open(rs.getBytes(1), fpr.getBytes(StandardCharsets.US_ASCII));
+                try {
+                    return Optional.of(PgpKeys.parseSecret(plain));
+                } catch (PGPException e) {
+                    throw new KeyStoreException("secret key " + fpr + " is damaged");
+                } finally {
+                    java.util.Arrays.fill(plain, (byte) 0);
+                }
+            }
+        }
+    }
+
+    public List<Entry> list(String email) throws SQLException {
+        List<Entry> out = new ArrayList<>();
+        String sql = "SELECT p.fingerprint, p.algorithm, p.created_at, p.expires_at, p.gateway_managed,"
+                + " (SELECT COUNT(*) FROM pgp_secret_keys s WHERE s.fingerprint = p.fingerprint) FROM pgp_certs p"
+                + (email != null ? " WHERE p.fingerprint IN (SELECT fingerprint FROM pgp_cert_emails WHERE email = ?)" : "")
+                + " ORDER BY p.created_at";
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            if (email != null) {
+                ps.setString(1, PgpKeys.normalise(email));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Timestamp exp = rs.getTimestamp(4);
+                    out.add(new Entry(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(),
+                            exp != null ? exp.toInstant() : null, rs.getBoolean(5), rs.getInt(6) > 0, emails(c, rs.getString(1))));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> emails(Connection c, String fpr) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT email FROM pgp_cert_emails WHERE fingerprint = ? ORDER BY email")) {
+            ps.setString(1, fpr);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    public boolean delete(String fingerprint) throws SQLException {
+        String fpr = normaliseFpr(fingerprint);
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            for (String sql : new String[] {"DELETE FROM pgp_secret_keys WHERE fingerprint = ?", "DELETE FROM pgp_cert_emails WHERE fingerprint = ?"}) {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setString(1, fpr);
+                    ps.executeUpdate();
+                }
+            }
+            int n;
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM pgp_certs WHERE fingerprint = ?")) {
+                ps.setString(1, fpr);
+                n = ps.executeUpdate();
+            }
+            c.commit();
+            return n == 1;
+        }
+    }
+
+    public static String normaliseFpr(String fpr) {
+        return fpr.replace(" ", "").toUpperCase(Locale.ROOT);
+    }
+}

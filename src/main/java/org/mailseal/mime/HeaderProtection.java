@@ -1,0 +1,107 @@
+package org.mailseal.mime;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Header protection for an encrypted message (RFC 9788, with Thunderbird's {@code protected-headers="v1"}).
+ *
+ * <p>Inner header (the encrypted payload's root): every original field, in order and byte for byte,
+ * except that Content-Type gains {@code hp="cipher"; protected-headers="v1"}; then one {@code HP-Outer}
+ * field per non-structural field of the outer header (RFC 9788 §2.2), then the gateway's trace fields.
+ *
+ * <p>Outer header (what the provider sees), hcp_baseline (RFC 9788 §3.2): the original non-structural
+ * fields, with Subject replaced by the placeholder and Keywords and Comments removed. From, To, Cc,
+ * Date, Message-ID, References, List-* and trace fields stay as they are.
+ */
+public final class HeaderProtection {
+
+    private static final Set<String> DROPPED_OUTSIDE = Set.of("keywords", "comments");
+    private static final Set<String> TRACE = Set.of("received", "return-path");
+    private static final String MARKERS = "hp=\"cipher\"; protected-headers=\"v1\"";
+
+    private HeaderProtection() {
+    }
+
+    /** The two headers for one encrypted copy. */
+    public record Result(byte[] inner, byte[] outer) {
+    }
+
+    public static boolean isStructural(RawHeader.Field f) {
+        String n = f.name().toLowerCase(Locale.ROOT);
+        return n.startsWith("content-") || n.equals("mime-version");
+    }
+
+    /**
+     * @param subjectPlaceholder outer Subject (e.g. {@code [...]})
+     * @param innerExtra         fields (with CRLF) added after HP-Outer inside, e.g. X-Mailseal-Info
+     */
+    public static Result protect(RawHeader h, String subjectPlaceholder, List<String> innerExtra) {
+        ByteArrayOutputStream outer = new ByteArrayOutputStream();
+        ByteArrayOutputStream hpOuter = new ByteArrayOutputStream();
+        for (RawHeader.Field f : h.fields()) {
+            String n = f.name().toLowerCase(Locale.ROOT);
+            if (f.name().isEmpty() || isStructural(f) || DROPPED_OUTSIDE.contains(n)) {
+                continue;
+            }
+            byte[] outerRaw = n.equals("subject")
+                    ? ("Subject: " + subjectPlaceholder + "\r\n").getBytes(StandardCharsets.UTF_8)
+                    : f.raw();
+            outer.writeBytes(outerRaw);
+            if (!TRACE.contains(n)) {
+                hpOuter.writeBytes("HP-Outer: ".getBytes(StandardCharsets.US_ASCII));
+                hpOuter.writeBytes(crlf(outerRaw));
+            }
+        }
+        ByteArrayOutputStream inner = new ByteArrayOutputStream();
+        boolean sawContentType = false;
+        for (RawHeader.Field f : h.fields()) {
+            if (f.is("Content-Type") && !sawContentType) {
+                sawContentType = true;
+                inner.writeBytes(withMarkers(f.raw()));
+            } else {
+                inner.writeBytes(f.raw());
+            }
+        }
+        if (!sawContentType) {
+            // RFC 2045 §5.2 default, made explicit to carry the markers
+            inner.writeBytes(("Content-Type: text/plain; charset=us-ascii; " + MARKERS + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        }
+        inner.writeBytes(hpOuter.toByteArray());
+        for (String x : innerExtra) {
+            inner.writeBytes(x.getBytes(StandardCharsets.UTF_8));
+        }
+        return new Result(inner.toByteArray(), outer.toByteArray());
+    }
+
+    // Append the markers before the field's line end, on a folded continuation line.
+    private static byte[] withMarkers(byte[] raw) {
+        int end = raw.length;
+        while (end > 0 && (raw[end - 1] == '\n' || raw[end - 1] == '\r')) {
+            end--;
+        }
+        String eol = new String(raw, end, raw.length - end, StandardCharsets.ISO_8859_1);
+        int valueEnd = end;
+        while (valueEnd > 0 && (raw[valueEnd - 1] == ' ' || raw[valueEnd - 1] == '\t')) {
+            valueEnd--;
+        }
+        boolean hasSemicolon = valueEnd > 0 && raw[valueEnd - 1] == ';';
+        ByteArrayOutputStream o = new ByteArrayOutputStream(raw.length + 64);
+        o.write(raw, 0, end);
+        o.writeBytes(((hasSemicolon ? "" : ";") + "\r\n\t" + MARKERS + (eol.isEmpty() ? "\r\n" : eol)).getBytes(StandardCharsets.US_ASCII));
+        return o.toByteArray();
+    }
+
+    private static byte[] crlf(byte[] raw) {
+        if (raw.length > 0 && raw[raw.length - 1] == '\n') {
+            return raw;
+        }
+        byte[] out = java.util.Arrays.copyOf(raw, raw.length + 2);
+        out[raw.length] = '\r';
+        out[raw.length + 1] = '\n';
+        return out;
+    }
+}

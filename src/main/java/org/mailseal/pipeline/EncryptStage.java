@@ -1,0 +1,73 @@
+package org.mailseal.pipeline;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.mailseal.crypto.pgp.PgpMimeEncryptor;
+import org.mailseal.mime.HeaderProtection;
+import org.mailseal.mime.RawHeader;
+import org.mailseal.smtp.SmtpReply;
+import org.mailseal.spool.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Encrypts a group the policy stage marked {@link Treatment.EncryptPgp}: PGP/MIME (RFC 3156 §4) with
+ * header protection (RFC 9788), streamed from the spool file into a new work file. Any failure throws,
+ * and the pipeline defers the group: nothing of it is relayed in plaintext.
+ */
+public final class EncryptStage implements Stage {
+
+    private static final Logger log = LoggerFactory.getLogger("encrypt");
+
+    private final Spool spool;
+
+    public EncryptStage(Spool spool) {
+        this.spool = spool;
+    }
+
+    @Override
+    public String name() {
+        return "encrypt";
+    }
+
+    @Override
+    public Routing apply(MailItem item) throws Exception {
+        if (!(item.treatment() instanceof Treatment.EncryptPgp e)) {
+            return Routing.proceed(item);
+        }
+        Path out = spool.workFile(item.queueId(), ".pgp");
+        boolean ok = false;
+        try (InputStream in = new BufferedInputStream(item.open(), 65536);
+             OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
+            RawHeader h = RawHeader.read(in, PolicyStage.MAX_HEADER);
+            List<String> info = new ArrayList<>();
+            List<PGPPublicKey> keys = new ArrayList<>();
+            for (Treatment.Keyed k : e.keys()) {
+                // Trace inside the encrypted part only: why this recipient was encrypted, to which key.
+                info.add("X-Mailseal-Info: <" + k.recipient().address() + "> encrypted to OpenPGP key " + k.cert().fingerprint()
+                        + " (" + k.why() + ")\r\n");
+                keys.add(k.cert().encryptionKeys().get(0));
+            }
+            HeaderProtection.Result hp = HeaderProtection.protect(h, e.subjectPlaceholder(), info);
+            PgpMimeEncryptor.write(o, hp.outer(), hp.inner(), in, keys);
+            ok = true;
+        } catch (RawHeader.TooLargeException tooLarge) {
+            return Routing.all(item, Outcome.reject(SmtpReply.of(552, "5.3.4", "Error: message header too large")));
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(out);
+            }
+        }
+        log.info("{}: encrypted (OpenPGP, PGP/MIME) for {}: {} -> {} bytes", item.queueId(), item.recipients(), item.size(), Files.size(out));
+        return Routing.proceed(item.withContent(out).withTreatment(Treatment.NONE));
+    }
+
+}

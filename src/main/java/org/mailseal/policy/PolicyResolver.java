@@ -1,0 +1,84 @@
+package org.mailseal.policy;
+
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.mailseal.config.MailsealConfig;
+import org.mailseal.smtp.Address;
+
+/**
+ * The effective policy for a recipient: built-in default ← global ({@code policy:}) ← domain
+ * ({@code domains.policies.<d>}) ← user (the store), each value with where it came from.
+ */
+public final class PolicyResolver {
+
+    /** Setting names as used in the config, the store and the CLI. */
+    public static final List<String> SETTINGS = List.of("encrypt", "onMissingKey", "subjectPlaceholder");
+
+    /** One effective value and its source: {@code default}, {@code global}, {@code domain <d>} or {@code user}. */
+    public record Value(String value, String source) {
+    }
+
+    /** The effective policy. */
+    public record Effective(EncryptMode encrypt, MissingKeyAction onMissingKey, String subjectPlaceholder, Map<String, Value> values) {
+        public String source(String setting) {
+            return values.get(setting).source();
+        }
+    }
+
+    private final MailsealConfig config;
+    private final PolicyStore store;
+
+    public PolicyResolver(MailsealConfig config, PolicyStore store) {
+        this.config = config;
+        this.store = store;
+    }
+
+    public Effective resolve(Address rcpt) throws SQLException {
+        Map<String, Value> v = new LinkedHashMap<>();
+        v.put("encrypt", new Value("mandatory", "default"));
+        v.put("onMissingKey", new Value("generate", "default"));
+        v.put("subjectPlaceholder", new Value("[...]", "default"));
+        apply(v, config.policy(), "global");
+        MailsealConfig.PolicySettings d = config.domains().policies().get(rcpt.domainLower());
+        if (d != null) {
+            apply(v, d, "domain " + rcpt.domainLower());
+        }
+        if (store != null) {
+            store.get(rcpt.toString()).forEach((k, val) -> {
+                if (v.containsKey(k)) {
+                    v.put(k, new Value(val, "user"));
+                }
+            });
+        }
+        return new Effective(EncryptMode.parse(v.get("encrypt").value()), MissingKeyAction.parse(v.get("onMissingKey").value()),
+                v.get("subjectPlaceholder").value(), v);
+    }
+
+    private static void apply(Map<String, Value> v, MailsealConfig.PolicySettings p, String source) {
+        if (p.encrypt() != null) {
+            v.put("encrypt", new Value(p.encrypt(), source));
+        }
+        if (p.onMissingKey() != null) {
+            v.put("onMissingKey", new Value(p.onMissingKey(), source));
+        }
+        if (p.subjectPlaceholder() != null) {
+            v.put("subjectPlaceholder", new Value(p.subjectPlaceholder(), source));
+        }
+    }
+
+    /** Checks a {@code KEY=VALUE} setting from the CLI; throws with a clear message. */
+    public static void validate(String key, String value) {
+        switch (key) {
+            case "encrypt" -> EncryptMode.parse(value);
+            case "onMissingKey" -> MissingKeyAction.parse(value);
+            case "subjectPlaceholder" -> {
+                if (value.isEmpty() || value.contains("\r") || value.contains("\n")) {
+                    throw new IllegalArgumentException("subjectPlaceholder must be one non-empty line");
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown policy setting '" + key + "' (" + String.join(", ", SETTINGS) + ")");
+        }
+    }
+}
