@@ -1,0 +1,132 @@
+package org.mailseal.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.mailseal.Gateway;
+import org.mailseal.auth.PasswordHasher;
+import org.mailseal.auth.UserStore;
+import org.mailseal.config.ConfigLoader;
+import org.mailseal.config.MailsealConfig;
+import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.keys.KeyStoreException;
+import org.mailseal.keys.MasterKey;
+import org.mailseal.keys.PgpKeyStore;
+import org.mailseal.policy.PolicyResolver;
+import org.mailseal.policy.PolicyStore;
+import org.mailseal.smtp.Address;
+import org.mailseal.testkit.CapturingSink;
+import org.mailseal.testkit.SmtpClient;
+import org.mailseal.testkit.TestGateway;
+
+/**
+ * The key store on both back ends: the embedded H2 file and a real PostgreSQL (started by .ci/run,
+ * found through MAILSEAL_TEST_PG_URL / _USER / _PASSWORD).
+ */
+class StoreBackendTest {
+
+    @TempDir
+    Path dir;
+
+    /** The database lines of the config for a back end; PostgreSQL gets a clean schema first. */
+    String databaseYaml(String backend) throws Exception {
+        if (backend.equals("h2")) {
+            return "database: {}";
+        }
+        String url = System.getenv("MAILSEAL_TEST_PG_URL");
+        if (url == null) {
+            String msg = "PostgreSQL not configured: install the Debian package 'postgresql' and run .ci/postgres-setup (sets MAILSEAL_TEST_PG_URL)";
+            if ("1".equals(System.getenv("MAILSEAL_REQUIRE_PEERS"))) {
+                Assertions.fail(msg + " -- required under CI");
+            }
+            Assumptions.abort(msg);
+        }
+        String user = System.getenv("MAILSEAL_TEST_PG_USER");
+        String password = System.getenv("MAILSEAL_TEST_PG_PASSWORD");
+        try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS public CASCADE");
+            s.execute("CREATE SCHEMA public");
+        }
+        Path pw = dir.resolve("db.pass");
+        Files.writeString(pw, password + "\n");
+        return "database: {url: \"" + url + "\", user: " + user + ", passwordFile: \"" + pw + "\"}";
+    }
+
+    MailsealConfig config(String backend) throws Exception {
+        return ConfigLoader.parse("t", "dataDir: " + dir.resolve("data") + "\n" + databaseYaml(backend) + "\n");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"h2", "postgresql"})
+    void storesUsersKeysSecretsAndPolicy(String backend) throws Exception {
+        MailsealConfig cfg = config(backend);
+        try (Database db = Database.open(cfg)) {
+            UserStore users = new UserStore(db.dataSource(), new PasswordHasher(1024, 1));
+            assertThat(users.add("alice@example.com", "password-1")).isTrue();
+            assertThat(users.check("alice@example.com", "password-1")).isTrue();
+            assertThat(users.check("alice@example.com", "password-2")).isFalse();
+
+            MasterKey mk = MasterKey.unlock(db.dataSource(), "master".toCharArray(), 1024, 1);
+            assertThatThrownBy(() -> MasterKey.unlock(db.dataSource(), "other".toCharArray(), 1024, 1))
+                    .isInstanceOf(KeyStoreException.class);
+            PgpKeyStore keys = new PgpKeyStore(db.dataSource());
+            var secret = PgpKeys.generate("alice@example.com", "Alice", PgpKeys.Algo.CV25519);
+            PgpKeys.ValidCert v = keys.putCert(PgpKeys.publicRing(secret), true);
+            keys.putSecret(v.fingerprint(), secret, mk);
+            keys.putCert(PgpKeys.publicRing(PgpKeys.generate("bob@example.com", null, PgpKeys.Algo.CV25519)), false);
+            assertThat(keys.certsFor("ALICE@example.COM".replace("ALICE", "alice"))).hasSize(1);
+            assertThat(keys.list(null)).hasSize(2);
+            assertThat(keys.list("alice@example.com").get(0).hasSecret()).isTrue();
+            assertThat(keys.secret(v.fingerprint(), mk).orElseThrow().getPublicKey().getFingerprint()).isEqualTo(secret.getPublicKey().getFingerprint());
+            // re-import of the same key replaces it
+            keys.putCert(PgpKeys.publicRing(secret), false);
+            assertThat(keys.list(null)).hasSize(2);
+            assertThat(keys.list("alice@example.com").get(0).managed()).isTrue();
+
+            PolicyStore ps = new PolicyStore(db.dataSource());
+            ps.set("alice@example.com", "encrypt", "opportunistic");
+            PolicyResolver.Effective e = new PolicyResolver(cfg, ps).resolve(Address.parse("alice@example.com"));
+            assertThat(e.values().get("encrypt").value()).isEqualTo("opportunistic");
+            assertThat(e.source("encrypt")).isEqualTo("user");
+            assertThat(e.source("onMissingKey")).isEqualTo("default");
+
+            assertThat(keys.delete(v.fingerprint())).isTrue();
+            assertThat(keys.list(null)).hasSize(1);
+        }
+        // reopening migrates nothing twice
+        try (Database db = Database.open(cfg)) {
+            assertThat(new PgpKeyStore(db.dataSource()).list(null)).hasSize(1);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"h2", "postgresql"})
+    void gatewayEncryptsWithGeneratedKeyOnThisBackend(String backend) throws Exception {
+        String db = databaseYaml(backend);
+        Path master = dir.resolve("master.pass");
+        Files.writeString(master, "store test master\n");
+        int port = TestGateway.freePort();
+        try (CapturingSink sink = new CapturingSink();
+             Gateway gw = TestGateway.start(TestGateway.yaml(dir.resolve("gw"), port, 0, sink.port(), db,
+                     "policy: {encrypt: mandatory, onMissingKey: generate}",
+                     "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}"));
+             SmtpClient c = new SmtpClient(port)) {
+            c.expect("220");
+            c.send("EHLO s.test");
+            c.expect("250");
+            assertThat(c.sendMail("x@internet.test", List.of("carol@example.com"), "Subject: s\r\n\r\nstore\r\n")).startsWith("250");
+            assertThat(sink.messages.get(0).text()).contains("multipart/encrypted").doesNotContain("\r\nstore\r\n");
+        }
+    }
+}
