@@ -42,6 +42,8 @@ public final class CapturingSink implements AutoCloseable {
     public final List<Received> messages = new CopyOnWriteArrayList<>();
     public final AtomicInteger connections = new AtomicInteger();
     private volatile Mode mode = Mode.OK;
+    /** When set, message data goes to files in this directory instead of memory (for huge messages). */
+    public volatile java.nio.file.Path spillDir;
     /** Delay before answering the end of DATA (a slow next hop). */
     public volatile int dataDelayMillis;
     /** Set when the sink has read a whole message and is about to answer. */
@@ -156,6 +158,21 @@ public final class CapturingSink implements AutoCloseable {
                         continue;
                     }
                     write(out, "354 go ahead");
+                    if (spillDir != null) {
+                        java.nio.file.Path f = spillDir.resolve("msg-" + System.nanoTime());
+                        try (OutputStream fo = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(f), 1 << 16)) {
+                            if (!spill(in, fo)) {
+                                return;
+                            }
+                        }
+                        dataComplete.incrementAndGet();
+                        messages.add(new Received(List.copyOf(commands), from, List.copyOf(rcpts), f.toString().getBytes(StandardCharsets.UTF_8)));
+                        write(out, "250 2.0.0 Ok: spilled");
+                        from = null;
+                        rcpts.clear();
+                        commands.clear();
+                        continue;
+                    }
                     ByteArrayOutputStream data = new ByteArrayOutputStream();
                     int lines = 0;
                     while (true) {
@@ -200,6 +217,39 @@ public final class CapturingSink implements AutoCloseable {
         } catch (IOException | InterruptedException e) {
             // connection gone
         }
+    }
+
+    // Copies DATA to a file, un-dot-stuffed; false if the connection dropped first.
+    private static boolean spill(InputStream in, OutputStream out) throws IOException {
+        boolean start = true;
+        int b;
+        while ((b = in.read()) >= 0) {
+            if (start && b == '.') {
+                int c1 = in.read();
+                if (c1 == '\r') {
+                    int c2 = in.read();
+                    if (c2 == '\n') {
+                        return true;
+                    }
+                    out.write('\r');
+                    if (c2 < 0) {
+                        return false;
+                    }
+                    out.write(c2);
+                    start = c2 == '\n';
+                    continue;
+                }
+                if (c1 < 0) {
+                    return false;
+                }
+                out.write(c1); // dot-stuffed: drop the first dot
+                start = c1 == '\n';
+                continue;
+            }
+            out.write(b);
+            start = b == '\n';
+        }
+        return false;
     }
 
     // Reads a line, appending it with CRLF to data; returns it without CRLF.
