@@ -23,8 +23,17 @@ public final class CrlfOutputStream extends FilterOutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+        int from = off;
         for (int i = off; i < off + len; i++) {
-            write(b[i]);
+            if (b[i] == '\n' && (i > off ? b[i - 1] : last) != '\r') {
+                out.write(b, from, i - from);
+                out.write('\r');
+                from = i;
+            }
+        }
+        out.write(b, from, off + len - from);
+        if (len > 0) {
+            last = b[off + len - 1];
         }
     }
 }

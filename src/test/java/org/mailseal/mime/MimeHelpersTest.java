@@ -1,0 +1,70 @@
+package org.mailseal.mime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MimeHelpersTest {
+
+    @Test
+    void crlfConversionLeavesExistingCrlfAlone() throws Exception {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        try (CrlfOutputStream c = new CrlfOutputStream(o)) {
+            c.write("a\nb\r\nc\n".getBytes(StandardCharsets.US_ASCII));
+            c.write('\n');
+            c.write("\r".getBytes(StandardCharsets.US_ASCII));
+            c.write("\nd\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        assertThat(o.toString(StandardCharsets.US_ASCII)).isEqualTo("a\r\nb\r\nc\r\n\r\n\r\nd\r\n");
+    }
+
+    static RawHeader header(String s) throws Exception {
+        return RawHeader.read(new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8)), 1 << 20);
+    }
+
+    @Test
+    void rawHeaderKeepsBytesAndFolding() throws Exception {
+        String h = "Subject: a\r\n b\r\nX-Y:z\r\n\r\nbody";
+        RawHeader r = header(h);
+        assertThat(r.fields()).hasSize(2);
+        assertThat(new String(r.fields().get(0).raw(), StandardCharsets.UTF_8)).isEqualTo("Subject: a\r\n b\r\n");
+        assertThat(r.value("subject")).isEqualTo("a b");
+        assertThat(r.hasBody()).isTrue();
+    }
+
+    @Test
+    void headerProtectionOuterAndInner() throws Exception {
+        RawHeader r = header("Received: x\r\nFrom: a@b\r\nSubject: secret\r\nKeywords: k\r\nContent-Type: text/plain\r\nMIME-Version: 1.0\r\n\r\n");
+        HeaderProtection.Result hp = HeaderProtection.protect(r, "[...]", List.of("X-Mailseal-Info: i\r\n"));
+        assertThat(new String(hp.outer(), StandardCharsets.UTF_8)).isEqualTo("Received: x\r\nFrom: a@b\r\nSubject: [...]\r\n");
+        assertThat(new String(hp.inner(), StandardCharsets.UTF_8)).isEqualTo("Received: x\r\nFrom: a@b\r\nSubject: secret\r\nKeywords: k\r\n"
+                + "Content-Type: text/plain;\r\n\thp=\"cipher\"; protected-headers=\"v1\"\r\nMIME-Version: 1.0\r\n"
+                + "HP-Outer: From: a@b\r\nHP-Outer: Subject: [...]\r\nX-Mailseal-Info: i\r\n");
+    }
+
+    @Test
+    void detectsEncryptedMailButNotQuotedArmor() throws Exception {
+        assertThat(detect("Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=x\r\n\r\n"))
+                .isEqualTo(EncryptionDetector.Kind.PGP_MIME);
+        assertThat(detect("Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nMIIB"))
+                .isEqualTo(EncryptionDetector.Kind.SMIME);
+        assertThat(detect("Content-Type: application/pkcs7-mime; smime-type=signed-data\r\n\r\nMIIB"))
+                .isEqualTo(EncryptionDetector.Kind.NONE);
+        assertThat(detect("Subject: x\r\n\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n\r\nabc\r\n-----END PGP MESSAGE-----\r\n"))
+                .isEqualTo(EncryptionDetector.Kind.PGP_INLINE);
+        assertThat(detect("Subject: x\r\n\r\nsee:\r\n-----BEGIN PGP MESSAGE-----\r\n")).isEqualTo(EncryptionDetector.Kind.NONE);
+        assertThat(detect("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\r\n--b\r\n"
+                + "Content-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--b--\r\n")).isEqualTo(EncryptionDetector.Kind.PGP_MIME_MANGLED);
+        assertThat(detect("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n"))
+                .isEqualTo(EncryptionDetector.Kind.NONE);
+    }
+
+    static EncryptionDetector.Kind detect(String msg) throws Exception {
+        ByteArrayInputStream in = new ByteArrayInputStream(msg.getBytes(StandardCharsets.UTF_8));
+        return EncryptionDetector.detect(RawHeader.read(in, 1 << 20), in);
+    }
+}
