@@ -27,7 +27,9 @@ public record MailsealConfig(
         Metrics metrics,
         Database database,
         Keys keys,
-        PolicySettings policy) {
+        PolicySettings policy,
+        Smime smime,
+        CaSettings ca) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -43,7 +45,9 @@ public record MailsealConfig(
         metrics = metrics != null ? metrics : new Metrics(null, null);
         database = database != null ? database : new Database(null, null, null);
         keys = keys != null ? keys : new Keys(null, null, null, null);
-        policy = policy != null ? policy : new PolicySettings(null, null, null);
+        policy = policy != null ? policy : new PolicySettings(null, null, null, null, null, null, null);
+        smime = smime != null ? smime : new Smime(null, null, null, null);
+        ca = ca != null ? ca : new CaSettings(null, null, null, null);
         for (String d : domains.policies().keySet()) {
             if (!domains.local().contains(d)) {
                 throw new IllegalArgumentException("domains.policies." + d + ": not a local domain (add it to domains.local)");
@@ -53,7 +57,7 @@ public record MailsealConfig(
 
     /** The config used when no file is given. */
     public static MailsealConfig defaults() {
-        return new MailsealConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new MailsealConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     private static String defaultHostname() {
@@ -271,13 +275,64 @@ public record MailsealConfig(
     }
 
     /** Encryption policy values; null means "inherit". See {@code policy.PolicyResolver}. */
-    public record PolicySettings(String encrypt, String onMissingKey, String subjectPlaceholder) {
+    public record PolicySettings(String encrypt, String onMissingKey, String subjectPlaceholder, String method,
+                                 String preferredMethod, String generateMethod, String smimeCipher) {
         public PolicySettings {
-            if (encrypt != null) {
-                org.mailseal.policy.EncryptMode.parse(encrypt);
+            java.util.Map<String, String> v = new java.util.LinkedHashMap<>();
+            v.put("encrypt", encrypt);
+            v.put("onMissingKey", onMissingKey);
+            v.put("subjectPlaceholder", subjectPlaceholder);
+            v.put("method", method);
+            v.put("preferredMethod", preferredMethod);
+            v.put("generateMethod", generateMethod);
+            v.put("smimeCipher", smimeCipher);
+            v.forEach((k, val) -> {
+                if (val != null) {
+                    org.mailseal.policy.PolicyResolver.validate(k, val);
+                }
+            });
+        }
+
+        /** The set values, by setting name. */
+        public java.util.Map<String, String> asMap() {
+            java.util.Map<String, String> v = new java.util.LinkedHashMap<>();
+            v.put("encrypt", encrypt);
+            v.put("onMissingKey", onMissingKey);
+            v.put("subjectPlaceholder", subjectPlaceholder);
+            v.put("method", method);
+            v.put("preferredMethod", preferredMethod);
+            v.put("generateMethod", generateMethod);
+            v.put("smimeCipher", smimeCipher);
+            v.values().removeIf(java.util.Objects::isNull);
+            return v;
+        }
+    }
+
+    /**
+     * S/MIME certificate checking: trust anchors (PEM files) besides the built-in CA, CRL files, and
+     * whether CRLs are fetched from a certificate's distribution point (cached until their next update).
+     */
+    public record Smime(List<Path> trustAnchors, List<Path> crlFiles, Boolean crlFetch, Duration crlFetchTimeout) {
+        public Smime {
+            trustAnchors = trustAnchors != null ? List.copyOf(trustAnchors) : List.of();
+            crlFiles = crlFiles != null ? List.copyOf(crlFiles) : List.of();
+            crlFetch = crlFetch != null && crlFetch;
+            crlFetchTimeout = crlFetchTimeout != null ? crlFetchTimeout : Duration.ofSeconds(10);
+        }
+    }
+
+    /** The built-in CA: key algorithm for user certificates, their validity, and the published CRL URL. */
+    public record CaSettings(String userKeyAlgorithm, Integer userCertDays, String crlUrl, String name) {
+        public CaSettings {
+            userKeyAlgorithm = userKeyAlgorithm != null ? userKeyAlgorithm : "rsa3072";
+            org.mailseal.crypto.smime.CertificateAuthority.Algo.parse(userKeyAlgorithm);
+            userCertDays = userCertDays != null ? userCertDays : 730;
+            name = name != null ? name : "mailseal CA";
+            if (userCertDays < 1) {
+                throw new IllegalArgumentException("userCertDays must be positive");
             }
-            if (onMissingKey != null) {
-                org.mailseal.policy.MissingKeyAction.parse(onMissingKey);
+            if (crlUrl != null && !crlUrl.matches("https?://\\S+")) {
+                throw new IllegalArgumentException("crlUrl must be an http(s) URL");
             }
         }
     }

@@ -14,7 +14,13 @@ import org.mailseal.smtp.Address;
 public final class PolicyResolver {
 
     /** Setting names as used in the config, the store and the CLI. */
-    public static final List<String> SETTINGS = List.of("encrypt", "onMissingKey", "subjectPlaceholder");
+    public static final List<String> SETTINGS = List.of("encrypt", "onMissingKey", "subjectPlaceholder", "method", "preferredMethod",
+            "generateMethod", "smimeCipher");
+
+    /** Built-in defaults. */
+    private static final Map<String, String> DEFAULTS = Map.of("encrypt", "mandatory", "onMissingKey", "generate",
+            "subjectPlaceholder", "[...]", "method", "any", "preferredMethod", "openpgp", "generateMethod", "openpgp",
+            "smimeCipher", "aes256-cbc");
 
     /** One effective value and its source: {@code default}, {@code global}, {@code domain <d>} or {@code user}. */
     public record Value(String value, String source) {
@@ -24,6 +30,19 @@ public final class PolicyResolver {
     public record Effective(EncryptMode encrypt, MissingKeyAction onMissingKey, String subjectPlaceholder, Map<String, Value> values) {
         public String source(String setting) {
             return values.get(setting).source();
+        }
+
+        public String get(String setting) {
+            return values.get(setting).value();
+        }
+
+        /** {@code any}, {@code openpgp} or {@code smime}: which methods may be used. */
+        public String method() {
+            return get("method");
+        }
+
+        public boolean smimeGcm() {
+            return get("smimeCipher").equals("aes256-gcm");
         }
     }
 
@@ -37,9 +56,9 @@ public final class PolicyResolver {
 
     public Effective resolve(Address rcpt) throws SQLException {
         Map<String, Value> v = new LinkedHashMap<>();
-        v.put("encrypt", new Value("mandatory", "default"));
-        v.put("onMissingKey", new Value("generate", "default"));
-        v.put("subjectPlaceholder", new Value("[...]", "default"));
+        for (String k : SETTINGS) {
+            v.put(k, new Value(DEFAULTS.get(k), "default"));
+        }
         apply(v, config.policy(), "global");
         MailsealConfig.PolicySettings d = config.domains().policies().get(rcpt.domainLower());
         if (d != null) {
@@ -57,14 +76,12 @@ public final class PolicyResolver {
     }
 
     private static void apply(Map<String, Value> v, MailsealConfig.PolicySettings p, String source) {
-        if (p.encrypt() != null) {
-            v.put("encrypt", new Value(p.encrypt(), source));
-        }
-        if (p.onMissingKey() != null) {
-            v.put("onMissingKey", new Value(p.onMissingKey(), source));
-        }
-        if (p.subjectPlaceholder() != null) {
-            v.put("subjectPlaceholder", new Value(p.subjectPlaceholder(), source));
+        p.asMap().forEach((k, val) -> v.put(k, new Value(val, source)));
+    }
+
+    private static void oneOf(String key, String value, String... allowed) {
+        if (!List.of(allowed).contains(value)) {
+            throw new IllegalArgumentException(key + " must be " + String.join(", ", allowed) + " (got '" + value + "')");
         }
     }
 
@@ -73,6 +90,9 @@ public final class PolicyResolver {
         switch (key) {
             case "encrypt" -> EncryptMode.parse(value);
             case "onMissingKey" -> MissingKeyAction.parse(value);
+            case "method" -> oneOf(key, value, "any", "openpgp", "smime");
+            case "preferredMethod", "generateMethod" -> oneOf(key, value, "openpgp", "smime");
+            case "smimeCipher" -> oneOf(key, value, "aes256-cbc", "aes256-gcm");
             case "subjectPlaceholder" -> {
                 if (value.isEmpty() || value.contains("\r") || value.contains("\n")) {
                     throw new IllegalArgumentException("subjectPlaceholder must be one non-empty line");

@@ -1,0 +1,54 @@
+package org.mailseal.crypto.smime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
+import org.bouncycastle.cms.CMSAuthEnvelopedDataParser;
+import org.bouncycastle.cms.CMSEnvelopedDataParser;
+import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.KeyAgreeRecipientInformation;
+import org.bouncycastle.cms.Recipient;
+import org.bouncycastle.cms.RecipientInformation;
+import org.bouncycastle.cms.RecipientInformationStore;
+import org.bouncycastle.cms.jcajce.JceKeyAgreeEnvelopedRecipient;
+import org.bouncycastle.cms.jcajce.JceKeyTransEnvelopedRecipient;
+import org.bouncycastle.cms.jcajce.JceKeyTransRecipientId;
+import org.bouncycastle.cms.jcajce.JceKeyAgreeRecipientId;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+
+/**
+ * Decrypts CMS EnvelopedData or AuthEnvelopedData (binary DER/BER) with a certificate and key the
+ * gateway holds. Every failure is the same "decryption failed"; with AuthEnvelopedData the output must
+ * be discarded unless this returns normally (the tag is checked at the end).
+ */
+public final class SmimeDecryptor {
+
+    private SmimeDecryptor() {
+    }
+
+    public static void decrypt(InputStream der, boolean authEnveloped, X509Certificate cert, PrivateKey key, OutputStream out) throws CMSException {
+        SmimeEncryptor.ensureBc();
+        try {
+            RecipientInformationStore ris = authEnveloped ? new CMSAuthEnvelopedDataParser(der).getRecipientInfos() : new CMSEnvelopedDataParser(der).getRecipientInfos();
+            RecipientInformation ri = ris.get(new JceKeyTransRecipientId(cert));
+            if (ri == null) {
+                Collection<RecipientInformation> all = ris.getRecipients(new JceKeyAgreeRecipientId(cert));
+                ri = all.isEmpty() ? null : all.iterator().next();
+            }
+            if (ri == null) {
+                throw new CMSException("no recipient info for this certificate");
+            }
+            Recipient r = ri instanceof KeyAgreeRecipientInformation
+                    ? new JceKeyAgreeEnvelopedRecipient(key).setProvider(BouncyCastleProvider.PROVIDER_NAME)
+                    : new JceKeyTransEnvelopedRecipient(key).setProvider(BouncyCastleProvider.PROVIDER_NAME);
+            try (InputStream content = ri.getContentStream(r).getContentStream()) {
+                content.transferTo(out);
+            }
+        } catch (CMSException | IOException | RuntimeException e) {
+            throw new CMSException("decryption failed");
+        }
+    }
+}
