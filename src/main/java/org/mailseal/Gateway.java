@@ -9,7 +9,9 @@ import org.mailseal.auth.PasswordHasher;
 import org.mailseal.auth.UserStore;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.KeyDirectory;
+import org.mailseal.keys.SmimeStore;
 import org.mailseal.keys.MasterKey;
 import org.mailseal.keys.MasterPassphrase;
 import org.mailseal.keys.PgpKeyStore;
@@ -65,7 +67,8 @@ public final class Gateway implements AutoCloseable {
             }
             KeyDirectory keys = new KeyDirectory(new PgpKeyStore(db.dataSource()), master, PgpKeys.Algo.parse(config.keys().generateAlgorithm()));
             PolicyResolver policy = new PolicyResolver(config, new PolicyStore(db.dataSource()));
-            GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.assemble(config, spool, policy, keys, relay),
+            CertDirectory certs = new CertDirectory(new SmimeStore(db.dataSource()), master, config);
+            GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.assemble(config, spool, policy, keys, certs, relay),
                     new RelayAccess(config), g.metrics, users::check);
             SSLContext tls = ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
             if (config.smtp().enabled()) {
@@ -75,7 +78,7 @@ public final class Gateway implements AutoCloseable {
                 g.lmtp = g.listen(SmtpSettings.from(config, true, tls), handler, "lmtp");
             }
             if (config.metrics().enabled()) {
-                g.metricsEndpoint = new MetricsEndpoint(config.metrics().listen(), g.metrics).start();
+                g.metricsEndpoint = new MetricsEndpoint(config.metrics().listen(), g.metrics, certs).start();
             }
             log.info("mailseal started: relaying to {} (proxy mode)", config.relay().defaultRoute());
             return g;

@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.openpgp.PGPPublicKey;
+import java.security.cert.X509Certificate;
 import org.mailseal.crypto.pgp.PgpMimeEncryptor;
+import org.mailseal.crypto.smime.SmimeEncryptor;
 import org.mailseal.mime.HeaderProtection;
 import org.mailseal.mime.RawHeader;
 import org.mailseal.smtp.SmtpReply;
@@ -19,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Encrypts a group the policy stage marked {@link Treatment.EncryptPgp}: PGP/MIME (RFC 3156 §4) with
- * header protection (RFC 9788), streamed from the spool file into a new work file. Any failure throws,
+ * Encrypts a group the policy stage marked for encryption: {@link Treatment.EncryptPgp} as PGP/MIME
+ * (RFC 3156 §4), {@link Treatment.EncryptSmime} as S/MIME (RFC 8551 §3.3), both with header protection
+ * (RFC 9788), streamed from the spool file into a new work file. Any failure throws,
  * and the pipeline defers the group: nothing of it is relayed in plaintext.
  */
 public final class EncryptStage implements Stage {
@@ -40,24 +43,38 @@ public final class EncryptStage implements Stage {
 
     @Override
     public Routing apply(MailItem item) throws Exception {
-        if (!(item.treatment() instanceof Treatment.EncryptPgp e)) {
+        if (!(item.treatment() instanceof Treatment.EncryptPgp) && !(item.treatment() instanceof Treatment.EncryptSmime)) {
             return Routing.proceed(item);
         }
-        Path out = spool.workFile(item.queueId(), ".pgp");
+        Path out = spool.workFile(item.queueId(), ".enc");
         boolean ok = false;
+        String method = "?";
         try (InputStream in = new BufferedInputStream(item.open(), 65536);
              OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
             RawHeader h = RawHeader.read(in, PolicyStage.MAX_HEADER);
             List<String> info = new ArrayList<>();
-            List<PGPPublicKey> keys = new ArrayList<>();
-            for (Treatment.Keyed k : e.keys()) {
-                // Trace inside the encrypted part only: why this recipient was encrypted, to which key.
-                info.add("X-Mailseal-Info: <" + k.recipient().address() + "> encrypted to OpenPGP key " + k.cert().fingerprint()
-                        + " (" + k.why() + ")\r\n");
-                keys.add(k.cert().encryptionKeys().get(0));
+            if (item.treatment() instanceof Treatment.EncryptPgp e) {
+                List<PGPPublicKey> keys = new ArrayList<>();
+                for (Treatment.Keyed k : e.keys()) {
+                    // Trace inside the encrypted part only: why this recipient was encrypted, to which key.
+                    info.add("X-Mailseal-Info: <" + k.recipient().address() + "> encrypted to OpenPGP key " + k.cert().fingerprint()
+                            + " (" + k.why() + ")\r\n");
+                    keys.add(k.cert().encryptionKeys().get(0));
+                }
+                HeaderProtection.Result hp = HeaderProtection.protect(h, e.subjectPlaceholder(), info);
+                PgpMimeEncryptor.write(o, hp.outer(), hp.inner(), in, keys);
+                method = "OpenPGP, PGP/MIME";
+            } else if (item.treatment() instanceof Treatment.EncryptSmime e) {
+                List<X509Certificate> certs = new ArrayList<>();
+                for (Treatment.Certified c : e.certs()) {
+                    info.add("X-Mailseal-Info: <" + c.recipient().address() + "> encrypted to S/MIME certificate " + c.cert().fingerprint()
+                            + " (" + c.why() + ")\r\n");
+                    certs.add(c.cert().cert());
+                }
+                HeaderProtection.Result hp = HeaderProtection.protect(h, e.subjectPlaceholder(), info);
+                SmimeEncryptor.write(o, hp.outer(), hp.inner(), in, certs, e.gcm());
+                method = e.gcm() ? "S/MIME, AuthEnvelopedData AES-256-GCM" : "S/MIME, EnvelopedData AES-256-CBC";
             }
-            HeaderProtection.Result hp = HeaderProtection.protect(h, e.subjectPlaceholder(), info);
-            PgpMimeEncryptor.write(o, hp.outer(), hp.inner(), in, keys);
             ok = true;
         } catch (RawHeader.TooLargeException tooLarge) {
             return Routing.all(item, Outcome.reject(SmtpReply.of(552, "5.3.4", "Error: message header too large")));
@@ -66,7 +83,7 @@ public final class EncryptStage implements Stage {
                 Files.deleteIfExists(out);
             }
         }
-        log.info("{}: encrypted (OpenPGP, PGP/MIME) for {}: {} -> {} bytes", item.queueId(), item.recipients(), item.size(), Files.size(out));
+        log.info("{}: encrypted ({}) for {}: {} -> {} bytes", item.queueId(), method, item.recipients(), item.size(), Files.size(out));
         return Routing.proceed(item.withContent(out).withTreatment(Treatment.NONE));
     }
 

@@ -2,6 +2,7 @@ package org.mailseal.pipeline;
 
 import java.util.List;
 import org.mailseal.config.MailsealConfig;
+import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.KeyDirectory;
 import org.mailseal.policy.PolicyResolver;
 import org.mailseal.spool.Spool;
@@ -23,13 +24,14 @@ public final class MailFlow {
     private MailFlow() {
     }
 
-    public static Pipeline assemble(MailsealConfig config, Spool spool, PolicyResolver policy, KeyDirectory keys, RelayClient relay) {
+    public static Pipeline assemble(MailsealConfig config, Spool spool, PolicyResolver policy, KeyDirectory keys, CertDirectory certs,
+                                    RelayClient relay) {
         return new Pipeline(List.of(
                 new HopCountStage(config.limits().maxHops()),   // RFC 5321 §6.3 loop check
                 // scan stage: virus/spam while the mail is still readable (later)
-                new PolicyStage(policy, keys),                 // per recipient: encrypt to which key, or pass
-                new EncryptStage(spool),                       // OpenPGP PGP/MIME with header protection
-                // further transforms: S/MIME, decrypt, sign (later)
+                new PolicyStage(policy, keys, certs),          // per recipient: OpenPGP key or S/MIME cert, or pass
+                new EncryptStage(spool),                       // PGP/MIME or S/MIME, with header protection
+                // further transforms: decrypt, sign (later)
                 new RelayStage(relay, new RouteTable(config.relay()), config.relay().deadline())));
     }
 }

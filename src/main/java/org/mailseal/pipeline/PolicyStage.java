@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.KeyDirectory;
 import org.mailseal.keys.KeyStoreException;
 import org.mailseal.mime.EncryptionDetector;
@@ -37,10 +38,38 @@ public final class PolicyStage implements Stage {
 
     private final PolicyResolver resolver;
     private final KeyDirectory keys;
+    private final CertDirectory certs;
 
-    public PolicyStage(PolicyResolver resolver, KeyDirectory keys) {
+    public PolicyStage(PolicyResolver resolver, KeyDirectory keys, CertDirectory certs) {
         this.resolver = resolver;
         this.keys = keys;
+        this.certs = certs;
+    }
+
+    /** The key chosen for one recipient: an OpenPGP key or an S/MIME certificate. */
+    private record Choice(PgpKeys.ValidCert pgp, CertDirectory.ValidCert smime) {
+        boolean isEmpty() {
+            return pgp == null && smime == null;
+        }
+    }
+
+    /**
+     * Method choice: {@code method} limits it to openpgp or smime, or allows any; with both available,
+     * {@code preferredMethod} decides.
+     */
+    private Choice choose(String email, PolicyResolver.Effective p) throws Exception {
+        Optional<PgpKeys.ValidCert> pgp = p.method().equals("smime") ? Optional.empty() : keys.find(email);
+        Optional<CertDirectory.ValidCert> smime = p.method().equals("openpgp") ? Optional.empty() : certs.find(email);
+        if (pgp.isPresent() && smime.isPresent()) {
+            return p.get("preferredMethod").equals("smime") ? new Choice(null, smime.get()) : new Choice(pgp.get(), null);
+        }
+        return new Choice(pgp.orElse(null), smime.orElse(null));
+    }
+
+    /** onMissingKey=generate: an OpenPGP key, or a certificate from the built-in CA, as the policy says. */
+    private Choice generate(String email, PolicyResolver.Effective p) throws Exception {
+        String method = p.method().equals("any") ? p.get("generateMethod") : p.method();
+        return method.equals("smime") ? new Choice(null, certs.issue(email, null, null)) : new Choice(keys.generate(email), null);
     }
 
     @Override
@@ -73,8 +102,10 @@ public final class PolicyStage implements Stage {
         }
         Set<String> named = named(header);
         List<Recipient> plain = new ArrayList<>();
-        Map<String, List<Treatment.Keyed>> shared = new LinkedHashMap<>();
+        Map<String, List<Treatment.Keyed>> pgpGroups = new LinkedHashMap<>();
+        Map<String, List<Treatment.Certified>> smimeGroups = new LinkedHashMap<>();
         Map<String, String> placeholders = new LinkedHashMap<>();
+        Map<String, Boolean> gcm = new LinkedHashMap<>();
         for (Recipient r : inbound) {
             String email = PgpKeys.normalise(r.address().toString());
             PolicyResolver.Effective p = resolver.resolve(r.address());
@@ -84,7 +115,7 @@ public final class PolicyStage implements Stage {
                 plain.add(r);
                 continue;
             }
-            Optional<PgpKeys.ValidCert> cert = keys.find(email);
+            Choice cert = choose(email, p);
             if (cert.isEmpty() && p.encrypt() == EncryptMode.OPPORTUNISTIC) {
                 log.info("{}: to=<{}>, not encrypted: no usable key ({})", item.queueId(), r.address(), why);
                 plain.add(r);
@@ -111,7 +142,7 @@ public final class PolicyStage implements Stage {
                     }
                     case GENERATE -> {
                         try {
-                            cert = Optional.of(keys.generate(email));
+                            cert = generate(email, p);
                             why += ", key generated (" + missing + ")";
                         } catch (KeyStoreException e) {
                             // Fail closed: mandatory encryption and no key: 4xx, never plaintext.
@@ -123,20 +154,32 @@ public final class PolicyStage implements Stage {
                     default -> throw new IllegalStateException();
                 }
             }
-            PgpKeys.ValidCert c = cert.get();
-            log.info("{}: to=<{}>, encrypt: OpenPGP key {} ({})", item.queueId(), r.address(), c.fingerprint(), why);
-            Treatment.Keyed k = new Treatment.Keyed(r, c, why);
-            // Recipients named in To/Cc share a copy (per placeholder); the others get one each.
-            String group = named.contains(email) ? "shared|" + p.subjectPlaceholder() : "own|" + r.index();
-            shared.computeIfAbsent(group, g -> new ArrayList<>()).add(k);
-            placeholders.put(group, p.subjectPlaceholder());
+            // Recipients named in To/Cc share a copy (per method and placeholder); the others get one each.
+            String share = named.contains(email) ? "shared" : "own|" + r.index();
+            if (cert.pgp() != null) {
+                log.info("{}: to=<{}>, encrypt: OpenPGP key {} ({})", item.queueId(), r.address(), cert.pgp().fingerprint(), why);
+                String group = "pgp|" + share + "|" + p.subjectPlaceholder();
+                pgpGroups.computeIfAbsent(group, g -> new ArrayList<>()).add(new Treatment.Keyed(r, cert.pgp(), why));
+                placeholders.put(group, p.subjectPlaceholder());
+            } else {
+                log.info("{}: to=<{}>, encrypt: S/MIME certificate {} ({})", item.queueId(), r.address(), cert.smime().fingerprint(), why);
+                String group = "smime|" + share + "|" + p.subjectPlaceholder() + "|" + p.smimeGcm();
+                smimeGroups.computeIfAbsent(group, g -> new ArrayList<>()).add(new Treatment.Certified(r, cert.smime(), why));
+                placeholders.put(group, p.subjectPlaceholder());
+                gcm.put(group, p.smimeGcm());
+            }
         }
         if (!plain.isEmpty()) {
             routing.proceedWith(item.withRecipients(plain).withTreatment(new Treatment.Pass("policy")));
         }
-        for (Map.Entry<String, List<Treatment.Keyed>> g : shared.entrySet()) {
+        for (Map.Entry<String, List<Treatment.Keyed>> g : pgpGroups.entrySet()) {
             List<Recipient> rs = g.getValue().stream().map(Treatment.Keyed::recipient).toList();
             routing.proceedWith(item.withRecipients(rs).withTreatment(new Treatment.EncryptPgp(g.getValue(), placeholders.get(g.getKey()))));
+        }
+        for (Map.Entry<String, List<Treatment.Certified>> g : smimeGroups.entrySet()) {
+            List<Recipient> rs = g.getValue().stream().map(Treatment.Certified::recipient).toList();
+            routing.proceedWith(item.withRecipients(rs).withTreatment(
+                    new Treatment.EncryptSmime(g.getValue(), placeholders.get(g.getKey()), gcm.get(g.getKey()))));
         }
         return routing;
     }

@@ -28,5 +28,16 @@ public sealed interface Treatment {
     record Keyed(Recipient recipient, PgpKeys.ValidCert cert, String why) {
     }
 
+    /** Encrypt one copy with S/MIME to every certificate listed; AES-256-GCM AuthEnvelopedData if {@code gcm}. */
+    record EncryptSmime(List<Certified> certs, String subjectPlaceholder, boolean gcm) implements Treatment {
+        public EncryptSmime {
+            certs = List.copyOf(certs);
+        }
+    }
+
+    /** One recipient, the S/MIME certificate chosen for it and why. */
+    record Certified(Recipient recipient, org.mailseal.keys.CertDirectory.ValidCert cert, String why) {
+    }
+
     None NONE = new None();
 }

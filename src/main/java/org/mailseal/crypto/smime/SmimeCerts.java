@@ -237,8 +237,8 @@ public final class SmimeCerts {
         if (c.getPublicKey() instanceof RSAKey r) {
             return "rsa" + r.getModulus().bitLength();
         }
-        if (c.getPublicKey() instanceof ECKey) {
-            return "ec-" + c.getPublicKey().getAlgorithm().toLowerCase(Locale.ROOT);
+        if (c.getPublicKey() instanceof ECKey ec) {
+            return "ec-p" + ec.getParams().getCurve().getField().getFieldSize();
         }
         return c.getPublicKey().getAlgorithm().toLowerCase(Locale.ROOT);
     }

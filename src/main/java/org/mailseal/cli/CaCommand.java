@@ -1,0 +1,245 @@
+package org.mailseal.cli;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.Callable;
+import javax.crypto.spec.PBEParameterSpec;
+import org.mailseal.config.MailsealConfig;
+import org.mailseal.crypto.smime.CertificateAuthority;
+import org.mailseal.crypto.smime.SmimeCerts;
+import org.mailseal.keys.CertDirectory;
+import org.mailseal.keys.MasterKey;
+import org.mailseal.keys.MasterPassphrase;
+import org.mailseal.keys.SmimeStore;
+import org.mailseal.store.Database;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "ca", mixinStandardHelpOptions = true, description = "The built-in S/MIME certificate authority.",
+        subcommands = {CaCommand.Init.class, CaCommand.Issue.class, CaCommand.ExportP12.class, CaCommand.Revoke.class, CaCommand.Crl.class,
+                CaCommand.Show.class})
+public final class CaCommand implements Runnable {
+
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    abstract static class Base implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+        MailsealConfig cfg;
+        Database db;
+
+        @Override
+        public Integer call() throws Exception {
+            cfg = config.load();
+            try (Database d = Database.open(cfg)) {
+                db = d;
+                return run(new SmimeStore(d.dataSource()));
+            }
+        }
+
+        MasterKey master() throws Exception {
+            MasterKey mk = MasterPassphrase.unlock(cfg, db.dataSource());
+            if (mk == null) {
+                throw new IllegalArgumentException("this needs the master passphrase: set keys.masterPassphraseFile or " + MasterPassphrase.ENV);
+            }
+            return mk;
+        }
+
+        CertDirectory directory() throws Exception {
+            return new CertDirectory(new SmimeStore(db.dataSource()), master(), cfg);
+        }
+
+        abstract int run(SmimeStore store) throws Exception;
+    }
+
+    static void writePem(OutputStream o, String type, byte[] der) throws java.io.IOException {
+        o.write(("-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der) + "\n-----END " + type + "-----\n").getBytes());
+    }
+
+    @Command(name = "init", mixinStandardHelpOptions = true, description = "Create the CA (its key is sealed under the master key).")
+    static final class Init extends Base {
+        @Option(names = "--algo", paramLabel = "rsa3072|p256", defaultValue = "rsa3072")
+        String algo;
+
+        @Option(names = "--days", defaultValue = "3650")
+        int days;
+
+        @Override
+        int run(SmimeStore store) throws Exception {
+            if (store.ca().isPresent()) {
+                System.err.println("mailseal: the CA exists already: " + store.ca().get().cert().getSubjectX500Principal().getName());
+                return 1;
+            }
+            MasterKey mk = master();
+            KeyPair kp = CertificateAuthority.keyPair(CertificateAuthority.Algo.parse(algo));
+            X509Certificate ca = CertificateAuthority.createCa(kp, cfg.ca().name(), Duration.ofDays(days));
+            store.initCa(ca, kp.getPrivate(), mk);
+            System.out.println("created CA " + ca.getSubjectX500Principal().getName() + " (" + SmimeCerts.keyAlgorithm(ca) + ", SHA-256 " + SmimeCerts.fingerprint(ca) + ")");
+            return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Print the CA certificate (PEM), for users' trust stores.")
+    static final class Show extends Base {
+        @Override
+        int run(SmimeStore store) throws Exception {
+            SmimeStore.Ca ca = store.ca().orElse(null);
+            if (ca == null) {
+                System.err.println("mailseal: no CA (run: mailseal ca init)");
+                return 1;
+            }
+            writePem(System.out, "CERTIFICATE", ca.cert().getEncoded());
+            System.out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "issue", mixinStandardHelpOptions = true, description = "Issue a user certificate (SAN rfc822Name, KU, EKU emailProtection, SKI/AKI, CRL DP).")
+    static final class Issue extends Base {
+        @Option(names = "--email", required = true, paramLabel = "ADDRESS")
+        String email;
+
+        @Option(names = "--days")
+        Integer days;
+
+        @Option(names = "--algo", paramLabel = "rsa3072|p256")
+        String algo;
+
+        @Override
+        int run(SmimeStore store) throws Exception {
+            CertDirectory.ValidCert v = directory().issue(email, days, algo);
+            System.out.println("issued " + v.fingerprint() + "  " + SmimeCerts.keyAlgorithm(v.cert()) + "  " + email
+                    + "  valid until " + v.cert().getNotAfter().toInstant());
+            return 0;
+        }
+    }
+
+    @Command(name = "export-p12", mixinStandardHelpOptions = true,
+            description = "Write a user's certificate, private key and the CA certificate as a password-protected PKCS#12 file "
+                    + "(AES-256-CBC, PBKDF2-HMAC-SHA256, HMAC-SHA256 MAC) for Outlook, Apple Mail, iOS Mail or Thunderbird.")
+    static final class ExportP12 extends Base {
+        @Option(names = "--email", required = true, paramLabel = "ADDRESS")
+        String email;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE")
+        Path out;
+
+        @Option(names = "--password-file", paramLabel = "FILE", description = "The file's password ('-' for stdin). Default: prompt.")
+        Path passwordFile;
+
+        @Option(names = "--profile", defaultValue = "modern", paramLabel = "modern|legacy",
+                description = "modern (default): PBES2/PBKDF2-HMAC-SHA256/AES-256-CBC, HMAC-SHA256 MAC. legacy: 3DES/SHA-1, for readers "
+                        + "that lack PBES2 with SHA-256, such as GnuPG 2.2's gpgsm.")
+        String profile;
+
+        @Override
+        int run(SmimeStore store) throws Exception {
+            if (!profile.equals("modern") && !profile.equals("legacy")) {
+                throw new IllegalArgumentException("--profile must be modern or legacy");
+            }
+            MasterKey mk = master();
+            SmimeStore.Entry e = store.list(email).stream().filter(SmimeStore.Entry::hasKey).reduce((a, b) -> b).orElse(null);
+            if (e == null) {
+                System.err.println("mailseal: no certificate with a private key for " + email);
+                return 1;
+            }
+            X509Certificate cert = store.cert(e.fingerprint()).orElseThrow();
+            PrivateKey key = store.privateKey(e.fingerprint(), mk).orElseThrow();
+            char[] pw = KeysCommand.readPassphrase(passwordFile, "PKCS#12 password: ");
+            if (pw.length < 8) {
+                throw new IllegalArgumentException("the password must have at least 8 characters");
+            }
+            java.util.List<java.security.cert.Certificate> chain = new java.util.ArrayList<>();
+            chain.add(cert);
+            store.ca().filter(ca -> ca.cert().getSubjectX500Principal().equals(cert.getIssuerX500Principal())).ifPresent(ca -> chain.add(ca.cert()));
+            writeP12(out, email, key, chain.toArray(new java.security.cert.Certificate[0]), pw, profile.equals("legacy"));
+            System.out.println("wrote " + out + " (" + email + ", " + SmimeCerts.keyAlgorithm(cert) + ", " + profile + " profile)");
+            return 0;
+        }
+    }
+
+    /**
+     * PKCS#12: the modern profile (RFC 9579: PBES2/PBKDF2-HMAC-SHA256/AES-256-CBC, HMAC-SHA256 MAC), or the
+     * legacy one (pbeWithSHAAnd3-KeyTripleDES-CBC, HMAC-SHA1 MAC) for older readers.
+     */
+    static void writeP12(Path out, String alias, PrivateKey key, java.security.cert.Certificate[] chain, char[] pw, boolean legacy) throws Exception {
+        // The JDK's PKCS12 key store takes its algorithms from these security properties.
+        String pbe = legacy ? "PBEWithSHA1AndDESede" : "PBEWithHmacSHA256AndAES_256";
+        java.security.Security.setProperty("keystore.pkcs12.certProtectionAlgorithm", pbe);
+        java.security.Security.setProperty("keystore.pkcs12.keyProtectionAlgorithm", pbe);
+        java.security.Security.setProperty("keystore.pkcs12.macAlgorithm", legacy ? "HmacPBESHA1" : "HmacPBESHA256");
+        java.security.Security.setProperty("keystore.pkcs12.certPbeIterationCount", "100000");
+        java.security.Security.setProperty("keystore.pkcs12.keyPbeIterationCount", "100000");
+        java.security.Security.setProperty("keystore.pkcs12.macIterationCount", "100000");
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        byte[] salt = new byte[16];
+        new SecureRandom().nextBytes(salt);
+        ks.setEntry(alias, new KeyStore.PrivateKeyEntry(key, chain),
+                new KeyStore.PasswordProtection(pw, pbe, new PBEParameterSpec(salt, 100000)));
+        Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".p12", ".tmp");
+        try (OutputStream o = Files.newOutputStream(tmp)) {
+            ks.store(o, pw);
+        }
+        Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a certificate the CA issued (by email: all of that address's).")
+    static final class Revoke extends Base {
+        @Option(names = "--email", paramLabel = "ADDRESS")
+        String email;
+
+        @Option(names = "--fingerprint", paramLabel = "SHA256")
+        String fingerprint;
+
+        @Override
+        int run(SmimeStore store) throws Exception {
+            if ((email == null) == (fingerprint == null)) {
+                throw new IllegalArgumentException("give --email or --fingerprint");
+            }
+            SmimeStore.Ca ca = store.ca().orElseThrow(() -> new IllegalArgumentException("no CA"));
+            int n = 0;
+            for (SmimeStore.Entry e : store.list(email)) {
+                if (fingerprint != null && !e.fingerprint().equalsIgnoreCase(fingerprint.replace(":", ""))) {
+                    continue;
+                }
+                X509Certificate c = store.cert(e.fingerprint()).orElseThrow();
+                if (!c.getIssuerX500Principal().equals(ca.cert().getSubjectX500Principal())) {
+                    continue;
+                }
+                store.revoke(c);
+                System.out.println("revoked " + e.fingerprint() + " (serial " + e.serial() + ")");
+                n++;
+            }
+            if (n == 0) {
+                System.err.println("mailseal: no certificate of this CA matched");
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "crl", mixinStandardHelpOptions = true, description = "Print a freshly signed CRL (PEM). The gateway also serves it at http://<metrics.listen>/ca.crl.")
+    static final class Crl extends Base {
+        @Override
+        int run(SmimeStore store) throws Exception {
+            X509CRL crl = directory().currentCrl();
+            writePem(System.out, "X509 CRL", crl.getEncoded());
+            System.out.flush();
+            return 0;
+        }
+    }
+}

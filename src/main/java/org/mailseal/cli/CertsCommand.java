@@ -1,0 +1,186 @@
+package org.mailseal.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.mailseal.config.MailsealConfig;
+import org.mailseal.crypto.smime.SmimeCerts;
+import org.mailseal.keys.CertDirectory;
+import org.mailseal.keys.KeyStoreException;
+import org.mailseal.keys.MasterKey;
+import org.mailseal.keys.MasterPassphrase;
+import org.mailseal.keys.SmimeStore;
+import org.mailseal.store.Database;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "certs", mixinStandardHelpOptions = true, description = "Manage S/MIME certificates in the key store.",
+        subcommands = {CertsCommand.Import.class, CertsCommand.ListCerts.class, CertsCommand.Show.class, CertsCommand.Export.class, CertsCommand.Delete.class})
+public final class CertsCommand implements Runnable {
+
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    abstract static class Base implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+        MailsealConfig cfg;
+        Database db;
+
+        @Override
+        public Integer call() throws Exception {
+            cfg = config.load();
+            try (Database d = Database.open(cfg)) {
+                db = d;
+                return run(new SmimeStore(d.dataSource()));
+            }
+        }
+
+        abstract int run(SmimeStore store) throws Exception;
+    }
+
+    static String describe(SmimeStore.Entry e) {
+        return e.fingerprint() + "  " + e.algorithm() + "  until " + e.notAfter().toString().substring(0, 10)
+                + (e.issued() ? "  built-in-CA" : "") + (e.hasKey() ? "  key" : "") + "  " + String.join(", ", e.emails());
+    }
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = "Import certificates from PEM, DER, a PKCS#7 bundle, or a PKCS#12 file (with --p12-password-file; its private key is sealed "
+                    + "under the master key). Each user certificate is validated; CA certificates in the file are kept as chain certificates.")
+    static final class Import extends Base {
+        @Parameters(paramLabel = "FILE|-")
+        String file;
+
+        @Option(names = "--p12-password-file", paramLabel = "FILE")
+        Path p12Password;
+
+        @Override
+        int run(SmimeStore store) throws Exception {
+            byte[] data = file.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file));
+            char[] pw = p12Password == null ? null : KeysCommand.readPassphrase(p12Password, "PKCS#12 password: ");
+            SmimeCerts.Bundle b = SmimeCerts.read(data, pw);
+            MasterKey mk = b.keys().isEmpty() ? null : MasterPassphrase.unlock(cfg, db.dataSource());
+            if (!b.keys().isEmpty() && mk == null) {
+                throw new IllegalArgumentException("importing a private key needs the master passphrase (keys.masterPassphraseFile or " + MasterPassphrase.ENV + ")");
+            }
+            CertDirectory dir = new CertDirectory(store, mk, cfg);
+            List<X509Certificate> chain = new ArrayList<>();
+            for (X509Certificate c : b.certs()) {
+                if (SmimeCerts.isCa(c)) {
+                    chain.add(c);
+                }
+            }
+            for (SmimeCerts.KeyPairEntry k : b.keys()) {
+                k.chain().stream().skip(1).forEach(chain::add);
+            }
+            int ok = 0;
+            int refused = 0;
+            for (X509Certificate c : b.certs()) {
+                if (SmimeCerts.isCa(c)) {
+                    continue;
+                }
+                try {
+                    dir.validate(c, null, chain);
+                    for (X509Certificate x : chain) {
+                        store.putChainCert(x);
+                    }
+                    store.putCert(c, false);
+                    boolean withKey = false;
+                    for (SmimeCerts.KeyPairEntry k : b.keys()) {
+                        if (k.chain().get(0).equals(c)) {
+                            store.putPrivateKey(c, k.key(), mk);
+                            withKey = true;
+                        }
+                    }
+                    System.out.println("imported " + SmimeCerts.fingerprint(c) + (withKey ? " (with private key)" : "") + "  " + String.join(", ", SmimeCerts.emails(c)));
+                    ok++;
+                } catch (KeyStoreException e) {
+                    System.err.println("mailseal: " + e.getMessage());
+                    refused++;
+                }
+            }
+            System.out.println(ok + " imported, " + refused + " refused");
+            return refused == 0 && ok > 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List certificates.")
+    static final class ListCerts extends Base {
+        @Option(names = "--email", paramLabel = "ADDRESS")
+        String email;
+
+        @Override
+        int run(SmimeStore store) throws Exception {
+            store.list(email).forEach(e -> System.out.println(describe(e)));
+            return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a certificate and whether it is usable now.")
+    static final class Show extends Base {
+        @Parameters(paramLabel = "SHA256")
+        String fpr;
+
+        @Override
+        int run(SmimeStore store) throws Exception {
+            X509Certificate c = store.cert(fpr).orElse(null);
+            if (c == null) {
+                System.err.println("mailseal: no certificate " + fpr);
+                return 1;
+            }
+            System.out.println(SmimeCerts.describe(c));
+            System.out.println("  issuer " + c.getIssuerX500Principal().getName());
+            System.out.println("  valid " + c.getNotBefore().toInstant() + " .. " + c.getNotAfter().toInstant());
+            System.out.println("  addresses " + SmimeCerts.emails(c));
+            try {
+                MasterKey mk = MasterPassphrase.unlock(cfg, db.dataSource());
+                new CertDirectory(store, mk, cfg).validate(c, null, List.of());
+                System.out.println("  usable: yes");
+            } catch (KeyStoreException e) {
+                System.out.println("  usable: no (" + e.getMessage() + ")");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true, description = "Print a certificate (PEM).")
+    static final class Export extends Base {
+        @Parameters(paramLabel = "SHA256")
+        String fpr;
+
+        @Override
+        int run(SmimeStore store) throws Exception {
+            X509Certificate c = store.cert(fpr).orElse(null);
+            if (c == null) {
+                System.err.println("mailseal: no certificate " + fpr);
+                return 1;
+            }
+            CaCommand.writePem(System.out, "CERTIFICATE", c.getEncoded());
+            System.out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a certificate (and its private key).")
+    static final class Delete extends Base {
+        @Parameters(paramLabel = "SHA256")
+        String fpr;
+
+        @Override
+        int run(SmimeStore store) throws Exception {
+            if (!store.delete(fpr)) {
+                System.err.println("mailseal: no certificate " + fpr);
+                return 1;
+            }
+            System.out.println("deleted " + fpr.toUpperCase());
+            return 0;
+        }
+    }
+}
