@@ -33,17 +33,21 @@ class StreamingTest {
 
     static final long SIZE = 1L << 30;
 
-    @Test
-    void oneGibibyteThroughA256MiBHeap() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"openpgp", "smime"})
+    void oneGibibyteThroughA256MiBHeap(String method) throws Exception {
         int port = TestGateway.freePort();
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "streaming master\n");
         Path cfg = dir.resolve("m.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, 1,
                 "limits: {maxMessageSize: 2GiB, dataTimeout: 10m}",
-                "policy: {encrypt: mandatory, onMissingKey: generate}",
+                "policy: {encrypt: mandatory, onMissingKey: generate, method: " + method + ", generateMethod: " + method + "}",
                 "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}"));
         Path spill = Files.createDirectories(dir.resolve("sink"));
+        if (method.equals("smime")) {
+            assertThat(org.mailseal.cli.Main.run("ca", "init", "-c", cfg.toString())).isZero();
+        }
         MessageDigest bodyDigest = MessageDigest.getInstance("SHA-256");
         try (CapturingSink sink = new CapturingSink()) {
             sink.spillDir = spill;
@@ -87,17 +91,23 @@ class StreamingTest {
 
             // Decrypt the stored copy, streaming, and compare the body digest.
             MailsealConfig c = ConfigLoader.load(cfg);
-            PGPSecretKeyRing secret;
-            try (Database db = Database.open(c)) {
-                PgpKeyStore ks = new PgpKeyStore(db.dataSource());
-                secret = ks.secret(ks.list("big@example.com").get(0).fingerprint(), MasterPassphrase.unlock(c, db.dataSource())).orElseThrow();
-            }
             MessageDigest got = MessageDigest.getInstance("SHA-256");
-            try (InputStream f = new BufferedInputStream(Files.newInputStream(stored), 1 << 16)) {
-                skipTo(f, "-----BEGIN PGP MESSAGE-----");
-                InputStream armored = new java.io.SequenceInputStream(
-                        new java.io.ByteArrayInputStream("-----BEGIN PGP MESSAGE-----".getBytes(StandardCharsets.US_ASCII)), f);
-                PgpDecryptor.decrypt(armored, secret, new BodyDigest(got));
+            try (Database db = Database.open(c); InputStream f = new BufferedInputStream(Files.newInputStream(stored), 1 << 16)) {
+                var mk = MasterPassphrase.unlock(c, db.dataSource());
+                if (method.equals("openpgp")) {
+                    PgpKeyStore ks = new PgpKeyStore(db.dataSource());
+                    PGPSecretKeyRing secret = ks.secret(ks.list("big@example.com").get(0).fingerprint(), mk).orElseThrow();
+                    skipTo(f, "-----BEGIN PGP MESSAGE-----");
+                    InputStream armored = new java.io.SequenceInputStream(
+                            new java.io.ByteArrayInputStream("-----BEGIN PGP MESSAGE-----".getBytes(StandardCharsets.US_ASCII)), f);
+                    PgpDecryptor.decrypt(armored, secret, new BodyDigest(got));
+                } else {
+                    var ss = new org.mailseal.keys.SmimeStore(db.dataSource());
+                    var entry = ss.list("big@example.com").get(0);
+                    skipTo(f, "Content-Description: S/MIME Encrypted Message\r\n\r\n");
+                    org.mailseal.crypto.smime.SmimeDecryptor.decrypt(java.util.Base64.getMimeDecoder().wrap(f), false,
+                            ss.cert(entry.fingerprint()).orElseThrow(), ss.privateKey(entry.fingerprint(), mk).orElseThrow(), new BodyDigest(got));
+                }
             }
             assertThat(HexFormat.of().formatHex(got.digest())).isEqualTo(HexFormat.of().formatHex(bodyDigest.digest()));
         }

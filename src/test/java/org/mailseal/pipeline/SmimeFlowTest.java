@@ -99,6 +99,43 @@ class SmimeFlowTest {
     }
 
     @Test
+    void authEnvelopedDataWhenThePolicySaysTheRecipientSupportsGcm() throws Exception {
+        String openssl = org.mailseal.testkit.Peers.require("openssl", "openssl");
+        int port = TestGateway.freePort();
+        try (CapturingSink sink = new CapturingSink()) {
+            String y = yaml(port, sink.port(), "policy: {encrypt: mandatory, onMissingKey: generate, method: smime, generateMethod: smime}");
+            MailsealConfig cfg = ConfigLoader.parse("t", y);
+            try (Database db = Database.open(cfg)) {
+                MasterKey mk = MasterPassphrase.unlock(cfg, db.dataSource());
+                KeyPair kp = CertificateAuthority.keyPair(CertificateAuthority.Algo.RSA3072);
+                new SmimeStore(db.dataSource()).initCa(CertificateAuthority.createCa(kp, "CA", Duration.ofDays(30)), kp.getPrivate(), mk);
+                new PolicyStore(db.dataSource()).set("gcm@example.com", "smimeCipher", "aes256-gcm");
+            }
+            try (Gateway gw = TestGateway.start(y)) {
+                assertThat(EncryptionFlowTest.send(port, List.of("gcm@example.com"), MSG)).startsWith("250");
+                assertThat(EncryptionFlowTest.send(port, List.of("cbc@example.com"), MSG)).startsWith("250");
+            }
+            assertThat(sink.messages.get(0).text()).contains("smime-type=authEnveloped-data");
+            assertThat(isSmime(sink.messages.get(1))).isTrue();
+            try (Database db = Database.open(cfg)) {
+                SmimeStore ss = new SmimeStore(db.dataSource());
+                var entry = ss.list("gcm@example.com").get(0);
+                var key = ss.privateKey(entry.fingerprint(), MasterPassphrase.unlock(cfg, db.dataSource())).orElseThrow();
+                Path keyPem = dir.resolve("k.pem");
+                Files.writeString(keyPem, "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(key.getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+                Path certPem = dir.resolve("c.pem");
+                Files.writeString(certPem, "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder().encodeToString(ss.cert(entry.fingerprint()).orElseThrow().getEncoded())
+                        + "\n-----END CERTIFICATE-----\n");
+                Path in = dir.resolve("gcm.eml");
+                Files.write(in, sink.messages.get(0).data());
+                var r = org.mailseal.testkit.Cmd.run(openssl, "cms", "-decrypt", "-binary", "-in", in.toString(), "-inkey", keyPem.toString(), "-recip", certPem.toString());
+                assertThat(r.code()).as(r.err()).isZero();
+                assertThat(r.outText()).contains("Subject: s/mime flow", "\r\n\r\nconfidential\r\n");
+            }
+        }
+    }
+
+    @Test
     void noCaMeansNoIssuedCertificateAndNoPlaintext() throws Exception {
         int port = TestGateway.freePort();
         try (CapturingSink sink = new CapturingSink();

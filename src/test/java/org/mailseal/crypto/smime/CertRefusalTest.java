@@ -136,13 +136,12 @@ class CertRefusalTest {
         // Distribution point: served over HTTP and cached; an unreachable one refuses the certificate.
         HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         int[] hits = {0};
+        byte[] crlBytes = crl.getEncoded();
         http.createContext("/ext.crl", ex -> {
             hits[0]++;
-            ex.sendResponseHeaders(200, crl.getEncoded().length);
+            ex.sendResponseHeaders(200, crlBytes.length);
             try (OutputStream o = ex.getResponseBody()) {
-                o.write(crl.getEncoded());
-            } catch (Exception e) {
-                throw new RuntimeException(e);
+                o.write(crlBytes);
             }
         });
         http.start();
