@@ -37,9 +37,12 @@ import java.io.InputStream;
 public final class Demo {
 
     private final PrintStream out;
+    private final boolean smime;
 
-    public Demo(PrintStream out) {
+    /** {@code smime}: encrypt with S/MIME to a certificate from the built-in CA instead of OpenPGP. */
+    public Demo(PrintStream out, boolean smime) {
         this.out = out;
+        this.smime = smime;
     }
 
     public int run() throws Exception {
@@ -58,12 +61,16 @@ public final class Demo {
                 "hostname: gateway.example.com",
                 "dataDir: " + dataDir,
                 "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 19456, argon2Iterations: 2}",
-                "policy: {encrypt: mandatory, onMissingKey: generate}",
+                "policy: {encrypt: mandatory, onMissingKey: generate, method: " + (smime ? "smime" : "openpgp")
+                        + ", generateMethod: " + (smime ? "smime" : "openpgp") + "}",
                 "smtp: {listen: \"127.0.0.1:" + port + "\"}",
                 "metrics: {enabled: false}",
                 "relay: {defaultRoute: \"[127.0.0.1]:" + mboxSmtp + "\", tls: none}",
                 "domains: {local: [example.com]}",
                 "networks: {trusted: [], xforward: []}"));
+        if (smime) {
+            initCa(config);
+        }
         try (Gateway g = Gateway.start(config)) {
             out.println("== mailseal demo ==");
             out.println("cloud mailbox (GreenMail): SMTP 127.0.0.1:" + mboxSmtp + ", IMAP 127.0.0.1:" + mboxImap);
@@ -91,11 +98,58 @@ public final class Demo {
             out.println(stored);
             out.println("-- end --");
             out.println();
-            showDecryption(config, dataDir, stored);
+            if (smime) {
+                showSmimeDecryption(config, dataDir, stored);
+            } else {
+                showDecryption(config, dataDir, stored);
+            }
         } finally {
             cloud.stop();
         }
         return 0;
+    }
+
+    private static void initCa(MailsealConfig config) throws Exception {
+        try (Database db = Database.open(config)) {
+            MasterKey mk = MasterPassphrase.unlock(config, db.dataSource());
+            java.security.KeyPair kp = org.mailseal.crypto.smime.CertificateAuthority.keyPair(org.mailseal.crypto.smime.CertificateAuthority.Algo.RSA3072);
+            new org.mailseal.keys.SmimeStore(db.dataSource()).initCa(
+                    org.mailseal.crypto.smime.CertificateAuthority.createCa(kp, "mailseal demo CA", java.time.Duration.ofDays(365)), kp.getPrivate(), mk);
+        }
+    }
+
+    /** Decrypts the stored S/MIME message with the certificate the built-in CA issued for alice; prints the openssl command. */
+    private void showSmimeDecryption(MailsealConfig config, Path dir, String stored) throws Exception {
+        if (!stored.contains("application/pkcs7-mime")) {
+            out.println("(no S/MIME message found in the mailbox!)");
+            return;
+        }
+        Path message = dir.resolve("message.eml");
+        Files.writeString(message, stored);
+        try (Database db = Database.open(config)) {
+            MasterKey mk = MasterPassphrase.unlock(config, db.dataSource());
+            org.mailseal.keys.SmimeStore store = new org.mailseal.keys.SmimeStore(db.dataSource());
+            String fpr = store.list("alice@example.com").get(0).fingerprint();
+            java.security.cert.X509Certificate cert = store.cert(fpr).orElseThrow();
+            java.security.PrivateKey key = store.privateKey(fpr, mk).orElseThrow();
+            Path keyPem = dir.resolve("alice.key");
+            Path certPem = dir.resolve("alice.pem");
+            Files.writeString(keyPem, "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n");
+            Files.writeString(certPem, "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(cert.getEncoded())
+                    + "\n-----END CERTIFICATE-----\n");
+            String body = stored.substring(stored.indexOf("\r\n\r\n") + 4);
+            ByteArrayOutputStream plain = new ByteArrayOutputStream();
+            org.mailseal.crypto.smime.SmimeDecryptor.decrypt(new java.io.ByteArrayInputStream(java.util.Base64.getMimeDecoder().decode(body)), false, cert, key, plain);
+            out.println("mailseal's built-in CA issued S/MIME certificate " + fpr + " for alice@example.com and encrypted to it.");
+            out.println("Alice would import it once into her mail client: mailseal ca export-p12 --email alice@example.com --out alice.p12");
+            out.println("Decrypt it yourself with OpenSSL:");
+            out.println("  openssl cms -decrypt -binary -in " + message + " -inkey " + keyPem + " -recip " + certPem);
+            out.println();
+            out.println("-- the decrypted original --");
+            out.println(plain.toString(StandardCharsets.UTF_8));
+            out.println("-- end --");
+        }
     }
 
     /** Decrypts the stored message with the key mailseal generated for alice, and says how to do it with gpg. */

@@ -45,7 +45,7 @@ class CliTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String cmd : new String[] {"serve", "demo", "check-config", "version", "users"}) {
+        for (String cmd : new String[] {"serve", "demo", "check-config", "version", "users", "keys", "certs", "ca", "policy"}) {
             Run r = run("", cmd, "--help");
             assertThat(r.code()).as(cmd).isZero();
             assertThat(r.out()).contains("Usage: mailseal " + cmd);
@@ -108,9 +108,18 @@ class CliTest {
     }
 
     @Test
+    void smimeDemoRunsEndToEnd() {
+        Run r = run("", "demo", "--smime");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("application/pkcs7-mime; smime-type=enveloped-data", "Subject: [...]", "openssl cms -decrypt",
+                "Subject: Quarterly figures", "X-Mailseal-Info: <alice@example.com> encrypted to S/MIME certificate");
+    }
+
+    @Test
     void demoRunsEndToEnd() {
         Run r = run("", "demo");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("250 2.0.0 Ok: queued as", "queue id: ", "Subject: Quarterly figures", "(mailseal) with ESMTP id");
+        assertThat(r.out()).contains("250 2.0.0 Ok: queued as", "queue id: ", "Subject: Quarterly figures", "(mailseal) with ESMTP id",
+                "multipart/encrypted", "Subject: [...]", "gpg --homedir", "X-Mailseal-Info: <alice@example.com> encrypted to OpenPGP key");
     }
 }

@@ -103,6 +103,22 @@ class StoreBackendTest {
 
             assertThat(keys.delete(v.fingerprint())).isTrue();
             assertThat(keys.list(null)).hasSize(1);
+
+            // S/MIME: the built-in CA, an issued certificate with its sealed key, revocation, CRL numbers.
+            org.mailseal.keys.SmimeStore ss = new org.mailseal.keys.SmimeStore(db.dataSource());
+            java.security.KeyPair caKp = org.mailseal.crypto.smime.CertificateAuthority.keyPair(org.mailseal.crypto.smime.CertificateAuthority.Algo.P256);
+            assertThat(ss.initCa(org.mailseal.crypto.smime.CertificateAuthority.createCa(caKp, "store CA", java.time.Duration.ofDays(10)), caKp.getPrivate(), mk)).isTrue();
+            assertThat(ss.initCa(org.mailseal.crypto.smime.CertificateAuthority.createCa(caKp, "second", java.time.Duration.ofDays(10)), caKp.getPrivate(), mk)).isFalse();
+            org.mailseal.keys.CertDirectory certs = new org.mailseal.keys.CertDirectory(ss, mk, cfg);
+            var issued = certs.issue("carol@example.com", 10, "p256");
+            assertThat(certs.find("carol@example.com")).isPresent();
+            assertThat(ss.list("carol@example.com").get(0).hasKey()).isTrue();
+            assertThat(ss.privateKey(issued.fingerprint(), mk)).isPresent();
+            ss.revoke(issued.cert());
+            assertThat(certs.find("carol@example.com")).isEmpty();
+            assertThat(certs.currentCrl().isRevoked(issued.cert())).isTrue();
+            assertThat(ss.nextCrlNumber()).isGreaterThan(java.math.BigInteger.ONE);
+            assertThat(ss.delete(issued.fingerprint())).isTrue();
         }
         // reopening migrates nothing twice
         try (Database db = Database.open(cfg)) {
