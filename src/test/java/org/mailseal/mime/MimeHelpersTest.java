@@ -10,18 +10,6 @@ import org.junit.jupiter.api.Test;
 
 class MimeHelpersTest {
 
-    @Test
-    void crlfConversionLeavesExistingCrlfAlone() throws Exception {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        try (CrlfOutputStream c = new CrlfOutputStream(o)) {
-            c.write("a\nb\r\nc\n".getBytes(StandardCharsets.US_ASCII));
-            c.write('\n');
-            c.write("\r".getBytes(StandardCharsets.US_ASCII));
-            c.write("\nd\n".getBytes(StandardCharsets.US_ASCII));
-        }
-        assertThat(o.toString(StandardCharsets.US_ASCII)).isEqualTo("a\r\nb\r\nc\r\n\r\n\r\nd\r\n");
-    }
-
     static RawHeader header(String s) throws Exception {
         return RawHeader.read(new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8)), 1 << 20);
     }

@@ -8,7 +8,6 @@ import java.security.SecureRandom;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
-import org.bouncycastle.bcpg.ArmoredOutputStream;
 import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
 import org.bouncycastle.openpgp.PGPEncryptedDataGenerator;
 import org.bouncycastle.openpgp.PGPException;
@@ -17,7 +16,6 @@ import org.bouncycastle.openpgp.PGPLiteralDataGenerator;
 import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.operator.bc.BcPublicKeyKeyEncryptionMethodGenerator;
 import org.bouncycastle.openpgp.operator.jcajce.JcePGPDataEncryptorBuilder;
-import org.mailseal.mime.CrlfOutputStream;
 
 /**
  * Writes a PGP/MIME encrypted message (RFC 3156 §4): the outer header, then a multipart/encrypted body
@@ -57,8 +55,7 @@ public final class PgpMimeEncryptor {
                 + "Content-Description: OpenPGP encrypted message\r\n"
                 + "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n"
                 + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        OutputStream crlf = new CrlfOutputStream(new NonClosing(out));
-        ArmoredOutputStream armor = ArmoredOutputStream.builder().clearHeaders().build(crlf);
+        ArmorOutputStream armor = new ArmorOutputStream(out);
         encrypt(armor, innerHeader, body, keys);
         armor.close();
         out.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));

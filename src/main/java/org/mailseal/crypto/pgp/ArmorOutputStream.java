@@ -1,0 +1,97 @@
+package org.mailseal.crypto.pgp;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * ASCII armor for an OpenPGP message (RFC 9580 §6.2), streaming: header line, blank line, base64 in
+ * 64-column lines with CRLF (mail line ends), the CRC-24 checksum line (§6.1, for older readers such as
+ * GnuPG 2.2) and the tail line. Encodes in bulk with the JDK's base64 encoder.
+ */
+public final class ArmorOutputStream extends OutputStream {
+
+    private static final int LINE = 48;                 // input bytes per 64-column line
+    private static final int CHUNK = LINE * 1024;
+    private static final int[] CRC_TABLE = new int[256];
+
+    static {
+        // RFC 9580 §6.1.1: CRC-24, generator 0x864CFB
+        for (int i = 0; i < 256; i++) {
+            int c = i << 16;
+            for (int j = 0; j < 8; j++) {
+                c <<= 1;
+                if ((c & 0x1000000) != 0) {
+                    c ^= 0x1864CFB;
+                }
+            }
+            CRC_TABLE[i] = c & 0xFFFFFF;
+        }
+    }
+
+    private final OutputStream out;
+    private final byte[] buf = new byte[CHUNK];
+    private int len;
+    private int crc = 0xB704CE;
+    private boolean closed;
+
+    public ArmorOutputStream(OutputStream out) throws IOException {
+        this.out = out;
+        out.write("-----BEGIN PGP MESSAGE-----\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        if (len == buf.length) {
+            flushLines(false);
+        }
+        buf[len++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int n) throws IOException {
+        while (n > 0) {
+            if (len == buf.length) {
+                flushLines(false);
+            }
+            int take = Math.min(n, buf.length - len);
+            System.arraycopy(b, off, buf, len, take);
+            len += take;
+            off += take;
+            n -= take;
+        }
+    }
+
+    // Encodes whole lines from the buffer (all of it when last), keeping any partial line.
+    private void flushLines(boolean last) throws IOException {
+        int whole = last ? len : len - len % LINE;
+        for (int i = 0; i < whole; i++) {
+            crc = (crc << 8) ^ CRC_TABLE[((crc >> 16) ^ buf[i]) & 0xFF];
+        }
+        crc &= 0xFFFFFF;
+        Base64.Encoder enc = Base64.getEncoder();
+        for (int off = 0; off < whole; off += LINE) {
+            int n = Math.min(LINE, whole - off);
+            byte[] line = enc.encode(java.util.Arrays.copyOfRange(buf, off, off + n));
+            out.write(line);
+            out.write('\r');
+            out.write('\n');
+        }
+        System.arraycopy(buf, whole, buf, 0, len - whole);
+        len -= whole;
+    }
+
+    /** Writes the rest, the checksum and the tail; does not close the underlying stream. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        flushLines(true);
+        byte[] c = {(byte) (crc >> 16), (byte) (crc >> 8), (byte) crc};
+        out.write(("=" + Base64.getEncoder().encodeToString(c) + "\r\n-----END PGP MESSAGE-----\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+}
