@@ -28,19 +28,10 @@ public final class CertsCommand implements Runnable {
         new picocli.CommandLine(this).usage(System.out);
     }
 
-    abstract static class Base implements Callable<Integer> {
-        @Mixin
-        ConfigOption config;
-        MailsealConfig cfg;
-        Database db;
-
+    abstract static class Base extends StoreCommand {
         @Override
-        public Integer call() throws Exception {
-            cfg = config.load();
-            try (Database d = Database.open(cfg)) {
-                db = d;
-                return run(new SmimeStore(d.dataSource()));
-            }
+        int run(Database d) throws Exception {
+            return run(new SmimeStore(d.dataSource()));
         }
 
         abstract int run(SmimeStore store) throws Exception;

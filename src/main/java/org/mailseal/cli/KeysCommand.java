@@ -38,27 +38,10 @@ public final class KeysCommand implements Runnable {
         new picocli.CommandLine(this).usage(System.out);
     }
 
-    abstract static class Base implements Callable<Integer> {
-        @Mixin
-        ConfigOption config;
-        MailsealConfig cfg;
-        Database db;
-
+    abstract static class Base extends StoreCommand {
         @Override
-        public Integer call() throws Exception {
-            cfg = config.load();
-            try (Database d = Database.open(cfg)) {
-                db = d;
-                return run(new PgpKeyStore(d.dataSource()));
-            }
-        }
-
-        MasterKey master() throws Exception {
-            MasterKey mk = MasterPassphrase.unlock(cfg, db.dataSource());
-            if (mk == null) {
-                throw new IllegalArgumentException("this needs the master passphrase: set keys.masterPassphraseFile or " + MasterPassphrase.ENV);
-            }
-            return mk;
+        int run(Database d) throws Exception {
+            return run(new PgpKeyStore(d.dataSource()));
         }
 
         abstract int run(PgpKeyStore store) throws Exception;

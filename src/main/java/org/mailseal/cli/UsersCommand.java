@@ -26,16 +26,10 @@ public final class UsersCommand implements Runnable {
         new picocli.CommandLine(this).usage(System.out);
     }
 
-    abstract static class Base implements Callable<Integer> {
-        @Mixin
-        ConfigOption config;
-
+    abstract static class Base extends StoreCommand {
         @Override
-        public Integer call() throws Exception {
-            MailsealConfig c = config.load();
-            try (Database db = Database.open(c)) {
-                return run(new UserStore(db.dataSource(), new PasswordHasher(c.auth().argon2MemoryKiB(), c.auth().argon2Iterations())));
-            }
+        int run(Database d) throws Exception {
+            return run(new UserStore(d.dataSource(), new PasswordHasher(cfg.auth().argon2MemoryKiB(), cfg.auth().argon2Iterations())));
         }
 
         abstract int run(UserStore users) throws Exception;

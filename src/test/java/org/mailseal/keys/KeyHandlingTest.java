@@ -208,19 +208,8 @@ class KeyHandlingTest {
     record Run(int code, String out, String err) {
     }
 
-    static synchronized Run cli(String... args) {
-        PrintStream o = System.out;
-        PrintStream e = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
+    static Run cli(String... args) {
+        org.mailseal.testkit.Cli.Run r = org.mailseal.testkit.Cli.run(args);
+        return new Run(r.code(), r.out(), r.err());
     }
 }

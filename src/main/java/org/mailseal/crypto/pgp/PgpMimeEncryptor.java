@@ -72,7 +72,7 @@ public final class PgpMimeEncryptor {
         for (PGPPublicKey k : keys) {
             gen.addMethod(new BcPublicKeyKeyEncryptionMethodGenerator(k).setSecureRandom(RANDOM));
         }
-        try (OutputStream enc = gen.open(new NonClosing(out), new byte[1 << 16])) {
+        try (OutputStream enc = gen.open(new org.mailseal.mime.NonClosingOutputStream(out), new byte[1 << 16])) {
             PGPLiteralDataGenerator lit = new PGPLiteralDataGenerator();
             try (OutputStream l = lit.open(enc, PGPLiteralData.BINARY, "", new Date(), new byte[1 << 16])) {
                 l.write(innerHeader);
@@ -80,23 +80,6 @@ public final class PgpMimeEncryptor {
                 l.write('\n');
                 body.transferTo(l);
             }
-        }
-    }
-
-    /** Lets inner layers close without closing the file. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            out.flush();
         }
     }
 }

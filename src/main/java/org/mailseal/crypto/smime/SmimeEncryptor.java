@@ -1,6 +1,5 @@
 package org.mailseal.crypto.smime;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -59,7 +58,7 @@ public final class SmimeEncryptor {
                 + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n"
                 + "Content-Description: S/MIME Encrypted Message\r\n"
                 + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        OutputStream b64 = Base64.getMimeEncoder(76, new byte[] {'\r', '\n'}).wrap(new NonClosing(out));
+        OutputStream b64 = Base64.getMimeEncoder(76, new byte[] {'\r', '\n'}).wrap(new org.mailseal.mime.NonClosingOutputStream(out));
         OutputStream cms;
         if (gcm) {
             CMSAuthEnvelopedDataStreamGenerator g = new CMSAuthEnvelopedDataStreamGenerator();
@@ -112,22 +111,6 @@ public final class SmimeEncryptor {
             return spki.getAlgorithm().getAlgorithm().equals(PKCSObjectIdentifiers.id_RSAES_OAEP);
         } catch (RuntimeException e) {
             return false;
-        }
-    }
-
-    private static final class NonClosing extends FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            out.flush();
         }
     }
 }

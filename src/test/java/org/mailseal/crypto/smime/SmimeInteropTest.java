@@ -52,22 +52,8 @@ class SmimeInteropTest {
     final Map<String, String> address = new LinkedHashMap<>(Map.of("ca-rsa", "ca-rsa@example.com", "ca-ec", "ca-ec@example.com",
             "ext-rsa", "ext-rsa@example.com", "ext-ec", "ext-ec@example.com"));
 
-    record Run(int code, String out, String err) {
-    }
-
-    static synchronized Run cli(String... args) {
-        PrintStream o = System.out;
-        PrintStream e = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            return new Run(Main.run(args), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
+    static org.mailseal.testkit.Cli.Run cli(String... args) {
+        return org.mailseal.testkit.Cli.run(args);
     }
 
     Cmd.Result ssl(String... args) throws Exception {
@@ -119,7 +105,7 @@ class SmimeInteropTest {
             assertThat(cli("ca", "issue", "--email", "ca-rsa@example.com", "-c", c).code()).isZero();
             assertThat(cli("ca", "issue", "--email", "ca-ec@example.com", "--algo", "p256", "-c", c).code()).isZero();
             for (String who : List.of("ext-rsa", "ext-ec")) {
-                Run r = cli("certs", "import", certPem.get(who).toString(), "-c", c);
+                org.mailseal.testkit.Cli.Run r = cli("certs", "import", certPem.get(who).toString(), "-c", c);
                 assertThat(r.code()).as(r.err()).isZero();
             }
             Path pw = dir.resolve("pw");
