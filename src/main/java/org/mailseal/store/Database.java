@@ -24,13 +24,24 @@ public final class Database implements AutoCloseable {
     public static Database open(MailsealConfig config) throws IOException {
         MailsealConfig.Database db = config.database();
         String url = db.url();
+        String h2Password = null;
         if (url == null) {
             Path dir = config.dataDir().toAbsolutePath().resolve("db");
             Files.createDirectories(dir);
-            url = "jdbc:h2:file:" + dir.resolve("mailseal") + ";DB_CLOSE_ON_EXIT=FALSE";
+            // AUTO_SERVER: the running gateway holds the file; the CLI (keys, certs, users, policy) then
+            // reaches the same database over H2's TCP server, bound to loopback only.
+            System.setProperty("h2.bindAddress", "127.0.0.1");
+            url = "jdbc:h2:file:" + dir.resolve("mailseal") + ";AUTO_SERVER=TRUE";
+            // That port is open to local users, so the database has a password, kept beside it (0600):
+            // whoever can read the data dir can connect, nobody else.
+            h2Password = h2Password(dir);
         }
         HikariConfig hc = new HikariConfig();
         hc.setJdbcUrl(url);
+        if (h2Password != null) {
+            hc.setUsername("mailseal");
+            hc.setPassword(h2Password);
+        }
         if (db.user() != null) {
             hc.setUsername(db.user());
         }
@@ -50,6 +61,27 @@ public final class Database implements AutoCloseable {
             throw e;
         }
         return new Database(ds);
+    }
+
+    private static String h2Password(Path dir) throws IOException {
+        Path f = dir.resolve("h2.pass");
+        if (!Files.exists(f)) {
+            byte[] raw = new byte[24];
+            new java.security.SecureRandom().nextBytes(raw);
+            Path tmp = Files.createTempFile(dir, "h2", ".tmp");
+            try {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not POSIX
+            }
+            Files.writeString(tmp, java.util.HexFormat.of().formatHex(raw));
+            try {
+                Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        return Files.readString(f).strip();
     }
 
     public DataSource dataSource() {

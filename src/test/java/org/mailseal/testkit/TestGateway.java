@@ -61,6 +61,19 @@ public final class TestGateway {
         return sb.toString();
     }
 
+    /** Waits until something listens on {@code port}. */
+    public static void waitForPort(int port, java.time.Duration max) throws Exception {
+        long end = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < end) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new AssertionError("nothing listening on port " + port);
+    }
+
     public static Gateway start(String yaml) throws Exception {
         MailsealConfig c = ConfigLoader.parse("test", yaml);
         return Gateway.start(c);
