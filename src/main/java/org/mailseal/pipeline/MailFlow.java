@@ -5,6 +5,7 @@ import org.mailseal.config.MailsealConfig;
 import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.KeyDirectory;
 import org.mailseal.policy.PolicyResolver;
+import org.mailseal.policy.RecipientDecider;
 import org.mailseal.spool.Spool;
 import org.mailseal.relay.RelayClient;
 import org.mailseal.relay.RouteTable;
@@ -29,7 +30,7 @@ public final class MailFlow {
         return new Pipeline(List.of(
                 new HopCountStage(config.limits().maxHops()),   // RFC 5321 §6.3 loop check
                 // scan stage: virus/spam while the mail is still readable (later)
-                new PolicyStage(policy, keys, certs),          // per recipient: OpenPGP key or S/MIME cert, or pass
+                new PolicyStage(new RecipientDecider(policy, keys, certs)), // per recipient: OpenPGP key or S/MIME cert, or pass
                 new EncryptStage(spool),                       // PGP/MIME or S/MIME, with header protection
                 // further transforms: decrypt, sign (later)
                 new RelayStage(relay, new RouteTable(config.relay()), config.relay().deadline())));

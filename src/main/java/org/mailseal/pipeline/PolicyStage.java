@@ -11,16 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.mailseal.crypto.pgp.PgpKeys;
-import org.mailseal.keys.CertDirectory;
-import org.mailseal.keys.KeyDirectory;
-import org.mailseal.keys.KeyStoreException;
 import org.mailseal.mime.EncryptionDetector;
 import org.mailseal.mime.RawHeader;
-import org.mailseal.policy.EncryptMode;
-import org.mailseal.policy.PolicyResolver;
+import org.mailseal.policy.RecipientDecider;
 import org.mailseal.smtp.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,40 +31,10 @@ public final class PolicyStage implements Stage {
     private static final Logger log = LoggerFactory.getLogger("policy");
     static final int MAX_HEADER = 4 * 1024 * 1024;
 
-    private final PolicyResolver resolver;
-    private final KeyDirectory keys;
-    private final CertDirectory certs;
+    private final RecipientDecider decider;
 
-    public PolicyStage(PolicyResolver resolver, KeyDirectory keys, CertDirectory certs) {
-        this.resolver = resolver;
-        this.keys = keys;
-        this.certs = certs;
-    }
-
-    /** The key chosen for one recipient: an OpenPGP key or an S/MIME certificate. */
-    private record Choice(PgpKeys.ValidCert pgp, CertDirectory.ValidCert smime) {
-        boolean isEmpty() {
-            return pgp == null && smime == null;
-        }
-    }
-
-    /**
-     * Method choice: {@code method} limits it to openpgp or smime, or allows any; with both available,
-     * {@code preferredMethod} decides.
-     */
-    private Choice choose(String email, PolicyResolver.Effective p) throws Exception {
-        Optional<PgpKeys.ValidCert> pgp = p.method().equals("smime") ? Optional.empty() : keys.find(email);
-        Optional<CertDirectory.ValidCert> smime = p.method().equals("openpgp") ? Optional.empty() : certs.find(email);
-        if (pgp.isPresent() && smime.isPresent()) {
-            return p.get("preferredMethod").equals("smime") ? new Choice(null, smime.get()) : new Choice(pgp.get(), null);
-        }
-        return new Choice(pgp.orElse(null), smime.orElse(null));
-    }
-
-    /** onMissingKey=generate: an OpenPGP key, or a certificate from the built-in CA, as the policy says. */
-    private Choice generate(String email, PolicyResolver.Effective p) throws Exception {
-        String method = p.method().equals("any") ? p.get("generateMethod") : p.method();
-        return method.equals("smime") ? new Choice(null, certs.issue(email, null, null)) : new Choice(keys.generate(email), null);
+    public PolicyStage(RecipientDecider decider) {
+        this.decider = decider;
     }
 
     @Override
@@ -108,65 +73,20 @@ public final class PolicyStage implements Stage {
         Map<String, Boolean> gcm = new LinkedHashMap<>();
         for (Recipient r : inbound) {
             String email = PgpKeys.normalise(r.address().toString());
-            PolicyResolver.Effective p = resolver.resolve(r.address());
-            String why = "encrypt=" + p.encrypt().word() + " from " + p.source("encrypt");
-            if (p.encrypt() == EncryptMode.NEVER) {
-                log.info("{}: to=<{}>, not encrypted: {}", item.queueId(), r.address(), why);
-                plain.add(r);
-                continue;
-            }
-            Choice cert = choose(email, p);
-            if (cert.isEmpty() && p.encrypt() == EncryptMode.OPPORTUNISTIC) {
-                log.info("{}: to=<{}>, not encrypted: no usable key ({})", item.queueId(), r.address(), why);
-                plain.add(r);
-                continue;
-            }
-            if (cert.isEmpty()) {
-                String missing = "onMissingKey=" + p.onMissingKey().word() + " from " + p.source("onMissingKey");
-                MailItem one = item.withRecipients(List.of(r));
-                switch (p.onMissingKey()) {
-                    case TEMPFAIL -> {
-                        log.info("{}: to=<{}>, deferred: no usable key ({}, {})", item.queueId(), r.address(), why, missing);
-                        routing.defer(one, SmtpReply.of(450, "4.7.1", "<" + r.address() + ">: no usable encryption key; encryption is mandatory"));
-                        continue;
-                    }
-                    case REJECT -> {
-                        log.info("{}: to=<{}>, rejected: no usable key ({}, {})", item.queueId(), r.address(), why, missing);
-                        routing.reject(one, SmtpReply.of(550, "5.7.1", "<" + r.address() + ">: no usable encryption key; encryption is mandatory"));
-                        continue;
-                    }
-                    case DELIVER -> {
-                        log.warn("{}: to=<{}>, NOT encrypted: no usable key and {} ({})", item.queueId(), r.address(), missing, why);
-                        plain.add(r);
-                        continue;
-                    }
-                    case GENERATE -> {
-                        try {
-                            cert = generate(email, p);
-                            why += ", key generated (" + missing + ")";
-                        } catch (KeyStoreException e) {
-                            // Fail closed: mandatory encryption and no key: 4xx, never plaintext.
-                            log.error("{}: to=<{}>, deferred: {}", item.queueId(), r.address(), e.getMessage());
-                            routing.defer(one, SmtpReply.of(451, "4.7.5", "<" + r.address() + ">: cannot create an encryption key; try again later"));
-                            continue;
-                        }
-                    }
-                    default -> throw new IllegalStateException();
-                }
-            }
+            RecipientDecider.Decision d = decider.decide(item.queueId(), r.address());
             // Recipients named in To/Cc share a copy (per method and placeholder); the others get one each.
-            String share = named.contains(email) ? "shared" : "own|" + r.index();
-            if (cert.pgp() != null) {
-                log.info("{}: to=<{}>, encrypt: OpenPGP key {} ({})", item.queueId(), r.address(), cert.pgp().fingerprint(), why);
-                String group = "pgp|" + share + "|" + p.subjectPlaceholder();
-                pgpGroups.computeIfAbsent(group, g -> new ArrayList<>()).add(new Treatment.Keyed(r, cert.pgp(), why));
-                placeholders.put(group, p.subjectPlaceholder());
-            } else {
-                log.info("{}: to=<{}>, encrypt: S/MIME certificate {} ({})", item.queueId(), r.address(), cert.smime().fingerprint(), why);
-                String group = "smime|" + share + "|" + p.subjectPlaceholder() + "|" + p.smimeGcm();
-                smimeGroups.computeIfAbsent(group, g -> new ArrayList<>()).add(new Treatment.Certified(r, cert.smime(), why));
-                placeholders.put(group, p.subjectPlaceholder());
-                gcm.put(group, p.smimeGcm());
+            String group = d.groupKey() + "|" + (named.contains(email) ? "shared" : "own|" + r.index());
+            if (d instanceof RecipientDecider.Plain) {
+                plain.add(r);
+            } else if (d instanceof RecipientDecider.Refuse f) {
+                routing.add(item.withRecipients(List.of(r)), f.reply().isTransient() ? Outcome.defer(f.reply()) : Outcome.reject(f.reply()));
+            } else if (d instanceof RecipientDecider.Pgp g) {
+                pgpGroups.computeIfAbsent(group, k -> new ArrayList<>()).add(new Treatment.Keyed(r, g.cert(), g.why()));
+                placeholders.put(group, g.placeholder());
+            } else if (d instanceof RecipientDecider.Smime m) {
+                smimeGroups.computeIfAbsent(group, k -> new ArrayList<>()).add(new Treatment.Certified(r, m.cert(), m.why()));
+                placeholders.put(group, m.placeholder());
+                gcm.put(group, m.gcm());
             }
         }
         if (!plain.isEmpty()) {

@@ -1,0 +1,136 @@
+package org.mailseal.policy;
+
+import java.util.Optional;
+import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.keys.CertDirectory;
+import org.mailseal.keys.KeyDirectory;
+import org.mailseal.keys.KeyStoreException;
+import org.mailseal.smtp.Address;
+import org.mailseal.smtp.SmtpReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The encryption decision for one inbound recipient: the effective policy, then the key (OpenPGP or
+ * S/MIME, per {@code method} and {@code preferredMethod}), then, without a key, {@code onMissingKey}.
+ * Used by the pipeline's policy stage and by the milter. Logs one line per decision with the queue id.
+ */
+public final class RecipientDecider {
+
+    private static final Logger log = LoggerFactory.getLogger("policy");
+
+    /** What to do for one recipient. */
+    public sealed interface Decision {
+        /** Recipients with equal keys can share one copy of the message. */
+        String groupKey();
+    }
+
+    /** Deliver without encryption. */
+    public record Plain(String why) implements Decision {
+        @Override
+        public String groupKey() {
+            return "plain";
+        }
+    }
+
+    /** Refuse this recipient: 4xx or 5xx. */
+    public record Refuse(SmtpReply reply) implements Decision {
+        @Override
+        public String groupKey() {
+            return "refuse|" + reply.code();
+        }
+    }
+
+    /** Encrypt with OpenPGP to {@code cert}. */
+    public record Pgp(PgpKeys.ValidCert cert, String placeholder, String why) implements Decision {
+        @Override
+        public String groupKey() {
+            return "pgp|" + placeholder;
+        }
+    }
+
+    /** Encrypt with S/MIME to {@code cert}. */
+    public record Smime(CertDirectory.ValidCert cert, String placeholder, boolean gcm, String why) implements Decision {
+        @Override
+        public String groupKey() {
+            return "smime|" + placeholder + "|" + gcm;
+        }
+    }
+
+    private final PolicyResolver resolver;
+    private final KeyDirectory keys;
+    private final CertDirectory certs;
+
+    public RecipientDecider(PolicyResolver resolver, KeyDirectory keys, CertDirectory certs) {
+        this.resolver = resolver;
+        this.keys = keys;
+        this.certs = certs;
+    }
+
+    public Decision decide(String queueId, Address rcpt) throws Exception {
+        String email = PgpKeys.normalise(rcpt.toString());
+        PolicyResolver.Effective p = resolver.resolve(rcpt);
+        String why = "encrypt=" + p.encrypt().word() + " from " + p.source("encrypt");
+        if (p.encrypt() == EncryptMode.NEVER) {
+            log.info("{}: to=<{}>, not encrypted: {}", queueId, rcpt, why);
+            return new Plain(why);
+        }
+        Decision d = choose(email, p, why);
+        if (d != null) {
+            return logged(queueId, rcpt, d);
+        }
+        if (p.encrypt() == EncryptMode.OPPORTUNISTIC) {
+            log.info("{}: to=<{}>, not encrypted: no usable key ({})", queueId, rcpt, why);
+            return new Plain(why + ", no usable key");
+        }
+        String missing = "onMissingKey=" + p.onMissingKey().word() + " from " + p.source("onMissingKey");
+        switch (p.onMissingKey()) {
+            case TEMPFAIL -> {
+                log.info("{}: to=<{}>, deferred: no usable key ({}, {})", queueId, rcpt, why, missing);
+                return new Refuse(SmtpReply.of(450, "4.7.1", "<" + rcpt + ">: no usable encryption key; encryption is mandatory"));
+            }
+            case REJECT -> {
+                log.info("{}: to=<{}>, rejected: no usable key ({}, {})", queueId, rcpt, why, missing);
+                return new Refuse(SmtpReply.of(550, "5.7.1", "<" + rcpt + ">: no usable encryption key; encryption is mandatory"));
+            }
+            case DELIVER -> {
+                log.warn("{}: to=<{}>, NOT encrypted: no usable key and {} ({})", queueId, rcpt, missing, why);
+                return new Plain(why + ", " + missing);
+            }
+            case GENERATE -> {
+                try {
+                    String method = p.method().equals("any") ? p.get("generateMethod") : p.method();
+                    String w = why + ", key generated (" + missing + ")";
+                    Decision g = method.equals("smime")
+                            ? new Smime(certs.issue(email, null, null), p.subjectPlaceholder(), p.smimeGcm(), w)
+                            : new Pgp(keys.generate(email), p.subjectPlaceholder(), w);
+                    return logged(queueId, rcpt, g);
+                } catch (KeyStoreException e) {
+                    // Fail closed: mandatory encryption and no key: 4xx, never plaintext.
+                    log.error("{}: to=<{}>, deferred: {}", queueId, rcpt, e.getMessage());
+                    return new Refuse(SmtpReply.of(451, "4.7.5", "<" + rcpt + ">: cannot create an encryption key; try again later"));
+                }
+            }
+            default -> throw new IllegalStateException();
+        }
+    }
+
+    /** {@code method} limits the choice; with both available, {@code preferredMethod} decides. Null: no key. */
+    private Decision choose(String email, PolicyResolver.Effective p, String why) throws Exception {
+        Optional<PgpKeys.ValidCert> pgp = p.method().equals("smime") ? Optional.empty() : keys.find(email);
+        Optional<CertDirectory.ValidCert> smime = p.method().equals("openpgp") ? Optional.empty() : certs.find(email);
+        if (pgp.isPresent() && (smime.isEmpty() || !p.get("preferredMethod").equals("smime"))) {
+            return new Pgp(pgp.get(), p.subjectPlaceholder(), why);
+        }
+        return smime.<Decision>map(c -> new Smime(c, p.subjectPlaceholder(), p.smimeGcm(), why)).orElse(null);
+    }
+
+    private static Decision logged(String queueId, Address rcpt, Decision d) {
+        if (d instanceof Pgp g) {
+            log.info("{}: to=<{}>, encrypt: OpenPGP key {} ({})", queueId, rcpt, g.cert().fingerprint(), g.why());
+        } else if (d instanceof Smime s) {
+            log.info("{}: to=<{}>, encrypt: S/MIME certificate {} ({})", queueId, rcpt, s.cert().fingerprint(), s.why());
+        }
+        return d;
+    }
+}
