@@ -18,6 +18,8 @@ import org.mailseal.keys.PgpKeyStore;
 import org.mailseal.policy.PolicyResolver;
 import org.mailseal.policy.PolicyStore;
 import org.mailseal.metrics.GatewayMetrics;
+import org.mailseal.milter.MilterServer;
+import org.mailseal.policy.RecipientDecider;
 import org.mailseal.pipeline.GatewayHandler;
 import org.mailseal.pipeline.MailFlow;
 import org.mailseal.policy.RelayAccess;
@@ -44,6 +46,7 @@ public final class Gateway implements AutoCloseable {
     private MetricsEndpoint metricsEndpoint;
     private SmtpServer smtp;
     private SmtpServer lmtp;
+    private MilterServer milter;
 
     private Gateway(MailsealConfig config, Database db, RelayClient relay) {
         this.config = config;
@@ -70,6 +73,9 @@ public final class Gateway implements AutoCloseable {
             CertDirectory certs = new CertDirectory(new SmimeStore(db.dataSource()), master, config);
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.assemble(config, spool, policy, keys, certs, relay),
                     new RelayAccess(config), g.metrics, users::check);
+            if (config.milter().enabled()) {
+                g.milter = new MilterServer(config.milter().listen(), new RecipientDecider(policy, keys, certs), new RelayAccess(config), spool);
+            }
             SSLContext tls = ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
             if (config.smtp().enabled()) {
                 g.smtp = g.listen(SmtpSettings.from(config, false, tls), handler, "smtp");
@@ -136,6 +142,9 @@ public final class Gateway implements AutoCloseable {
         }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
+        }
+        if (milter != null) {
+            milter.close();
         }
         relay.close();
         db.close();

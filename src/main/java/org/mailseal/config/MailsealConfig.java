@@ -29,7 +29,8 @@ public record MailsealConfig(
         Keys keys,
         PolicySettings policy,
         Smime smime,
-        CaSettings ca) {
+        CaSettings ca,
+        Listener milter) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -48,6 +49,7 @@ public record MailsealConfig(
         policy = policy != null ? policy : new PolicySettings(null, null, null, null, null, null, null);
         smime = smime != null ? smime : new Smime(null, null, null, null);
         ca = ca != null ? ca : new CaSettings(null, null, null, null);
+        milter = Listener.withDefaults(milter, false, HostPort.parse("127.0.0.1:10027"));
         for (String d : domains.policies().keySet()) {
             if (!domains.local().contains(d)) {
                 throw new IllegalArgumentException("domains.policies." + d + ": not a local domain (add it to domains.local)");
@@ -57,7 +59,7 @@ public record MailsealConfig(
 
     /** The config used when no file is given. */
     public static MailsealConfig defaults() {
-        return new MailsealConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new MailsealConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     private static String defaultHostname() {

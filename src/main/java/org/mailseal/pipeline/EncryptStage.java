@@ -41,6 +41,38 @@ public final class EncryptStage implements Stage {
         return "encrypt";
     }
 
+    /**
+     * Writes the encrypted form of a message (header {@code h}, then the rest of {@code body}) for one
+     * encrypting treatment; returns a description of the method for the log.
+     */
+    public static String encrypt(Treatment treatment, RawHeader h, InputStream body, OutputStream o) throws Exception {
+        List<String> info = new ArrayList<>();
+        if (treatment instanceof Treatment.EncryptPgp e) {
+            List<PGPPublicKey> keys = new ArrayList<>();
+            for (Treatment.Keyed k : e.keys()) {
+                // Trace inside the encrypted part only: why this recipient was encrypted, to which key.
+                info.add("X-Mailseal-Info: <" + k.recipient().address() + "> encrypted to OpenPGP key " + k.cert().fingerprint()
+                        + " (" + k.why() + ")\r\n");
+                keys.add(k.cert().encryptionKeys().get(0));
+            }
+            HeaderProtection.Result hp = HeaderProtection.protect(h, e.subjectPlaceholder(), info);
+            PgpMimeEncryptor.write(o, hp.outer(), hp.inner(), body, keys);
+            return "OpenPGP, PGP/MIME";
+        }
+        if (treatment instanceof Treatment.EncryptSmime e) {
+            List<X509Certificate> certs = new ArrayList<>();
+            for (Treatment.Certified c : e.certs()) {
+                info.add("X-Mailseal-Info: <" + c.recipient().address() + "> encrypted to S/MIME certificate " + c.cert().fingerprint()
+                        + " (" + c.why() + ")\r\n");
+                certs.add(c.cert().cert());
+            }
+            HeaderProtection.Result hp = HeaderProtection.protect(h, e.subjectPlaceholder(), info);
+            SmimeEncryptor.write(o, hp.outer(), hp.inner(), body, certs, e.gcm());
+            return e.gcm() ? "S/MIME, AuthEnvelopedData AES-256-GCM" : "S/MIME, EnvelopedData AES-256-CBC";
+        }
+        throw new IllegalArgumentException("not an encrypting treatment: " + treatment);
+    }
+
     @Override
     public Routing apply(MailItem item) throws Exception {
         if (!(item.treatment() instanceof Treatment.EncryptPgp) && !(item.treatment() instanceof Treatment.EncryptSmime)) {
@@ -52,29 +84,7 @@ public final class EncryptStage implements Stage {
         try (InputStream in = new BufferedInputStream(item.open(), 65536);
              OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
             RawHeader h = RawHeader.read(in, PolicyStage.MAX_HEADER);
-            List<String> info = new ArrayList<>();
-            if (item.treatment() instanceof Treatment.EncryptPgp e) {
-                List<PGPPublicKey> keys = new ArrayList<>();
-                for (Treatment.Keyed k : e.keys()) {
-                    // Trace inside the encrypted part only: why this recipient was encrypted, to which key.
-                    info.add("X-Mailseal-Info: <" + k.recipient().address() + "> encrypted to OpenPGP key " + k.cert().fingerprint()
-                            + " (" + k.why() + ")\r\n");
-                    keys.add(k.cert().encryptionKeys().get(0));
-                }
-                HeaderProtection.Result hp = HeaderProtection.protect(h, e.subjectPlaceholder(), info);
-                PgpMimeEncryptor.write(o, hp.outer(), hp.inner(), in, keys);
-                method = "OpenPGP, PGP/MIME";
-            } else if (item.treatment() instanceof Treatment.EncryptSmime e) {
-                List<X509Certificate> certs = new ArrayList<>();
-                for (Treatment.Certified c : e.certs()) {
-                    info.add("X-Mailseal-Info: <" + c.recipient().address() + "> encrypted to S/MIME certificate " + c.cert().fingerprint()
-                            + " (" + c.why() + ")\r\n");
-                    certs.add(c.cert().cert());
-                }
-                HeaderProtection.Result hp = HeaderProtection.protect(h, e.subjectPlaceholder(), info);
-                SmimeEncryptor.write(o, hp.outer(), hp.inner(), in, certs, e.gcm());
-                method = e.gcm() ? "S/MIME, AuthEnvelopedData AES-256-GCM" : "S/MIME, EnvelopedData AES-256-CBC";
-            }
+            method = encrypt(item.treatment(), h, in, o);
             ok = true;
         } catch (RawHeader.TooLargeException tooLarge) {
             return Routing.all(item, Outcome.reject(SmtpReply.of(552, "5.3.4", "Error: message header too large")));
