@@ -280,23 +280,17 @@ public record MailsealConfig(
     public record PolicySettings(String encrypt, String onMissingKey, String subjectPlaceholder, String method,
                                  String preferredMethod, String generateMethod, String smimeCipher) {
         public PolicySettings {
-            java.util.Map<String, String> v = new java.util.LinkedHashMap<>();
-            v.put("encrypt", encrypt);
-            v.put("onMissingKey", onMissingKey);
-            v.put("subjectPlaceholder", subjectPlaceholder);
-            v.put("method", method);
-            v.put("preferredMethod", preferredMethod);
-            v.put("generateMethod", generateMethod);
-            v.put("smimeCipher", smimeCipher);
-            v.forEach((k, val) -> {
-                if (val != null) {
-                    org.mailseal.policy.PolicyResolver.validate(k, val);
-                }
-            });
+            map(encrypt, onMissingKey, subjectPlaceholder, method, preferredMethod, generateMethod, smimeCipher)
+                    .forEach(org.mailseal.policy.PolicyResolver::validate);
         }
 
         /** The set values, by setting name. */
         public java.util.Map<String, String> asMap() {
+            return map(encrypt, onMissingKey, subjectPlaceholder, method, preferredMethod, generateMethod, smimeCipher);
+        }
+
+        private static java.util.Map<String, String> map(String encrypt, String onMissingKey, String subjectPlaceholder, String method,
+                                                         String preferredMethod, String generateMethod, String smimeCipher) {
             java.util.Map<String, String> v = new java.util.LinkedHashMap<>();
             v.put("encrypt", encrypt);
             v.put("onMissingKey", onMissingKey);
