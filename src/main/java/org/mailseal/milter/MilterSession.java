@@ -55,6 +55,7 @@ final class MilterSession implements Runnable {
     private final List<RecipientDecider.Decision> decisions = new ArrayList<>();
     private String group;
     private final ByteArrayOutputStream header = new ByteArrayOutputStream();
+    private boolean headerTooBig;
     private Path body;
     private OutputStream bodyOut;
 
@@ -125,7 +126,9 @@ final class MilterSession implements Runnable {
                 List<String> nv = p.strings();
                 String name = nv.get(0);
                 String value = nv.size() > 1 ? nv.get(1) : "";
-                if (header.size() < MAX_HEADERS_BYTES) {
+                if (header.size() >= MAX_HEADERS_BYTES) {
+                    headerTooBig = true;
+                } else {
                     // SMFIP_HDR_LEADSPC: the value keeps its leading space; Postfix sends folded lines with LF.
                     header.writeBytes((name + ":" + value.replace("\r\n", "\n").replace("\n", "\r\n") + "\r\n").getBytes(StandardCharsets.UTF_8));
                 }
@@ -195,6 +198,12 @@ final class MilterSession implements Runnable {
     private void endOfMessage() throws IOException {
         if (bodyOut != null) {
             bodyOut.close();
+        }
+        if (headerTooBig) {
+            // Never encrypt (or pass) a message whose header we could not keep whole.
+            log.warn("{}: milter: header section over {} bytes; rejected", queueId, MAX_HEADERS_BYTES);
+            replyCode(SmtpReply.of(552, "5.3.4", "Error: message header too large"));
+            return;
         }
         if (group == null || group.equals("plain") || recipients.isEmpty()) {
             log.info("{}: milter: not encrypted ({})", queueId, group == null ? "no recipients decided" : "policy");
@@ -304,6 +313,7 @@ final class MilterSession implements Runnable {
         decisions.clear();
         group = null;
         header.reset();
+        headerTooBig = false;
         try {
             if (bodyOut != null) {
                 bodyOut.close();
