@@ -14,6 +14,18 @@ public final class Peers {
     private Peers() {
     }
 
+    /** Skips (or, under CI, fails) unless running as root, naming why root is needed. */
+    public static void requireRoot(String why) {
+        if ("root".equals(System.getProperty("user.name"))) {
+            return;
+        }
+        String msg = "needs root: " + why;
+        if ("1".equals(System.getenv("MAILSEAL_REQUIRE_PEERS"))) {
+            Assertions.fail(msg + " -- required under CI");
+        }
+        Assumptions.abort(msg);
+    }
+
     public static String require(String command, String debianPackage) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
             Path p = Path.of(dir, command);

@@ -33,6 +33,7 @@ public final class PrivatePostfix implements AutoCloseable {
      */
     public static PrivatePostfix start(int smtpPort, int relayPort, String mainExtra, String masterExtra) throws Exception {
         String postfix = Peers.require("postfix", "postfix");
+        Peers.requireRoot("a private Postfix instance starts its master as root (as CI runs)");
         Path dir = Files.createTempDirectory("mailseal-postfix");
         // Postfix daemons run as user postfix: the directories must be reachable.
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
