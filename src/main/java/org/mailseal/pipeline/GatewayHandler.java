@@ -116,7 +116,7 @@ public final class GatewayHandler implements MailHandler {
             for (int i = 0; i < tx.recipients().size(); i++) {
                 RcptTo r = tx.recipients().get(i);
                 Direction d = access.classify(tx.session(), r.recipient());
-                // Checked at RCPT already; a null here would be a bug, and the pipeline must not relay it.
+                // Checked at RCPT already, so never null here; were it, inbound is the safe side (policy applies).
                 recipients.add(new Recipient(r, d != null ? d : Direction.INBOUND, i));
             }
             MailItem item = new MailItem(tx.queueId(), tx.session(), tx.mailFrom(), recipients, content, tx.started());

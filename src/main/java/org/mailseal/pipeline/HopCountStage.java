@@ -1,8 +1,7 @@
 package org.mailseal.pipeline;
 
 import java.io.InputStream;
-import java.util.List;
-import org.mailseal.mime.HeaderScanner;
+import org.mailseal.mime.RawHeader;
 import org.mailseal.smtp.SmtpReply;
 
 /** RFC 5321 §6.3: a message with too many Received fields is in a loop and is rejected. */
@@ -21,11 +20,13 @@ public final class HopCountStage implements Stage {
 
     @Override
     public Routing apply(MailItem item) throws Exception {
-        List<HeaderScanner.Field> fields;
-        try (InputStream in = item.open()) {
-            fields = HeaderScanner.read(in, 4L * 1024 * 1024);
+        RawHeader header;
+        try (InputStream in = new java.io.BufferedInputStream(item.open(), 65536)) {
+            header = RawHeader.read(in, PolicyStage.MAX_HEADER);
+        } catch (RawHeader.TooLargeException e) {
+            return Routing.all(item, Outcome.reject(SmtpReply.of(552, "5.3.4", "Error: message header exceeds " + PolicyStage.MAX_HEADER + " bytes")));
         }
-        long hops = HeaderScanner.count(fields, "Received");
+        long hops = header.fields().stream().filter(f -> f.is("Received")).count();
         if (hops > maxHops) {
             return Routing.all(item, Outcome.reject(SmtpReply.of(554, "5.4.6", "Error: too many hops (" + hops + " Received fields); mail loop?")));
         }

@@ -1,5 +1,6 @@
 package org.mailseal.policy;
 
+import java.util.List;
 import java.util.Optional;
 import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.keys.CertDirectory;
@@ -115,14 +116,29 @@ public final class RecipientDecider {
         }
     }
 
-    /** {@code method} limits the choice; with both available, {@code preferredMethod} decides. Null: no key. */
+    /**
+     * {@code method} limits the choice; with both available, {@code preferredMethod} decides. The
+     * preferred method is looked up first and the other only if it has no key. Null: no key.
+     */
     private Decision choose(String email, PolicyResolver.Effective p, String why) throws Exception {
-        Optional<PgpKeys.ValidCert> pgp = p.method().equals("smime") ? Optional.empty() : keys.find(email);
-        Optional<CertDirectory.ValidCert> smime = p.method().equals("openpgp") ? Optional.empty() : certs.find(email);
-        if (pgp.isPresent() && (smime.isEmpty() || !p.get("preferredMethod").equals("smime"))) {
-            return new Pgp(pgp.get(), p.subjectPlaceholder(), why);
+        boolean smimeFirst = p.method().equals("smime") || (p.method().equals("any") && p.get("preferredMethod").equals("smime"));
+        for (String m : smimeFirst ? List.of("smime", "openpgp") : List.of("openpgp", "smime")) {
+            if (!p.method().equals("any") && !p.method().equals(m)) {
+                continue;
+            }
+            if (m.equals("openpgp")) {
+                Optional<PgpKeys.ValidCert> pgp = keys.find(email);
+                if (pgp.isPresent()) {
+                    return new Pgp(pgp.get(), p.subjectPlaceholder(), why);
+                }
+            } else {
+                Optional<CertDirectory.ValidCert> smime = certs.find(email);
+                if (smime.isPresent()) {
+                    return new Smime(smime.get(), p.subjectPlaceholder(), p.smimeGcm(), why);
+                }
+            }
         }
-        return smime.<Decision>map(c -> new Smime(c, p.subjectPlaceholder(), p.smimeGcm(), why)).orElse(null);
+        return null;
     }
 
     private static Decision logged(String queueId, Address rcpt, Decision d) {

@@ -356,6 +356,19 @@ class SmtpConversationTest {
     }
 
     @Test
+    void mailLoopIsRejectedByHopCount() throws Exception {
+        String looped = "Received: from a.test by b.test; Mon, 30 Nov 2026 09:00:00 +0000\r\n".repeat(50) + MSG;
+        try (SmtpClient c = connect()) {
+            c.send("EHLO client.test");
+            c.expect("250");
+            // 50 Received fields plus ours: over limits.maxHops (50), RFC 5321 §6.3
+            assertThat(c.sendMail("a@internet.test", List.of("u@example.com"), looped)).startsWith("554 5.4.6");
+            assertThat(c.sendMail("a@internet.test", List.of("u@example.com"), MSG)).startsWith("250");
+        }
+        assertThat(sink.messages).hasSize(1);
+    }
+
+    @Test
     void dotStuffedLinesSurviveTheRoundTrip() throws Exception {
         String body = "Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nend\r\n";
         String stuffed = body.replace("\r\n.", "\r\n..");
