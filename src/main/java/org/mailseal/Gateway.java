@@ -10,7 +10,9 @@ import org.mailseal.auth.UserStore;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.keys.CertDirectory;
+import org.mailseal.keys.DecryptionKeys;
 import org.mailseal.keys.KeyDirectory;
+import org.mailseal.keys.ReplayCache;
 import org.mailseal.keys.SmimeStore;
 import org.mailseal.keys.MasterKey;
 import org.mailseal.keys.MasterPassphrase;
@@ -71,7 +73,10 @@ public final class Gateway implements AutoCloseable {
             KeyDirectory keys = new KeyDirectory(new PgpKeyStore(db.dataSource()), master, PgpKeys.Algo.parse(config.keys().generateAlgorithm()));
             PolicyResolver policy = new PolicyResolver(config, new PolicyStore(db.dataSource()));
             CertDirectory certs = new CertDirectory(new SmimeStore(db.dataSource()), master, config);
-            GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.assemble(config, spool, policy, keys, certs, relay),
+            DecryptionKeys secrets = new DecryptionKeys(keys.store(), certs.store(), master, config.outbound().relayKeyLocalPart());
+            ReplayCache replay = new ReplayCache(db.dataSource(), config.outbound().signatureWindow());
+            GatewayHandler handler = new GatewayHandler(config.hostname(), spool,
+                    MailFlow.assemble(config, spool, policy, keys, certs, secrets, replay, relay),
                     new RelayAccess(config), g.metrics, users::check);
             if (config.milter().enabled()) {
                 g.milter = new MilterServer(config.milter().listen(), new RecipientDecider(policy, keys, certs), new RelayAccess(config), spool);

@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "Manage OpenPGP keys in the key store.",
         subcommands = {KeysCommand.Import.class, KeysCommand.ListKeys.class, KeysCommand.Show.class, KeysCommand.Export.class,
-                KeysCommand.Delete.class, KeysCommand.Generate.class, KeysCommand.ExportSecret.class})
+                KeysCommand.Delete.class, KeysCommand.Generate.class, KeysCommand.ExportSecret.class, KeysCommand.RelayKey.class})
 public final class KeysCommand implements Runnable {
 
     @Override
@@ -217,6 +217,39 @@ public final class KeysCommand implements Runnable {
             }
             PgpKeys.ValidCert v = new GenerateOnce(store, master(), PgpKeys.Algo.parse(algo)).run(email);
             System.out.println("generated " + v.fingerprint() + "  " + v.algorithm() + "  " + String.join(", ", v.emails()));
+            return 0;
+        }
+    }
+
+    @Command(name = "relay-key", mixinStandardHelpOptions = true,
+            description = "Create a local domain's relay key: an OpenPGP key and (if the CA exists) an S/MIME certificate for "
+                    + "<relayKeyLocalPart>@DOMAIN. Users encrypt outbound mail to it; publish it with 'keys export' and 'certs export'.")
+    static final class RelayKey extends Base {
+        @Option(names = "--domain", required = true, paramLabel = "DOMAIN")
+        String domain;
+
+        @Override
+        int run(PgpKeyStore store) throws Exception {
+            String d = domain.toLowerCase(java.util.Locale.ROOT);
+            if (!cfg.domains().local().contains(d)) {
+                System.err.println("error: " + d + " is not a local domain (domains.local)");
+                return 2;
+            }
+            String address = cfg.outbound().relayAddress(d);
+            MasterKey mk = master();
+            org.mailseal.keys.KeyDirectory dir = new org.mailseal.keys.KeyDirectory(store, mk, PgpKeys.Algo.parse(cfg.keys().generateAlgorithm()));
+            PgpKeys.ValidCert v = dir.find(address).isPresent() && !store.list(address).stream().noneMatch(PgpKeyStore.Entry::hasSecret)
+                    ? dir.find(address).get() : dir.generate(address);
+            System.out.println("OpenPGP relay key for " + d + ": " + v.fingerprint() + "  " + address);
+            org.mailseal.keys.SmimeStore smime = new org.mailseal.keys.SmimeStore(db.dataSource());
+            if (smime.ca().isEmpty()) {
+                System.out.println("S/MIME relay certificate: none (no CA: run 'mailseal ca init' first, then this again)");
+                return 0;
+            }
+            org.mailseal.keys.CertDirectory certs = new org.mailseal.keys.CertDirectory(smime, mk, cfg);
+            boolean held = smime.list(address).stream().anyMatch(org.mailseal.keys.SmimeStore.Entry::hasKey);
+            org.mailseal.keys.CertDirectory.ValidCert c = held && certs.find(address).isPresent() ? certs.find(address).get() : certs.issue(address, null, null);
+            System.out.println("S/MIME relay certificate for " + d + ": " + c.fingerprint() + "  " + address);
             return 0;
         }
     }

@@ -30,7 +30,8 @@ public record MailsealConfig(
         PolicySettings policy,
         Smime smime,
         CaSettings ca,
-        Listener milter) {
+        Listener milter,
+        Outbound outbound) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -46,7 +47,8 @@ public record MailsealConfig(
         metrics = metrics != null ? metrics : new Metrics(null, null);
         database = database != null ? database : new Database(null, null, null);
         keys = keys != null ? keys : new Keys(null, null, null, null);
-        policy = policy != null ? policy : new PolicySettings(null, null, null, null, null, null, null);
+        policy = policy != null ? policy : new PolicySettings(null, null, null, null, null, null, null, null);
+        outbound = outbound != null ? outbound : new Outbound(null, null, null, null);
         smime = smime != null ? smime : new Smime(null, null, null, null);
         ca = ca != null ? ca : new CaSettings(null, null, null, null);
         milter = Listener.withDefaults(milter, false, HostPort.parse("127.0.0.1:10027"));
@@ -59,7 +61,7 @@ public record MailsealConfig(
 
     /** The config used when no file is given. */
     public static MailsealConfig defaults() {
-        return new MailsealConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new MailsealConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     private static String defaultHostname() {
@@ -278,19 +280,19 @@ public record MailsealConfig(
 
     /** Encryption policy values; null means "inherit". See {@code policy.PolicyResolver}. */
     public record PolicySettings(String encrypt, String onMissingKey, String subjectPlaceholder, String method,
-                                 String preferredMethod, String generateMethod, String smimeCipher) {
+                                 String preferredMethod, String generateMethod, String smimeCipher, String sign) {
         public PolicySettings {
-            map(encrypt, onMissingKey, subjectPlaceholder, method, preferredMethod, generateMethod, smimeCipher)
+            map(encrypt, onMissingKey, subjectPlaceholder, method, preferredMethod, generateMethod, smimeCipher, sign)
                     .forEach(org.mailseal.policy.PolicyResolver::validate);
         }
 
         /** The set values, by setting name. */
         public java.util.Map<String, String> asMap() {
-            return map(encrypt, onMissingKey, subjectPlaceholder, method, preferredMethod, generateMethod, smimeCipher);
+            return map(encrypt, onMissingKey, subjectPlaceholder, method, preferredMethod, generateMethod, smimeCipher, sign);
         }
 
         private static java.util.Map<String, String> map(String encrypt, String onMissingKey, String subjectPlaceholder, String method,
-                                                         String preferredMethod, String generateMethod, String smimeCipher) {
+                                                         String preferredMethod, String generateMethod, String smimeCipher, String sign) {
             java.util.Map<String, String> v = new java.util.LinkedHashMap<>();
             v.put("encrypt", encrypt);
             v.put("onMissingKey", onMissingKey);
@@ -299,6 +301,7 @@ public record MailsealConfig(
             v.put("preferredMethod", preferredMethod);
             v.put("generateMethod", generateMethod);
             v.put("smimeCipher", smimeCipher);
+            v.put("sign", sign);
             v.values().removeIf(java.util.Objects::isNull);
             return v;
         }
@@ -330,6 +333,44 @@ public record MailsealConfig(
             if (crlUrl != null && !crlUrl.matches("https?://\\S+")) {
                 throw new IllegalArgumentException("crlUrl must be an http(s) URL");
             }
+        }
+    }
+
+    /**
+     * Outbound mail (from local users to elsewhere). {@code relayKeyLocalPart}: the local part of each
+     * domain's relay key address ({@code mailseal-relay@<domain>}); {@code signatureWindow}: how far a
+     * relay-key message's signature time may be from now; {@code encrypt}: {@code opportunistic} (encrypt
+     * when the recipient's key or certificate is known), {@code mandatory} or {@code never}, by default and
+     * per recipient domain ({@code recipientDomains}).
+     */
+    public record Outbound(String relayKeyLocalPart, Duration signatureWindow, String encrypt, Map<String, String> recipientDomains) {
+        public Outbound {
+            relayKeyLocalPart = relayKeyLocalPart != null ? relayKeyLocalPart : "mailseal-relay";
+            signatureWindow = signatureWindow != null ? signatureWindow : Duration.ofHours(2);
+            encrypt = encrypt != null ? encrypt : "opportunistic";
+            recipientDomains = recipientDomains != null ? Map.copyOf(recipientDomains) : Map.of();
+            if (!relayKeyLocalPart.matches("[A-Za-z0-9._+-]+")) {
+                throw new IllegalArgumentException("relayKeyLocalPart must be a plain local part");
+            }
+            requirePositive("signatureWindow", signatureWindow.toSeconds());
+            checkEncrypt("encrypt", encrypt);
+            recipientDomains.forEach((d, v) -> checkEncrypt("recipientDomains." + d, v));
+        }
+
+        private static void checkEncrypt(String key, String v) {
+            if (!List.of("opportunistic", "mandatory", "never").contains(v)) {
+                throw new IllegalArgumentException(key + " must be opportunistic, mandatory or never (got '" + v + "')");
+            }
+        }
+
+        /** The relay key address of {@code domain}. */
+        public String relayAddress(String domain) {
+            return relayKeyLocalPart + "@" + domain.toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** {@code opportunistic}, {@code mandatory} or {@code never} for a recipient domain. */
+        public String encryptFor(String domain) {
+            return recipientDomains.getOrDefault(domain.toLowerCase(java.util.Locale.ROOT), encrypt);
         }
     }
 

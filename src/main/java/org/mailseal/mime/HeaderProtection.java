@@ -95,6 +95,55 @@ public final class HeaderProtection {
         return o.toByteArray();
     }
 
+    /** True if an inner header carries protected headers (the markers, or fields beyond MIME ones). */
+    public static boolean isProtected(RawHeader inner) {
+        String ct = inner.value("Content-Type");
+        if (ct != null && (ContentTypes.param(ct, "hp") != null || ContentTypes.param(ct, "protected-headers") != null)) {
+            return true;
+        }
+        return inner.first("From") != null;
+    }
+
+    /**
+     * The header of a decrypted message (RFC 9788 §4.3): the outer trace fields (Received, Return-Path),
+     * then, if the inner header is protected, the inner fields without HP-Outer and without the
+     * {@code hp} and {@code protected-headers} parameters; otherwise the outer non-MIME fields followed
+     * by the inner MIME fields (a legacy message whose header was never protected).
+     */
+    public static byte[] restore(RawHeader outer, RawHeader inner) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        boolean prot = isProtected(inner);
+        for (RawHeader.Field f : outer.fields()) {
+            String n = f.name().toLowerCase(Locale.ROOT);
+            if (TRACE.contains(n) || (!prot && !isStructural(f) && !f.name().isEmpty())) {
+                o.writeBytes(crlf(f.raw()));
+            }
+        }
+        for (RawHeader.Field f : inner.fields()) {
+            if (f.is("HP-Outer") || (!prot && !isStructural(f))) {
+                continue;
+            }
+            o.writeBytes(f.is("Content-Type") ? withoutMarkers(f.raw()) : crlf(f.raw()));
+        }
+        return o.toByteArray();
+    }
+
+    private static final java.util.regex.Pattern MARKER_PARAM =
+            java.util.regex.Pattern.compile(";?(?:\\r?\\n)?[ \\t]*(?:hp|protected-headers)[ \\t]*=[ \\t]*(?:\"[^\"]*\"|[^;\\s]*)", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    // Undo withMarkers exactly when it was ours; otherwise drop the two parameters wherever they are.
+    static byte[] withoutMarkers(byte[] raw) {
+        String s = new String(raw, StandardCharsets.ISO_8859_1);
+        String ours = "\r\n\t" + MARKERS + "\r\n";
+        if (s.endsWith(";" + ours)) {
+            return crlf((s.substring(0, s.length() - ours.length() - 1) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        }
+        if (s.endsWith(ours)) {
+            return crlf((s.substring(0, s.length() - ours.length()) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        }
+        return crlf(MARKER_PARAM.matcher(s).replaceAll("").getBytes(StandardCharsets.ISO_8859_1));
+    }
+
     private static byte[] crlf(byte[] raw) {
         if (raw.length > 0 && raw[raw.length - 1] == '\n') {
             return raw;

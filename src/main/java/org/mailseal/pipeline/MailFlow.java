@@ -3,7 +3,10 @@ package org.mailseal.pipeline;
 import java.util.List;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.keys.CertDirectory;
+import org.mailseal.keys.DecryptionKeys;
 import org.mailseal.keys.KeyDirectory;
+import org.mailseal.keys.ReplayCache;
+import org.mailseal.policy.OutboundDecider;
 import org.mailseal.policy.PolicyResolver;
 import org.mailseal.policy.RecipientDecider;
 import org.mailseal.spool.Spool;
@@ -15,10 +18,10 @@ import org.mailseal.relay.RouteTable;
  * when it gets here; it then goes through these stages in order:
  *
  * <pre>
- *   receive → spool → [hop check] → [scan] → [policy, per recipient] → [transform: encrypt/decrypt/sign] → relay
+ *   receive → spool → hop check → decrypt (outbound) → [scan] → policy (per recipient) → sign (outbound) → encrypt → relay
  * </pre>
  *
- * Scan, policy and transform stages come with later features; each is inserted here, and only here.
+ * Every stage is inserted here, and only here.
  */
 public final class MailFlow {
 
@@ -26,13 +29,15 @@ public final class MailFlow {
     }
 
     public static Pipeline assemble(MailsealConfig config, Spool spool, PolicyResolver policy, KeyDirectory keys, CertDirectory certs,
-                                    RelayClient relay) {
+                                    DecryptionKeys secrets, ReplayCache replay, RelayClient relay) {
         return new Pipeline(List.of(
                 new HopCountStage(config.limits().maxHops()),   // RFC 5321 §6.3 loop check
+                new DecryptStage(spool, secrets, replay, config.outbound().signatureWindow()), // outbound: user or relay key
                 // scan stage: virus/spam while the mail is still readable (later)
-                new PolicyStage(new RecipientDecider(policy, keys, certs)), // per recipient: OpenPGP key or S/MIME cert, or pass
-                new EncryptStage(spool),                       // PGP/MIME or S/MIME, with header protection
-                // further transforms: decrypt, sign (later)
+                new PolicyStage(new RecipientDecider(policy, keys, certs),              // inbound: local policy
+                        new OutboundDecider(config.outbound(), policy, keys, certs)),   // outbound: known recipient keys
+                new SignStage(spool, policy, secrets),          // outbound: PGP/MIME or S/MIME signature, per sender policy
+                new EncryptStage(spool),                        // PGP/MIME or S/MIME, with header protection
                 new RelayStage(relay, new RouteTable(config.relay()), config.relay().deadline())));
     }
 }

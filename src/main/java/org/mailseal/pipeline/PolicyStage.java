@@ -15,26 +15,31 @@ import java.util.Set;
 import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.mime.EncryptionDetector;
 import org.mailseal.mime.RawHeader;
+import org.mailseal.policy.Decider;
 import org.mailseal.policy.RecipientDecider;
 import org.mailseal.smtp.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides, per inbound recipient, whether and to which key the message is encrypted, and splits the
- * recipients into groups accordingly. Recipients named in To/Cc share one encrypted copy; every other
- * envelope recipient (Bcc, aliases) gets a copy of its own, so the key ids in the message do not
- * reveal them. Mail that is already encrypted passes untouched. Outbound recipients pass.
+ * Decides, per recipient, whether and to which key the message is encrypted, and splits the
+ * recipients into groups accordingly: inbound recipients by the local policy ({@link RecipientDecider}),
+ * outbound ones by the remote recipient's known keys ({@link org.mailseal.policy.OutboundDecider}).
+ * Recipients named in To/Cc share one encrypted copy; every other envelope recipient (Bcc, aliases)
+ * gets a copy of its own, so the key ids in the message do not reveal them. Mail that is already
+ * encrypted passes untouched. A group never mixes directions.
  */
 public final class PolicyStage implements Stage {
 
     private static final Logger log = LoggerFactory.getLogger("policy");
     static final int MAX_HEADER = 4 * 1024 * 1024;
 
-    private final RecipientDecider decider;
+    private final Decider inboundDecider;
+    private final Decider outboundDecider;
 
-    public PolicyStage(RecipientDecider decider) {
-        this.decider = decider;
+    public PolicyStage(Decider inbound, Decider outbound) {
+        this.inboundDecider = inbound;
+        this.outboundDecider = outbound;
     }
 
     @Override
@@ -44,15 +49,8 @@ public final class PolicyStage implements Stage {
 
     @Override
     public Routing apply(MailItem item) throws Exception {
-        List<Recipient> inbound = item.recipients().stream().filter(r -> r.direction() == Direction.INBOUND).toList();
-        List<Recipient> outbound = item.recipients().stream().filter(r -> r.direction() != Direction.INBOUND).toList();
+        List<Recipient> inbound = item.recipients();
         Routing routing = new Routing();
-        if (!outbound.isEmpty()) {
-            routing.proceedWith(item.withRecipients(outbound).withTreatment(new Treatment.Pass("outbound")));
-        }
-        if (inbound.isEmpty()) {
-            return routing;
-        }
         RawHeader header;
         EncryptionDetector.Kind kind;
         try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
@@ -63,7 +61,7 @@ public final class PolicyStage implements Stage {
         }
         if (kind != EncryptionDetector.Kind.NONE) {
             log.info("{}: already encrypted ({}); passed through untouched for {}", item.queueId(), kind.name().toLowerCase(Locale.ROOT), inbound);
-            return routing.proceedWith(item.withRecipients(inbound).withTreatment(new Treatment.Pass("already encrypted")));
+            return routing.proceedWith(item.withRecipients(inbound).withTreatment(new Treatment.AlreadyEncrypted(kind.name())));
         }
         Set<String> named = named(header);
         List<Recipient> plain = new ArrayList<>();
@@ -73,9 +71,10 @@ public final class PolicyStage implements Stage {
         Map<String, Boolean> gcm = new LinkedHashMap<>();
         for (Recipient r : inbound) {
             String email = PgpKeys.normalise(r.address().toString());
+            Decider decider = r.direction() == Direction.OUTBOUND ? outboundDecider : inboundDecider;
             RecipientDecider.Decision d = decider.decide(item.queueId(), r.address());
-            // Recipients named in To/Cc share a copy (per method and placeholder); the others get one each.
-            String group = d.groupKey() + "|" + (named.contains(email) ? "shared" : "own|" + r.index());
+            // Recipients named in To/Cc share a copy (per direction, method and placeholder); the others get one each.
+            String group = r.direction() + "|" + d.groupKey() + "|" + (named.contains(email) ? "shared" : "own|" + r.index());
             if (d instanceof RecipientDecider.Plain) {
                 plain.add(r);
             } else if (d instanceof RecipientDecider.Refuse f) {
@@ -89,8 +88,11 @@ public final class PolicyStage implements Stage {
                 gcm.put(group, m.gcm());
             }
         }
-        if (!plain.isEmpty()) {
-            routing.proceedWith(item.withRecipients(plain).withTreatment(new Treatment.Pass("policy")));
+        for (Direction dir : Direction.values()) {
+            List<Recipient> p = plain.stream().filter(r -> r.direction() == dir).toList();
+            if (!p.isEmpty()) {
+                routing.proceedWith(item.withRecipients(p).withTreatment(new Treatment.Pass("policy")));
+            }
         }
         for (Map.Entry<String, List<Treatment.Keyed>> g : pgpGroups.entrySet()) {
             List<Recipient> rs = g.getValue().stream().map(Treatment.Keyed::recipient).toList();

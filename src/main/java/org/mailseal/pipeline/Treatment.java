@@ -9,12 +9,17 @@ import org.mailseal.crypto.pgp.PgpKeys;
  */
 public sealed interface Treatment {
 
+
     /** No decision yet (before the policy stage), or nothing to do. */
     record None() implements Treatment {
     }
 
     /** Deliver as it is; {@code reason} says why, for the log. */
     record Pass(String reason) implements Treatment {
+    }
+
+    /** The message is already encrypted (end to end): it passes untouched, neither signed nor encrypted again. */
+    record AlreadyEncrypted(String kind) implements Treatment {
     }
 
     /** Encrypt one copy with OpenPGP to every key listed; {@code info} explains each recipient. */

@@ -15,12 +15,12 @@ public final class PolicyResolver {
 
     /** Setting names as used in the config, the store and the CLI. */
     public static final List<String> SETTINGS = List.of("encrypt", "onMissingKey", "subjectPlaceholder", "method", "preferredMethod",
-            "generateMethod", "smimeCipher");
+            "generateMethod", "smimeCipher", "sign");
 
     /** Built-in defaults. */
     private static final Map<String, String> DEFAULTS = Map.of("encrypt", "mandatory", "onMissingKey", "generate",
             "subjectPlaceholder", "[...]", "method", "any", "preferredMethod", "openpgp", "generateMethod", "openpgp",
-            "smimeCipher", "aes256-cbc");
+            "smimeCipher", "aes256-cbc", "sign", "none");
 
     /** One effective value and its source: {@code default}, {@code global}, {@code domain <d>} or {@code user}. */
     public record Value(String value, String source) {
@@ -93,6 +93,7 @@ public final class PolicyResolver {
             case "method" -> oneOf(key, value, "any", "openpgp", "smime");
             case "preferredMethod", "generateMethod" -> oneOf(key, value, "openpgp", "smime");
             case "smimeCipher" -> oneOf(key, value, "aes256-cbc", "aes256-gcm");
+            case "sign" -> oneOf(key, value, "none", "openpgp", "smime");
             case "subjectPlaceholder" -> {
                 if (value.isEmpty() || value.contains("\r") || value.contains("\n")) {
                     throw new IllegalArgumentException("subjectPlaceholder must be one non-empty line");

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * S/MIME, per {@code method} and {@code preferredMethod}), then, without a key, {@code onMissingKey}.
  * Used by the pipeline's policy stage and by the milter. Logs one line per decision with the queue id.
  */
-public final class RecipientDecider {
+public final class RecipientDecider implements Decider {
 
     private static final Logger log = LoggerFactory.getLogger("policy");
 
@@ -68,6 +68,7 @@ public final class RecipientDecider {
         this.certs = certs;
     }
 
+    @Override
     public Decision decide(String queueId, Address rcpt) throws Exception {
         String email = PgpKeys.normalise(rcpt.toString());
         PolicyResolver.Effective p = resolver.resolve(rcpt);

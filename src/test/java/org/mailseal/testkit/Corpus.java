@@ -64,11 +64,16 @@ public final class Corpus {
 
     /** Sends one corpus message to {@code rcpt}, with the SMTP parameters its content needs; returns the final reply. */
     public static String send(int port, Message m, String rcpt) throws IOException {
+        return send(port, m, rcpt, "bob@internet.test");
+    }
+
+    /** As {@link #send(int, Message, String)}, from envelope sender {@code from}. */
+    public static String send(int port, Message m, String rcpt, String from) throws IOException {
         try (SmtpClient c = new SmtpClient(port)) {
             c.expect("220");
             c.send("EHLO corpus.test");
             c.expect("250");
-            c.send("MAIL FROM:<bob@internet.test>" + (m.eightBit() ? " BODY=8BITMIME" : "") + (m.needsSmtputf8() ? " SMTPUTF8" : ""));
+            c.send("MAIL FROM:<" + from + ">" + (m.eightBit() ? " BODY=8BITMIME" : "") + (m.needsSmtputf8() ? " SMTPUTF8" : ""));
             c.expect("250");
             c.send("RCPT TO:<" + rcpt + ">");
             c.expect("250");

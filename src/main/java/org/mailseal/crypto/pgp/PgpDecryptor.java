@@ -3,34 +3,78 @@ package org.mailseal.crypto.pgp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.LongFunction;
 import org.bouncycastle.openpgp.PGPCompressedData;
 import org.bouncycastle.openpgp.PGPEncryptedDataList;
 import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPLiteralData;
 import org.bouncycastle.openpgp.PGPObjectFactory;
+import org.bouncycastle.openpgp.PGPOnePassSignature;
+import org.bouncycastle.openpgp.PGPOnePassSignatureList;
 import org.bouncycastle.openpgp.PGPPrivateKey;
+import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPPublicKeyEncryptedData;
 import org.bouncycastle.openpgp.PGPSecretKey;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.bouncycastle.openpgp.PGPSignature;
+import org.bouncycastle.openpgp.PGPSignatureList;
 import org.bouncycastle.openpgp.PGPUtil;
 import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
 import org.bouncycastle.openpgp.operator.bc.BcPBESecretKeyDecryptorBuilder;
+import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
 import org.bouncycastle.openpgp.operator.bc.BcPublicKeyDataDecryptorFactory;
 
 /**
- * Decrypts an OpenPGP message with a secret key the gateway holds. Every failure (no matching key,
- * bad session key, integrity check, truncation, malformed packets) is the same {@link PGPException}
- * "decryption failed" (RFC 9580 §13.5). The plaintext written to {@code out} must be discarded by the
- * caller unless this method returns normally: integrity is known only at the end.
+ * Decrypts an OpenPGP message with a secret key the gateway holds, and checks a signature made inside
+ * the encryption (one-pass signature, RFC 9580 §5.4). Every failure (bad session key, integrity check,
+ * truncation, malformed or unexpected packets) is the same {@link PGPException} "decryption failed"
+ * (RFC 9580 §13.5: no oracle). The plaintext written to {@code out} must be discarded by the caller unless
+ * this method returns normally: integrity is known only at the end.
  */
 public final class PgpDecryptor {
 
     private PgpDecryptor() {
     }
 
+    /**
+     * A signature found inside the encrypted message.
+     *
+     * @param signer  the signing key, or null if {@code signerLookup} did not know it
+     * @param valid   it verified over the literal data
+     * @param created the signature creation time
+     * @param digest  SHA-256 of the signature packet (the replay-cache key)
+     */
+    public record Signature(long keyId, PGPPublicKey signer, boolean valid, Instant created, byte[] digest) {
+    }
+
+    /** A decrypted message: which of the candidate rings opened it, and its signature if any. */
+    public record Result(PGPSecretKeyRing ring, Signature signature) {
+        public String fingerprint() {
+            return PgpKeys.fingerprint(ring.getPublicKey());
+        }
+    }
+
+    /** Decrypts with {@code secret}; throws "decryption failed" if that key cannot open it. */
     public static void decrypt(InputStream in, PGPSecretKeyRing secret, OutputStream out) throws PGPException {
+        if (decrypt(in, List.of(secret), id -> null, out).isEmpty()) {
+            throw new PGPException("decryption failed");
+        }
+    }
+
+    /**
+     * Decrypts with whichever of {@code candidates} the message is encrypted to. Empty if it is not
+     * encrypted to any of them (the message then is end-to-end encrypted for someone else). The signature
+     * is checked with the key {@code signerLookup} returns for its key id.
+     */
+    public static Optional<Result> decrypt(InputStream in, List<PGPSecretKeyRing> candidates, LongFunction<PGPPublicKey> signerLookup,
+                                           OutputStream out) throws PGPException {
         try {
             PGPObjectFactory f = new PGPObjectFactory(PGPUtil.getDecoderStream(in), new BcKeyFingerprintCalculator());
             Object o = f.nextObject();
@@ -38,39 +82,87 @@ public final class PgpDecryptor {
                 throw new PGPException("not an encrypted message");
             }
             for (Iterator<?> it = list.getEncryptedDataObjects(); it.hasNext(); ) {
-                if (!(it.next() instanceof PGPPublicKeyEncryptedData pked)) {
+                if (!(it.next() instanceof PGPPublicKeyEncryptedData pked) || pked.getKeyIdentifier() == null) {
                     continue;
                 }
-                PGPSecretKey sk = pked.getKeyIdentifier() != null ? secret.getSecretKey(pked.getKeyIdentifier().getKeyId()) : null;
-                if (sk == null) {
-                    continue;
+                for (PGPSecretKeyRing ring : candidates) {
+                    PGPSecretKey sk = ring.getSecretKey(pked.getKeyIdentifier().getKeyId());
+                    if (sk == null || sk.isPrivateKeyEmpty()) {
+                        continue;
+                    }
+                    PGPPrivateKey priv = sk.extractPrivateKey(new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(new char[0]));
+                    // RFC 9580 §5.13.1 / §13.7: a message without MDC (SED, tag 9) is refused before any plaintext.
+                    if (!pked.isIntegrityProtected()) {
+                        throw new PGPException("no integrity protection");
+                    }
+                    InputStream clear = pked.getDataStream(new BcPublicKeyDataDecryptorFactory(priv));
+                    Signature sig = readContent(new PGPObjectFactory(clear, new BcKeyFingerprintCalculator()), signerLookup, out, 0);
+                    if (!pked.verify()) {
+                        throw new PGPException("integrity check failed");
+                    }
+                    return Optional.of(new Result(ring, sig));
                 }
-                PGPPrivateKey priv = sk.extractPrivateKey(new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(new char[0]));
-                InputStream clear = pked.getDataStream(new BcPublicKeyDataDecryptorFactory(priv));
-                copyLiteral(new PGPObjectFactory(clear, new BcKeyFingerprintCalculator()), out, 0);
-                if (!pked.isIntegrityProtected() || !pked.verify()) {
-                    throw new PGPException("integrity check failed");
-                }
-                return;
             }
-            throw new PGPException("no matching key");
+            return Optional.empty();
         } catch (IOException | PGPException | RuntimeException e) {
             throw new PGPException("decryption failed");
         }
     }
 
-    private static void copyLiteral(PGPObjectFactory f, OutputStream out, int depth) throws IOException, PGPException {
+    // [compressed] [one-pass signature] literal [signature] (RFC 9580 §10.3 message grammar)
+    private static Signature readContent(PGPObjectFactory f, LongFunction<PGPPublicKey> lookup, OutputStream out, int depth)
+            throws IOException, PGPException {
         Object o = f.nextObject();
         if (o instanceof PGPCompressedData c && depth < 1) { // at most one compression layer (RFC 9580 §13.14)
-            copyLiteral(new PGPObjectFactory(c.getDataStream(), new BcKeyFingerprintCalculator()), out, depth + 1);
-            return;
+            return readContent(new PGPObjectFactory(c.getDataStream(), new BcKeyFingerprintCalculator()), lookup, out, depth + 1);
+        }
+        PGPOnePassSignature ops = null;
+        PGPPublicKey signer = null;
+        if (o instanceof PGPOnePassSignatureList opsList) {
+            if (opsList.size() != 1) {
+                throw new PGPException("more than one signature");
+            }
+            ops = opsList.get(0);
+            signer = lookup.apply(ops.getKeyID());
+            if (signer != null) {
+                ops.init(new BcPGPContentVerifierBuilderProvider(), signer);
+            }
+            o = f.nextObject();
         }
         if (!(o instanceof PGPLiteralData lit)) {
             throw new PGPException("unexpected packet");
         }
-        lit.getInputStream().transferTo(out);
+        InputStream data = lit.getInputStream();
+        byte[] buf = new byte[65536];
+        for (int n; (n = data.read(buf)) > 0; ) {
+            if (signer != null) {
+                ops.update(buf, 0, n);
+            }
+            out.write(buf, 0, n);
+        }
+        Signature result = null;
+        if (ops != null) {
+            if (!(f.nextObject() instanceof PGPSignatureList sigs) || sigs.size() != 1) {
+                throw new PGPException("signature missing");
+            }
+            PGPSignature s = sigs.get(0);
+            if (s.getKeyID() != ops.getKeyID()) {
+                throw new PGPException("signature does not match its one-pass header");
+            }
+            boolean valid = signer != null && ops.verify(s);
+            result = new Signature(s.getKeyID(), signer, valid, s.getCreationTime().toInstant(), sha256(s.getEncoded()));
+        }
         if (f.nextObject() != null) {
             throw new PGPException("trailing packets");
+        }
+        return result;
+    }
+
+    private static byte[] sha256(byte[] b) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

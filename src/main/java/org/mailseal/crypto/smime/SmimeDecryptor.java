@@ -29,24 +29,49 @@ public final class SmimeDecryptor {
     private SmimeDecryptor() {
     }
 
+    /** A certificate and its private key that the gateway may decrypt with. */
+    public record Candidate(X509Certificate cert, PrivateKey key) {
+    }
+
     public static void decrypt(InputStream der, boolean authEnveloped, X509Certificate cert, PrivateKey key, OutputStream out) throws CMSException {
+        if (decrypt(der, authEnveloped, java.util.List.of(new Candidate(cert, key)), out).isEmpty()) {
+            throw new CMSException("decryption failed");
+        }
+    }
+
+    /**
+     * Decrypts with whichever candidate the message has a RecipientInfo for; empty if none (the message
+     * is for someone else). Any failure after that is the same "decryption failed".
+     */
+    public static java.util.Optional<Candidate> decrypt(InputStream der, boolean authEnveloped, java.util.List<Candidate> candidates,
+                                                        OutputStream out) throws CMSException {
         SmimeEncryptor.ensureBc();
         try {
             RecipientInformationStore ris = authEnveloped ? new CMSAuthEnvelopedDataParser(der).getRecipientInfos() : new CMSEnvelopedDataParser(der).getRecipientInfos();
-            RecipientInformation ri = ris.get(new JceKeyTransRecipientId(cert));
-            if (ri == null) {
-                Collection<RecipientInformation> all = ris.getRecipients(new JceKeyAgreeRecipientId(cert));
-                ri = all.isEmpty() ? null : all.iterator().next();
+            RecipientInformation ri = null;
+            Candidate used = null;
+            for (Candidate c : candidates) {
+                ri = ris.get(new JceKeyTransRecipientId(c.cert()));
+                if (ri == null) {
+                    Collection<RecipientInformation> all = ris.getRecipients(new JceKeyAgreeRecipientId(c.cert()));
+                    ri = all.isEmpty() ? null : all.iterator().next();
+                }
+                if (ri != null) {
+                    used = c;
+                    break;
+                }
             }
             if (ri == null) {
-                throw new CMSException("no recipient info for this certificate");
+                return java.util.Optional.empty();
             }
+            PrivateKey key = used.key();
             Recipient r = ri instanceof KeyAgreeRecipientInformation
                     ? new JceKeyAgreeEnvelopedRecipient(key).setProvider(BouncyCastleProvider.PROVIDER_NAME)
                     : new JceKeyTransEnvelopedRecipient(key).setProvider(BouncyCastleProvider.PROVIDER_NAME);
             try (InputStream content = ri.getContentStream(r).getContentStream()) {
                 content.transferTo(out);
             }
+            return java.util.Optional.of(used);
         } catch (CMSException | IOException | RuntimeException e) {
             throw new CMSException("decryption failed");
         }

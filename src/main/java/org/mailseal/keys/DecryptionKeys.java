@@ -1,0 +1,128 @@
+package org.mailseal.keys;
+
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.crypto.smime.SmimeDecryptor;
+
+/**
+ * The private keys an outbound message from one sender may be encrypted to: the sender's own keys and
+ * the relay key of the sender's domain ({@code <relayKeyLocalPart>@<domain>}), OpenPGP and S/MIME, and
+ * the sender's registered public keys, which a relay-key message must be signed with.
+ */
+public final class DecryptionKeys {
+
+    private final PgpKeyStore pgp;
+    private final SmimeStore smime;
+    private final MasterKey masterKey;
+    private final String relayLocalPart;
+
+    /** {@code masterKey} null: an encrypt-only install, which holds no private keys at all. */
+    public DecryptionKeys(PgpKeyStore pgp, SmimeStore smime, MasterKey masterKey, String relayLocalPart) {
+        this.pgp = pgp;
+        this.smime = smime;
+        this.masterKey = masterKey;
+        this.relayLocalPart = relayLocalPart;
+    }
+
+    public String relayAddress(String domain) {
+        return relayLocalPart + "@" + domain.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** OpenPGP secret rings held for {@code email}. */
+    public List<PGPSecretKeyRing> pgpSecrets(String email) throws SQLException, IOException, KeyStoreException {
+        List<PGPSecretKeyRing> out = new ArrayList<>();
+        if (masterKey == null) {
+            return out;
+        }
+        for (PgpKeyStore.Entry e : pgp.list(email)) {
+            if (e.hasSecret()) {
+                pgp.secret(e.fingerprint(), masterKey).ifPresent(out::add);
+            }
+        }
+        return out;
+    }
+
+    /** S/MIME certificates with private keys held for {@code email}. */
+    public List<SmimeDecryptor.Candidate> smimeKeys(String email) throws SQLException, GeneralSecurityException, KeyStoreException {
+        List<SmimeDecryptor.Candidate> out = new ArrayList<>();
+        if (masterKey == null) {
+            return out;
+        }
+        for (SmimeStore.Entry e : smime.list(email)) {
+            if (e.hasKey()) {
+                Optional<X509Certificate> c = smime.cert(e.fingerprint());
+                Optional<java.security.PrivateKey> k = smime.privateKey(e.fingerprint(), masterKey);
+                if (c.isPresent() && k.isPresent()) {
+                    out.add(new SmimeDecryptor.Candidate(c.get(), k.get()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The OpenPGP public key (primary or subkey) with {@code keyId} among the certificates registered
+     * for {@code email}, or null. Only these may sign a relay-key message from that sender.
+     */
+    public PGPPublicKey registeredSigningKey(String email, long keyId) throws SQLException, IOException {
+        for (PGPPublicKeyRing ring : pgp.certsFor(email)) {
+            PGPPublicKey k = ring.getPublicKey(keyId);
+            if (k != null) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    /** The S/MIME certificates registered for {@code email}. */
+    public List<X509Certificate> registeredCerts(String email) throws SQLException, GeneralSecurityException {
+        return smime.certsFor(email);
+    }
+
+    /** Whether {@code ring} is a relay key (its user id is a relay address). */
+    public boolean isRelayKey(PGPSecretKeyRing ring) {
+        for (java.util.Iterator<String> it = ring.getPublicKey().getUserIDs(); it.hasNext(); ) {
+            String email = PgpKeys.emailOf(it.next());
+            if (email != null && email.startsWith(relayLocalPart + "@")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public boolean isRelayCert(X509Certificate c) {
+        return org.mailseal.crypto.smime.SmimeCerts.emails(c).stream().anyMatch(e -> e.toLowerCase(java.util.Locale.ROOT).startsWith(relayLocalPart + "@"));
+    }
+
+    /** Intermediate certificates (chain certs from imports) that issued {@code c}, for a signature's certificate set. */
+    public List<X509Certificate> chainFor(X509Certificate c) throws SQLException, GeneralSecurityException {
+        List<X509Certificate> out = new ArrayList<>();
+        X509Certificate cur = c;
+        List<X509Certificate> pool = new ArrayList<>(smime.chainCerts());
+        smime.ca().ifPresent(ca -> pool.add(ca.cert()));
+        for (int depth = 0; depth < 5; depth++) {
+            X509Certificate issuer = null;
+            for (X509Certificate cand : pool) {
+                if (cand.getSubjectX500Principal().equals(cur.getIssuerX500Principal()) && !cand.equals(cur)) {
+                    issuer = cand;
+                    break;
+                }
+            }
+            if (issuer == null || out.contains(issuer)) {
+                break;
+            }
+            out.add(issuer);
+            cur = issuer;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,122 @@
+package org.mailseal.pipeline;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.crypto.pgp.PgpMimeSigner;
+import org.mailseal.crypto.smime.SmimeDecryptor;
+import org.mailseal.crypto.smime.SmimeSigner;
+import org.mailseal.keys.DecryptionKeys;
+import org.mailseal.mime.MultipartSigned;
+import org.mailseal.mime.RawHeader;
+import org.mailseal.policy.PolicyResolver;
+import org.mailseal.smtp.Address;
+import org.mailseal.spool.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Signs outbound mail when the sender's policy says so ({@code sign: openpgp|smime}, resolved for the
+ * sender: user ← sender domain ← global): PGP/MIME (RFC 3156 §5) or S/MIME multipart/signed (RFC 8551
+ * §3.5.3), with the sender's own key, else the relay key of the sender's domain. Runs before
+ * encryption (sign, then encrypt). Mail that is already encrypted is not signed. Without a signing key
+ * the mail goes out unsigned, with a warning in the log: a missing signature never holds mail back.
+ */
+public final class SignStage implements Stage {
+
+    private static final Logger log = LoggerFactory.getLogger("sign");
+
+    private final Spool spool;
+    private final PolicyResolver policy;
+    private final DecryptionKeys keys;
+
+    public SignStage(Spool spool, PolicyResolver policy, DecryptionKeys keys) {
+        this.spool = spool;
+        this.policy = policy;
+        this.keys = keys;
+    }
+
+    @Override
+    public String name() {
+        return "sign";
+    }
+
+    @Override
+    public Routing apply(MailItem item) throws Exception {
+        boolean outbound = item.recipients().stream().allMatch(r -> r.direction() == Direction.OUTBOUND);
+        String sender = DecryptStage.sender(item);
+        if (!outbound || sender == null || item.treatment() instanceof Treatment.AlreadyEncrypted) {
+            return Routing.proceed(item);
+        }
+        PolicyResolver.Effective p = policy.resolve(Address.parse(sender));
+        String method = p.get("sign");
+        if (method.equals("none")) {
+            return Routing.proceed(item);
+        }
+        String relay = keys.relayAddress(sender.substring(sender.lastIndexOf('@') + 1));
+        MultipartSigned.Signer signer = null;
+        String signedWith = null;
+        if (method.equals("openpgp")) {
+            for (String who : List.of(sender, relay)) {
+                for (PGPSecretKeyRing ring : keys.pgpSecrets(who)) {
+                    if (PgpMimeSigner.signingKey(ring) != null) {
+                        signer = new PgpMimeSigner(ring);
+                        signedWith = "OpenPGP key " + PgpKeys.fingerprint(ring.getPublicKey()) + (who.equals(relay) ? " (domain)" : "");
+                        break;
+                    }
+                }
+                if (signer != null) {
+                    break;
+                }
+            }
+        } else {
+            for (String who : List.of(sender, relay)) {
+                List<SmimeDecryptor.Candidate> ks = keys.smimeKeys(who);
+                if (!ks.isEmpty()) {
+                    SmimeDecryptor.Candidate c = ks.get(0);
+                    signer = new SmimeSigner(c.cert(), c.key(), keys.chainFor(c.cert()));
+                    signedWith = "S/MIME certificate " + org.mailseal.crypto.smime.SmimeCerts.fingerprint(c.cert()) + (who.equals(relay) ? " (domain)" : "");
+                    break;
+                }
+            }
+        }
+        if (signer == null) {
+            log.warn("{}: from=<{}>: sign={} ({}) but no signing key for the sender or {}; sent unsigned", item.queueId(), sender, method,
+                    p.source("sign"), relay);
+            return Routing.proceed(item);
+        }
+        boolean eightBit;
+        RawHeader h;
+        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
+            h = RawHeader.read(in, PolicyStage.MAX_HEADER);
+            eightBit = MultipartSigned.has8bit(in);
+        }
+        String type = h.mediaType();
+        boolean toBase64 = eightBit && !type.startsWith("multipart/") && !type.startsWith("message/");
+        if (eightBit && !toBase64) {
+            log.info("{}: signed part has 8-bit content inside a {}; signed as it is", item.queueId(), type);
+        }
+        Path out = spool.workFile(item.queueId(), ".sig");
+        boolean ok = false;
+        try (InputStream in = new BufferedInputStream(item.open(), 65536);
+             OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
+            RawHeader.read(in, PolicyStage.MAX_HEADER);
+            MultipartSigned.write(o, h, in, toBase64, signer);
+            ok = true;
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(out);
+            }
+        }
+        log.info("{}: signed ({}) for {}", item.queueId(), signedWith, item.recipients());
+        return Routing.proceed(item.withContent(out));
+    }
+
+}

@@ -1,0 +1,8 @@
+package org.mailseal.policy;
+
+import org.mailseal.smtp.Address;
+
+/** Decides, for one recipient, whether and how a message is encrypted. */
+public interface Decider {
+    RecipientDecider.Decision decide(String queueId, Address rcpt) throws Exception;
+}

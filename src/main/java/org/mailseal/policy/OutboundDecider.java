@@ -1,0 +1,71 @@
+package org.mailseal.policy;
+
+import java.util.List;
+import java.util.Optional;
+import org.mailseal.config.MailsealConfig;
+import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.keys.CertDirectory;
+import org.mailseal.keys.KeyDirectory;
+import org.mailseal.smtp.Address;
+import org.mailseal.smtp.SmtpReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The encryption decision for one outbound recipient (a remote address): encrypt when its OpenPGP key
+ * or S/MIME certificate is known (imported, or harvested from its mail), per the recipient domain's
+ * mode in {@code outbound}: {@code opportunistic}, {@code mandatory} (no key: rejected, so nothing
+ * leaves in plaintext and the sender learns why) or {@code never}. Keys are never generated for remote
+ * recipients.
+ */
+public final class OutboundDecider implements Decider {
+
+    private static final Logger log = LoggerFactory.getLogger("policy");
+
+    private final MailsealConfig.Outbound outbound;
+    private final PolicyResolver resolver;
+    private final KeyDirectory keys;
+    private final CertDirectory certs;
+
+    public OutboundDecider(MailsealConfig.Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs) {
+        this.outbound = outbound;
+        this.resolver = resolver;
+        this.keys = keys;
+        this.certs = certs;
+    }
+
+    @Override
+    public RecipientDecider.Decision decide(String queueId, Address rcpt) throws Exception {
+        String email = PgpKeys.normalise(rcpt.toString());
+        String mode = outbound.encryptFor(rcpt.domainLower());
+        String why = "outbound encrypt=" + mode + (outbound.recipientDomains().containsKey(rcpt.domainLower()) ? " for " + rcpt.domainLower() : "");
+        if (mode.equals("never")) {
+            log.info("{}: to=<{}>, not encrypted: {}", queueId, rcpt, why);
+            return new RecipientDecider.Plain(why);
+        }
+        PolicyResolver.Effective p = resolver.resolve(rcpt);
+        boolean smimeFirst = p.get("preferredMethod").equals("smime");
+        for (String m : smimeFirst ? List.of("smime", "openpgp") : List.of("openpgp", "smime")) {
+            if (m.equals("openpgp")) {
+                Optional<PgpKeys.ValidCert> k = keys.find(email);
+                if (k.isPresent()) {
+                    log.info("{}: to=<{}>, encrypt: OpenPGP key {} ({})", queueId, rcpt, k.get().fingerprint(), why);
+                    return new RecipientDecider.Pgp(k.get(), p.subjectPlaceholder(), why);
+                }
+            } else {
+                Optional<CertDirectory.ValidCert> c = certs.find(email);
+                if (c.isPresent()) {
+                    log.info("{}: to=<{}>, encrypt: S/MIME certificate {} ({})", queueId, rcpt, c.get().fingerprint(), why);
+                    return new RecipientDecider.Smime(c.get(), p.subjectPlaceholder(), p.smimeGcm(), why);
+                }
+            }
+        }
+        if (mode.equals("mandatory")) {
+            log.info("{}: to=<{}>, rejected: no known key ({})", queueId, rcpt, why);
+            return new RecipientDecider.Refuse(SmtpReply.of(550, "5.7.1",
+                    "<" + rcpt + ">: no OpenPGP key or S/MIME certificate known; encryption to " + rcpt.domainLower() + " is mandatory"));
+        }
+        log.info("{}: to=<{}>, not encrypted: no known key ({})", queueId, rcpt, why);
+        return new RecipientDecider.Plain(why + ", no known key");
+    }
+}

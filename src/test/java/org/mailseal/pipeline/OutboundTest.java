@@ -1,0 +1,555 @@
+package org.mailseal.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.bouncycastle.bcpg.ArmoredOutputStream;
+import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
+import org.bouncycastle.openpgp.PGPEncryptedDataGenerator;
+import org.bouncycastle.openpgp.PGPLiteralData;
+import org.bouncycastle.openpgp.PGPLiteralDataGenerator;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
+import org.bouncycastle.openpgp.operator.bc.BcPGPDataEncryptorBuilder;
+import org.bouncycastle.openpgp.operator.bc.BcPublicKeyKeyEncryptionMethodGenerator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.mailseal.Gateway;
+import org.mailseal.config.ConfigLoader;
+import org.mailseal.config.MailsealConfig;
+import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.keys.MasterKey;
+import org.mailseal.keys.MasterPassphrase;
+import org.mailseal.keys.PgpKeyStore;
+import org.mailseal.keys.SmimeStore;
+import org.mailseal.store.Database;
+import org.mailseal.testkit.CapturingSink;
+import org.mailseal.testkit.Cli;
+import org.mailseal.testkit.Cmd;
+import org.mailseal.testkit.Corpus;
+import org.mailseal.testkit.Peers;
+import org.mailseal.testkit.SmtpClient;
+import org.mailseal.testkit.TestGateway;
+
+/**
+ * The outbound path against real peers: mail that gpg, sq, rnp and openssl encrypted to the sender's
+ * own key or the domain's relay key is decrypted and relayed byte-exact; the relay key's rules
+ * (signed by a registered key, within the window, not replayed, inner From = sender); EFAIL cases;
+ * signatures that gpg, sq and openssl verify; and encryption to known remote keys (opportunistic,
+ * mandatory).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OutboundTest {
+
+    Path dir;
+    Path gpgHome;
+    Path rnpHome;
+    Path cfg;
+    String gpg;
+    String sq;
+    String rnp;
+    String openssl;
+    CapturingSink sink;
+    Gateway gw;
+    int port;
+    Path alicePub;
+    Path aliceSec;
+    Path relayPub;
+    Path aliceCert;
+    Path caPem;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        gpg = Peers.require("gpg", "gnupg");
+        sq = Peers.require("sq", "sq");
+        rnp = Peers.require("rnp", "rnp");
+        openssl = Peers.require("openssl", "openssl");
+        dir = Files.createTempDirectory("outbound");
+        gpgHome = Files.createDirectories(dir.resolve("gnupg"));
+        Files.setPosixFilePermissions(gpgHome, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        rnpHome = Files.createDirectories(dir.resolve("rnp"));
+        sink = new CapturingSink();
+        port = TestGateway.freePort();
+        Path master = dir.resolve("master.pass");
+        Files.writeString(master, "outbound master\n");
+        cfg = dir.resolve("mailseal.yml");
+        Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
+                "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
+                "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
+                "outbound: {recipientDomains: {secure.test: mandatory}}"));
+        String c = cfg.toString();
+        for (String email : List.of("alice@example.com", "signer@example.com")) {
+            assertThat(Cli.run("keys", "generate", "--email", email, "-c", c).code()).isZero();
+        }
+        assertThat(Cli.run("ca", "init", "-c", c).code()).isZero();
+        Cli.Run relay = Cli.run("keys", "relay-key", "--domain", "example.com", "-c", c);
+        assertThat(relay.code()).as(relay.err()).isZero();
+        assertThat(relay.out()).contains("OpenPGP relay key for example.com", "S/MIME relay certificate for example.com");
+        for (String email : List.of("alice@example.com", "smimesigner@example.com")) {
+            assertThat(Cli.run("ca", "issue", "--email", email, "-c", c).code()).isZero();
+        }
+        assertThat(Cli.run("policy", "set", "--email", "signer@example.com", "sign=openpgp", "-c", c).code()).isZero();
+        assertThat(Cli.run("policy", "set", "--email", "smimesigner@example.com", "sign=smime", "-c", c).code()).isZero();
+
+        MailsealConfig config = ConfigLoader.load(cfg);
+        try (Database db = Database.open(config)) {
+            PgpKeyStore store = new PgpKeyStore(db.dataSource());
+            MasterKey mk = MasterPassphrase.unlock(config, db.dataSource());
+            alicePub = export(store, "alice@example.com", "alice.pub");
+            aliceSec = dir.resolve("alice.sec");
+            Files.write(aliceSec, PgpKeys.armor(store.secret(store.list("alice@example.com").get(0).fingerprint(), mk).orElseThrow().getEncoded()));
+            relayPub = export(store, "mailseal-relay@example.com", "relay.pub");
+            export(store, "signer@example.com", "signer.pub");
+            Files.write(dir.resolve("signer.sec"),
+                    PgpKeys.armor(store.secret(store.list("signer@example.com").get(0).fingerprint(), mk).orElseThrow().getEncoded()));
+            SmimeStore smime = new SmimeStore(db.dataSource());
+            aliceCert = pem(smime.certsFor("alice@example.com").get(0), "alice.crt");
+            caPem = pem(smime.ca().orElseThrow().cert(), "ca.pem");
+        }
+        gpg("--import", aliceSec.toString());
+        gpg("--import", relayPub.toString());
+        gpg("--import", dir.resolve("signer.pub").toString());
+        gpg("--passphrase", "", "--quick-gen-key", "<mallory@example.com>", "future-default", "default", "never");
+        Cmd.run(Peers.require("rnpkeys", "rnp"), "--homedir", rnpHome.toString(), "--import", alicePub.toString()).ok("rnpkeys import");
+
+        // A remote recipient whose key was imported: outbound mail to it is encrypted.
+        gpg("--passphrase", "", "--quick-gen-key", "<carol@partner.test>", "future-default", "default", "never");
+        Files.write(dir.resolve("carol.pub"), gpg("--armor", "--export", "carol@partner.test").out());
+        assertThat(Cli.run("keys", "import", dir.resolve("carol.pub").toString(), "-c", c).code()).isZero();
+
+        gw = TestGateway.start(Files.readString(cfg));
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        if (gw != null) {
+            gw.close();
+        }
+        if (sink != null) {
+            sink.close();
+        }
+        if (dir != null) {
+            Cmd.run("gpgconf", "--homedir", gpgHome.toString(), "--kill", "all");
+            Cmd.run("rm", "-rf", dir.toString());
+        }
+    }
+
+    private Path export(PgpKeyStore store, String email, String name) throws Exception {
+        PGPPublicKeyRing ring = store.certsFor(email).get(0);
+        Path p = dir.resolve(name);
+        Files.write(p, PgpKeys.armor(ring.getEncoded()));
+        return p;
+    }
+
+    private Path pem(X509Certificate c, String name) throws Exception {
+        Path p = dir.resolve(name);
+        Files.writeString(p, "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(c.getEncoded())
+                + "\n-----END CERTIFICATE-----\n");
+        return p;
+    }
+
+    private Cmd.Result gpg(String... args) throws Exception {
+        List<String> a = new ArrayList<>(List.of(gpg, "--homedir", gpgHome.toString(), "--batch", "--yes", "--pinentry-mode", "loopback",
+                "--trust-model", "always"));
+        a.addAll(List.of(args));
+        return Cmd.run(a.toArray(new String[0])).ok("gpg " + String.join(" ", args));
+    }
+
+    // ---- messages ----
+
+    static int counter;
+
+    /** The message the user's client wrote (the protected inner message). */
+    static String inner(String from, String subject) {
+        return "From: " + from + "\r\nTo: <bob@remote.test>\r\nSubject: " + subject + "\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\n"
+                + "Message-ID: <out-" + (++counter) + "@example.com>\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                + "Grüße, the secret outbound body of " + subject + "\r\n.leading dot line\r\n";
+    }
+
+    static String pgpMime(String from, String armored) {
+        return "From: " + from + "\r\nTo: <bob@remote.test>\r\nSubject: [...]\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"enc42\"\r\n\r\n"
+                + "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n--enc42\r\n"
+                + "Content-Type: application/pgp-encrypted\r\nContent-Description: PGP/MIME version identification\r\n\r\nVersion: 1\r\n\r\n"
+                + "--enc42\r\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\r\n\r\n"
+                + armored.replaceAll("\r?\n", "\r\n") + "\r\n--enc42--\r\n";
+    }
+
+    private Path write(String name, String text) throws Exception {
+        Path p = dir.resolve(name + "-" + (++counter));
+        Files.writeString(p, text);
+        return p;
+    }
+
+    private String send(String from, String rcpt, String message) throws Exception {
+        try (SmtpClient c = new SmtpClient(port)) {
+            c.expect("220");
+            c.send("EHLO client.example.com");
+            c.expect("250");
+            String dotted = message.replace("\r\n.", "\r\n..");
+            return c.sendMail(from, List.of(rcpt), dotted);
+        }
+    }
+
+    /** What the next hop received, without the Received field mailseal added. */
+    private String lastDelivered(int before) {
+        assertThat(sink.messages.size()).isEqualTo(before + 1);
+        String t = sink.messages.get(before).text();
+        assertThat(t).startsWith("Received: ");
+        int end = t.indexOf("\r\n", 0);
+        while (t.charAt(end + 2) == ' ' || t.charAt(end + 2) == '\t') {
+            end = t.indexOf("\r\n", end + 2);
+        }
+        return t.substring(end + 2);
+    }
+
+    private void assertDecryptedByteExact(String encrypted, String original) throws Exception {
+        int before = sink.messages.size();
+        String reply = send("alice@example.com", "bob@remote.test", encrypted);
+        assertThat(reply).startsWith("250");
+        assertThat(lastDelivered(before)).isEqualTo(original);
+    }
+
+    private String rejected(String from, String message) throws Exception {
+        int before = sink.messages.size();
+        String reply = send(from, "bob@remote.test", message);
+        assertThat(sink.messages.size()).as("nothing relayed").isEqualTo(before);
+        return reply;
+    }
+
+    // ---- decryption of real peers' output ----
+
+    @Test
+    void gpgEncryptedToSenderKey() throws Exception {
+        String m = inner("Alice <alice@example.com>", "from gpg");
+        Path in = write("gpg.eml", m);
+        String armored = new String(gpg("--armor", "--encrypt", "-r", "alice@example.com", "--output", "-", in.toString()).out(), StandardCharsets.US_ASCII);
+        assertDecryptedByteExact(pgpMime("alice@example.com", armored), m);
+    }
+
+    @Test
+    void sqEncryptedToSenderKey() throws Exception {
+        String m = inner("alice@example.com", "from sq");
+        Path in = write("sq.eml", m);
+        String armored = Cmd.run(sq, "encrypt", "--recipient-cert", alicePub.toString(), in.toString()).ok("sq encrypt").outText();
+        assertDecryptedByteExact(pgpMime("alice@example.com", armored), m);
+    }
+
+    @Test
+    void rnpEncryptedToSenderKey() throws Exception {
+        String m = inner("alice@example.com", "from rnp");
+        Path in = write("rnp.eml", m);
+        Path out = dir.resolve("rnp-out.asc");
+        Cmd.run(rnp, "--homedir", rnpHome.toString(), "--encrypt", "-r", "alice@example.com", "--armor", "--overwrite", "--output", out.toString(),
+                in.toString()).ok("rnp encrypt");
+        assertDecryptedByteExact(pgpMime("alice@example.com", Files.readString(out)), m);
+    }
+
+    @Test
+    void opensslEncryptedToSenderCertificate() throws Exception {
+        String m = inner("alice@example.com", "from openssl");
+        Path in = write("ossl.eml", m);
+        // openssl cms writes the S/MIME entity (MIME-Version, Content-Disposition, Content-Type, base64 body).
+        String entity = Cmd.run(openssl, "cms", "-encrypt", "-aes256", "-binary", "-in", in.toString(), aliceCert.toString()).ok("openssl cms").outText();
+        String msg = "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: [...]\r\n" + entity.replaceAll("\r?\n", "\r\n");
+        assertDecryptedByteExact(msg, m);
+    }
+
+    @Test
+    void inlinePgpBodyIsDecrypted() throws Exception {
+        Path in = write("inline.txt", "Grüße, inline secret text\r\n");
+        String armored = gpg("--armor", "--encrypt", "-r", "alice@example.com", "--output", "-", in.toString()).outText().replaceAll("\r?\n", "\r\n");
+        String header = "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: inline\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", "bob@remote.test", header + armored)).startsWith("250");
+        assertThat(lastDelivered(before)).isEqualTo(header + "Grüße, inline secret text\r\n");
+    }
+
+    @Test
+    void innerFromOtherThanTheSenderIsRejected() throws Exception {
+        Path in = write("ceo.eml", inner("The CEO <ceo@example.com>", "spoofed"));
+        String armored = gpg("--armor", "--encrypt", "-r", "alice@example.com", "--output", "-", in.toString()).outText();
+        assertThat(rejected("alice@example.com", pgpMime("alice@example.com", armored))).startsWith("550 5.7.1");
+    }
+
+    @Test
+    void mailEncryptedToSomeoneElsePassesUntouched() throws Exception {
+        Path in = write("carol.eml", inner("alice@example.com", "end to end"));
+        String armored = gpg("--armor", "--encrypt", "-r", "carol@partner.test", "--output", "-", in.toString()).outText();
+        String msg = pgpMime("alice@example.com", armored).replace("bob@remote.test", "carol@partner.test");
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", "carol@partner.test", msg)).startsWith("250");
+        assertThat(lastDelivered(before)).isEqualTo(msg);
+    }
+
+    // ---- relay key ----
+
+    private String relayMessage(String signer, String innerFrom, String... extra) throws Exception {
+        Path in = write("relay.eml", inner(innerFrom, "via relay key"));
+        List<String> args = new ArrayList<>(List.of(extra));
+        if (signer != null) {
+            args.addAll(List.of("--sign", "-u", signer));
+        }
+        args.addAll(List.of("--armor", "--encrypt", "-r", "mailseal-relay@example.com", "--output", "-", in.toString()));
+        return pgpMime("alice@example.com", gpg(args.toArray(new String[0])).outText());
+    }
+
+    @Test
+    void relayKeySignedByRegisteredKeyIsDelivered() throws Exception {
+        String msg = relayMessage("alice@example.com", "alice@example.com");
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", "bob@remote.test", msg)).startsWith("250");
+        assertThat(lastDelivered(before)).contains("Subject: via relay key", "the secret outbound body").doesNotContain("BEGIN PGP");
+        // Replayed: the same signed message again is refused.
+        assertThat(rejected("alice@example.com", msg)).startsWith("550 5.7.1").contains("replay");
+    }
+
+    @Test
+    void relayKeyUnsignedIsRejected() throws Exception {
+        assertThat(rejected("alice@example.com", relayMessage(null, "alice@example.com"))).startsWith("550 5.7.1").contains("must be signed");
+    }
+
+    @Test
+    void relayKeySignedByUnregisteredKeyIsRejected() throws Exception {
+        assertThat(rejected("alice@example.com", relayMessage("mallory@example.com", "alice@example.com"))).startsWith("550 5.7.1");
+    }
+
+    @Test
+    void relayKeySignedWithRegisteredKeyOfAnotherUserIsRejected() throws Exception {
+        // signer@example.com's key is registered, but to signer, not to alice.
+        Path in = write("other.eml", inner("alice@example.com", "other user"));
+        Cmd.Result r = Cmd.run(sq, "encrypt", "--recipient-cert", relayPub.toString(), "--signer-key", dir.resolve("signer.sec").toString(), in.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(rejected("alice@example.com", pgpMime("alice@example.com", r.outText()))).startsWith("550 5.7.1");
+    }
+
+    @Test
+    void relayKeyStaleSignatureIsRejected() throws Exception {
+        // Signed by alice's registered key, but 3 hours ago (the window is 2 h).
+        byte[] plain = inner("alice@example.com", "stale").getBytes(StandardCharsets.UTF_8);
+        String msg = pgpMime("alice@example.com", armor(signedAndEncrypted(plain, new java.util.Date(System.currentTimeMillis() - 3 * 3600_000L))));
+        assertThat(rejected("alice@example.com", msg)).startsWith("550 5.7.1").contains("older than");
+        // The same construction signed now is delivered: the test fails for the right reason.
+        String fresh = pgpMime("alice@example.com", armor(signedAndEncrypted(inner("alice@example.com", "fresh").getBytes(StandardCharsets.UTF_8),
+                new java.util.Date())));
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", "bob@remote.test", fresh)).startsWith("250");
+        assertThat(lastDelivered(before)).contains("Subject: fresh");
+    }
+
+    /** A one-pass signed (by alice, at {@code when}) and encrypted (to the relay key) OpenPGP message, built with Bouncy Castle. */
+    private byte[] signedAndEncrypted(byte[] plain, java.util.Date when) throws Exception {
+        org.bouncycastle.openpgp.PGPSecretKeyRing sec = PgpKeys.parseSecret(
+                org.bouncycastle.openpgp.PGPUtil.getDecoderStream(Files.newInputStream(aliceSec)).readAllBytes());
+        org.bouncycastle.openpgp.PGPSecretKey sk = org.mailseal.crypto.pgp.PgpMimeSigner.signingKey(sec);
+        var priv = sk.extractPrivateKey(new org.bouncycastle.openpgp.operator.bc.BcPBESecretKeyDecryptorBuilder(
+                new org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider()).build(new char[0]));
+        var sg = new org.bouncycastle.openpgp.PGPSignatureGenerator(new org.bouncycastle.openpgp.operator.bc.BcPGPContentSignerBuilder(
+                sk.getPublicKey().getAlgorithm(), org.bouncycastle.bcpg.HashAlgorithmTags.SHA256), sk.getPublicKey());
+        sg.init(org.bouncycastle.openpgp.PGPSignature.BINARY_DOCUMENT, priv);
+        var sub = new org.bouncycastle.openpgp.PGPSignatureSubpacketGenerator();
+        sub.setSignatureCreationTime(false, when);
+        sub.setIssuerFingerprint(false, sk.getPublicKey());
+        sg.setHashedSubpackets(sub.generate());
+        PGPPublicKeyRing relayRing = PgpKeys.parsePublic(org.bouncycastle.openpgp.PGPUtil.getDecoderStream(Files.newInputStream(relayPub)).readAllBytes());
+        PGPEncryptedDataGenerator g = new PGPEncryptedDataGenerator(new BcPGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256)
+                .setWithIntegrityPacket(true));
+        g.addMethod(new BcPublicKeyKeyEncryptionMethodGenerator(PgpKeys.validate(relayRing, null, java.time.Instant.now()).encryptionKeys().get(0)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var eo = g.open(out, new byte[4096])) {
+            sg.generateOnePassVersion(false).encode(eo);
+            try (var lo = new PGPLiteralDataGenerator().open(eo, PGPLiteralData.BINARY, "", plain.length, when)) {
+                lo.write(plain);
+            }
+            sg.update(plain);
+            sg.generate().encode(eo);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void relayKeyWithForeignInnerFromIsRejected() throws Exception {
+        assertThat(rejected("alice@example.com", relayMessage("alice@example.com", "boss@example.com"))).startsWith("550 5.7.1");
+    }
+
+    @Test
+    void sqSignedRelayMessageIsDelivered() throws Exception {
+        Path in = write("sqrelay.eml", inner("alice@example.com", "sq relay"));
+        String armored = Cmd.run(sq, "encrypt", "--recipient-cert", relayPub.toString(), "--signer-key", aliceSec.toString(), in.toString())
+                .ok("sq encrypt --signer-key").outText();
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", "bob@remote.test", pgpMime("alice@example.com", armored))).startsWith("250");
+        assertThat(lastDelivered(before)).contains("Subject: sq relay");
+    }
+
+    // ---- EFAIL ----
+
+    @Test
+    void efailCasesNeverYieldPlaintextAndAllGetTheSameError() throws Exception {
+        String m = inner("alice@example.com", "efail");
+        Path in = write("efail.eml", m);
+        byte[] binary = gpg("--encrypt", "-r", "alice@example.com", "--output", "-", in.toString()).out();
+        List<String> replies = new ArrayList<>();
+        // 1. modified ciphertext: a byte flipped inside the encrypted data packet (armor CRC recomputed).
+        byte[] flipped = binary.clone();
+        flipped[flipped.length - 40] ^= 0x01;
+        replies.add(rejected("alice@example.com", pgpMime("alice@example.com", armor(flipped))));
+        // 2. truncated stream.
+        replies.add(rejected("alice@example.com", pgpMime("alice@example.com", armor(java.util.Arrays.copyOf(binary, binary.length - 30)))));
+        // 3. no MDC (a symmetrically encrypted data packet, tag 9).
+        replies.add(rejected("alice@example.com", pgpMime("alice@example.com", armor(withoutMdc(m.getBytes(StandardCharsets.UTF_8))))));
+        assertThat(replies).allSatisfy(r -> assertThat(r).startsWith("550 5.7.5"));
+        assertThat(replies.stream().distinct().count()).as("one error for every case: %s", replies).isEqualTo(1);
+
+        // 4. ciphertext quoted inside a body: never decrypted, relayed as the user wrote it.
+        String armored = gpg("--armor", "--encrypt", "-r", "alice@example.com", "--output", "-", in.toString()).outText();
+        String quoted = "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: quoted\r\n\r\nYou wrote:\r\n\r\n"
+                + armored.replaceAll("\r?\n", "\r\n") + "\r\nthanks\r\n";
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", "bob@remote.test", quoted)).startsWith("250");
+        String got = lastDelivered(before);
+        assertThat(got).isEqualTo(quoted).doesNotContain("secret outbound body");
+        // ... and attached (multipart/mixed with an armored attachment): the same.
+        String attached = "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: attached\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"mix\"\r\n\r\n--mix\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n"
+                + "--mix\r\nContent-Type: application/pgp-encrypted; name=\"x.asc\"\r\n\r\n" + armored.replaceAll("\r?\n", "\r\n") + "\r\n--mix--\r\n";
+        before = sink.messages.size();
+        assertThat(send("alice@example.com", "bob@remote.test", attached)).startsWith("250");
+        assertThat(lastDelivered(before)).isEqualTo(attached);
+    }
+
+    private static String armor(byte[] binary) throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (ArmoredOutputStream a = ArmoredOutputStream.builder().clearHeaders().build(b)) {
+            a.write(binary);
+        }
+        return b.toString(StandardCharsets.US_ASCII);
+    }
+
+    private byte[] withoutMdc(byte[] plain) throws Exception {
+        PGPPublicKeyRing ring = PgpKeys.parsePublic(org.bouncycastle.openpgp.PGPUtil.getDecoderStream(Files.newInputStream(alicePub)).readAllBytes());
+        org.bouncycastle.openpgp.PGPPublicKey enc = PgpKeys.validate(ring, null, java.time.Instant.now()).encryptionKeys().get(0);
+        PGPEncryptedDataGenerator g = new PGPEncryptedDataGenerator(new BcPGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256)
+                .setWithIntegrityPacket(false));
+        g.addMethod(new BcPublicKeyKeyEncryptionMethodGenerator(enc));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var eo = g.open(out, new byte[4096]);
+             var lo = new PGPLiteralDataGenerator().open(eo, PGPLiteralData.BINARY, "", plain.length, new java.util.Date())) {
+            lo.write(plain);
+        }
+        return out.toByteArray();
+    }
+
+    // ---- signing ----
+
+    /** The first part of a multipart/signed message (the signed bytes) and the signature part. */
+    record Signed(byte[] content, String signaturePart) {
+    }
+
+    static Signed split(String message) {
+        int ct = message.indexOf("boundary=\"");
+        String boundary = message.substring(ct + 10, message.indexOf('"', ct + 10));
+        String open = "--" + boundary + "\r\n";
+        int start = message.indexOf(open) + open.length();
+        int end = message.indexOf("\r\n" + open, start);
+        int sigEnd = message.indexOf("\r\n--" + boundary + "--", end);
+        return new Signed(message.substring(start, end).getBytes(StandardCharsets.ISO_8859_1),
+                message.substring(end + 2 + open.length(), sigEnd));
+    }
+
+    @Test
+    void pgpSignaturesOverTheCorpusVerifyInGpgAndSq() throws Exception {
+        List<Corpus.Message> corpus = Corpus.load("encrypt");
+        int n = 0;
+        for (Corpus.Message m : corpus) {
+            int before = sink.messages.size();
+            assertThat(Corpus.send(port, m, "bob@remote.test", "signer@example.com")).as(m.name()).startsWith("250");
+            String got = new String(sink.messages.get(before).data(), StandardCharsets.ISO_8859_1);
+            assertThat(got).as(m.name()).contains("Content-Type: multipart/signed; micalg=pgp-sha256;", "protocol=\"application/pgp-signature\"");
+            Signed s = split(got);
+            Path content = dir.resolve("signed-" + n + ".eml");
+            Path sig = dir.resolve("signed-" + n + ".asc");
+            Files.write(content, s.content());
+            Files.writeString(sig, s.signaturePart().substring(s.signaturePart().indexOf("-----BEGIN PGP SIGNATURE-----")));
+            Cmd.Result g = Cmd.run(gpg, "--homedir", gpgHome.toString(), "--batch", "--verify", sig.toString(), content.toString());
+            assertThat(g.code()).as(m.name() + ": " + g.err()).isZero();
+            assertThat(g.err()).contains("Good signature from \"<signer@example.com>\"");
+            Cmd.Result q = Cmd.run(sq, "verify", "--signer-cert", dir.resolve("signer.pub").toString(), "--detached", sig.toString(), content.toString());
+            assertThat(q.code()).as(m.name() + ": " + q.err()).isZero();
+            // The signed part is 7-bit (8-bit single parts are re-encoded as base64).
+            if (!new String(m.bytes(), StandardCharsets.ISO_8859_1).contains("Content-Type: multipart/")) {
+                for (byte b : s.content()) {
+                    assertThat(b).as(m.name() + ": 7-bit").isGreaterThan((byte) 0);
+                }
+            }
+            n++;
+        }
+        assertThat(n).isGreaterThanOrEqualTo(40);
+    }
+
+    @Test
+    void smimeSignaturesOverTheCorpusVerifyInOpenssl() throws Exception {
+        List<Corpus.Message> corpus = Corpus.load("encrypt");
+        int n = 0;
+        for (Corpus.Message m : corpus) {
+            int before = sink.messages.size();
+            assertThat(Corpus.send(port, m, "bob@remote.test", "smimesigner@example.com")).as(m.name()).startsWith("250");
+            String got = new String(sink.messages.get(before).data(), StandardCharsets.ISO_8859_1);
+            assertThat(got).as(m.name()).contains("Content-Type: multipart/signed; micalg=sha-256;", "protocol=\"application/pkcs7-signature\"");
+            Path msg = dir.resolve("smime-signed-" + n + ".eml");
+            Files.writeString(msg, got, StandardCharsets.ISO_8859_1);
+            Cmd.Result r = Cmd.run(openssl, "cms", "-verify", "-in", msg.toString(), "-CAfile", caPem.toString(), "-out", "/dev/null");
+            assertThat(r.code()).as(m.name() + ": " + r.err()).isZero();
+            assertThat(r.err()).contains("Verification successful");
+            n++;
+        }
+        assertThat(n).isGreaterThanOrEqualTo(40);
+        // The signature carries SMIMECapabilities and the encryption-key preference.
+        Path last = dir.resolve("smime-signed-" + (n - 1) + ".eml");
+        Path p7 = dir.resolve("sig.p7s");
+        Files.write(p7, Base64.getMimeDecoder().decode(split(Files.readString(last, StandardCharsets.ISO_8859_1)).signaturePart().split("\r\n\r\n", 2)[1]));
+        String dump = Cmd.run(openssl, "cms", "-cmsout", "-print", "-inform", "DER", "-in", p7.toString()).ok("openssl cms -print").outText();
+        assertThat(dump).contains("S/MIME Capabilities", "id-smime-aa-encrypKeyPref");
+    }
+
+    // ---- outbound encryption ----
+
+    @Test
+    void remoteRecipientWithKnownKeyGetsEncryptedMail() throws Exception {
+        String m = "From: alice@example.com\r\nTo: carol@partner.test\r\nSubject: to carol\r\n\r\nfor carol's eyes only\r\n";
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", "carol@partner.test", m)).startsWith("250");
+        String got = lastDelivered(before);
+        assertThat(got).contains("multipart/encrypted").doesNotContain("for carol's eyes only");
+        Path enc = dir.resolve("to-carol.asc");
+        Files.writeString(enc, got.substring(got.indexOf("-----BEGIN PGP MESSAGE-----"), got.indexOf("-----END PGP MESSAGE-----") + 25));
+        String clear = gpg("--decrypt", enc.toString()).outText();
+        assertThat(clear).contains("Subject: to carol", "for carol's eyes only");
+    }
+
+    @Test
+    void mandatoryDomainWithoutKeyIsRejectedAndNothingLeaves() throws Exception {
+        String m = "From: alice@example.com\r\nTo: dave@secure.test\r\nSubject: to dave\r\n\r\nsecret\r\n";
+        int before = sink.messages.size();
+        String reply = send("alice@example.com", "dave@secure.test", m);
+        assertThat(reply).startsWith("550 5.7.1").contains("mandatory");
+        assertThat(sink.messages.size()).isEqualTo(before);
+    }
+
+    @Test
+    void opportunisticRecipientWithoutKeyGetsItAsItIs() throws Exception {
+        String m = "From: alice@example.com\r\nTo: erin@other.test\r\nSubject: plain\r\n\r\nhello\r\n";
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", "erin@other.test", m)).startsWith("250");
+        assertThat(lastDelivered(before)).isEqualTo(m);
+    }
+}
