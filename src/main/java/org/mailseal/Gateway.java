@@ -9,6 +9,9 @@ import org.mailseal.auth.PasswordHasher;
 import org.mailseal.auth.UserStore;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.imap.ImapLogins;
+import org.mailseal.imap.SentCopier;
+import org.mailseal.imap.SentCopyQueue;
 import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.DecryptionKeys;
 import org.mailseal.keys.KeyDirectory;
@@ -24,6 +27,7 @@ import org.mailseal.milter.MilterServer;
 import org.mailseal.policy.RecipientDecider;
 import org.mailseal.pipeline.GatewayHandler;
 import org.mailseal.pipeline.MailFlow;
+import org.mailseal.pipeline.RelayStage;
 import org.mailseal.policy.RelayAccess;
 import org.mailseal.relay.RelayClient;
 import org.mailseal.smtp.ServerTls;
@@ -49,6 +53,7 @@ public final class Gateway implements AutoCloseable {
     private SmtpServer smtp;
     private SmtpServer lmtp;
     private MilterServer milter;
+    private SentCopier sentCopier;
 
     private Gateway(MailsealConfig config, Database db, RelayClient relay) {
         this.config = config;
@@ -66,17 +71,27 @@ public final class Gateway implements AutoCloseable {
         Gateway g = new Gateway(config, db, relay);
         try {
             UserStore users = new UserStore(db.dataSource(), new PasswordHasher(config.auth().argon2MemoryKiB(), config.auth().argon2Iterations()));
-            MasterKey master = MasterPassphrase.unlock(config, db.dataSource());
-            if (master == null) {
-                log.warn("no master passphrase configured: encrypt-only, no private keys held; keys cannot be generated");
-            }
+            MasterKey master = unlockMaster(config, db);
             KeyDirectory keys = new KeyDirectory(new PgpKeyStore(db.dataSource()), master, PgpKeys.Algo.parse(config.keys().generateAlgorithm()));
             PolicyResolver policy = new PolicyResolver(config, new PolicyStore(db.dataSource()));
             CertDirectory certs = new CertDirectory(new SmimeStore(db.dataSource()), master, config);
             DecryptionKeys secrets = new DecryptionKeys(keys.store(), certs.store(), master, config.outbound().relayKeyLocalPart());
             ReplayCache replay = new ReplayCache(db.dataSource(), config.outbound().signatureWindow());
+            ImapLogins logins = new ImapLogins(db.dataSource());
+            SentCopyQueue sentQueue = new SentCopyQueue(config.dataDir());
+            if (config.sentCopy().enabled()) {
+                if (master == null) {
+                    throw new IOException("sentCopy.enabled needs the master passphrase (the IMAP logins are sealed under it)");
+                }
+                g.sentCopier = new SentCopier(config.sentCopy(), sentQueue, logins, master).start();
+            }
+            RelayStage.SentCopies sentCopies = item -> {
+                if (sentQueue.enqueue(item.queueId(), item.senderIdentity(), item.sentCopy()) && g.sentCopier != null) {
+                    g.sentCopier.wake();
+                }
+            };
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool,
-                    MailFlow.assemble(config, spool, policy, keys, certs, secrets, replay, relay),
+                    MailFlow.assemble(config, spool, policy, keys, certs, secrets, replay, logins, relay, sentCopies),
                     new RelayAccess(config), g.metrics, users::check);
             if (config.milter().enabled()) {
                 g.milter = new MilterServer(config.milter().listen(), new RecipientDecider(policy, keys, certs), new RelayAccess(config), spool);
@@ -100,6 +115,29 @@ public final class Gateway implements AutoCloseable {
             g.close();
             throw e;
         }
+    }
+
+    /**
+     * The master key, reloading itself after {@code keys rotate-master}; null in encrypt-only mode (which
+     * refuses to start while the store holds private keys) or without a passphrase.
+     */
+    private static MasterKey unlockMaster(MailsealConfig config, Database db) throws java.sql.SQLException, org.mailseal.keys.KeyStoreException,
+            IOException {
+        if (config.encryptOnly()) {
+            long held = org.mailseal.keys.PrivateKeys.count(db.dataSource());
+            if (held > 0) {
+                throw new IOException("mode: encrypt-only, but the key store holds " + held + " private keys; delete them "
+                        + "(mailseal keys delete / certs delete) or run in mode: full");
+            }
+            log.info("mode: encrypt-only: no private keys held; inbound encryption with public keys only");
+            return null;
+        }
+        MasterKey master = MasterPassphrase.unlock(config, db.dataSource());
+        if (master == null) {
+            log.warn("no master passphrase configured: no private keys usable; keys cannot be generated");
+            return null;
+        }
+        return master.reloadingWith(() -> MasterPassphrase.unlock(config, db.dataSource()));
     }
 
     private SmtpServer listen(SmtpSettings s, GatewayHandler handler, String name) throws IOException {
@@ -150,6 +188,9 @@ public final class Gateway implements AutoCloseable {
         }
         if (milter != null) {
             milter.close();
+        }
+        if (sentCopier != null) {
+            sentCopier.close();
         }
         relay.close();
         db.close();

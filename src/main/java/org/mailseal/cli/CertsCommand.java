@@ -57,6 +57,10 @@ public final class CertsCommand implements Runnable {
             byte[] data = file.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file));
             char[] pw = p12Password == null ? null : KeysCommand.readPassphrase(p12Password, "PKCS#12 password: ");
             SmimeCerts.Bundle b = SmimeCerts.read(data, pw);
+            if (cfg.encryptOnly() && !b.keys().isEmpty()) {
+                System.err.println("mailseal: mode: encrypt-only: refusing to import private keys (import the certificate only)");
+                return 2;
+            }
             MasterKey mk = b.keys().isEmpty() ? null : MasterPassphrase.unlock(cfg, db.dataSource());
             if (!b.keys().isEmpty() && mk == null) {
                 throw new IllegalArgumentException("importing a private key needs the master passphrase (keys.masterPassphraseFile or " + MasterPassphrase.ENV + ")");

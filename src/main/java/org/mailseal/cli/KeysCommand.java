@@ -30,7 +30,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "Manage OpenPGP keys in the key store.",
         subcommands = {KeysCommand.Import.class, KeysCommand.ListKeys.class, KeysCommand.Show.class, KeysCommand.Export.class,
-                KeysCommand.Delete.class, KeysCommand.Generate.class, KeysCommand.ExportSecret.class, KeysCommand.RelayKey.class})
+                KeysCommand.Delete.class, KeysCommand.Generate.class, KeysCommand.ExportSecret.class, KeysCommand.RelayKey.class,
+                KeysCommand.RotateMaster.class})
 public final class KeysCommand implements Runnable {
 
     @Override
@@ -83,6 +84,10 @@ public final class KeysCommand implements Runnable {
             List<Object> rings;
             try (InputStream in = new ByteArrayInputStream(data)) {
                 rings = PgpKeys.readKeyrings(in);
+            }
+            if (cfg.encryptOnly() && rings.stream().anyMatch(r -> r instanceof PGPSecretKeyRing)) {
+                System.err.println("mailseal: mode: encrypt-only: refusing to import secret keys (import the public key only)");
+                return 2;
             }
             int ok = 0;
             int refused = 0;
@@ -217,6 +222,39 @@ public final class KeysCommand implements Runnable {
             }
             PgpKeys.ValidCert v = new GenerateOnce(store, master(), PgpKeys.Algo.parse(algo)).run(email);
             System.out.println("generated " + v.fingerprint() + "  " + v.algorithm() + "  " + String.join(", ", v.emails()));
+            return 0;
+        }
+    }
+
+    @Command(name = "rotate-master", mixinStandardHelpOptions = true,
+            description = "Re-encrypt every stored private key (and IMAP password) under a new master passphrase, in one transaction. "
+                    + "With keys.masterPassphraseFile, that file is then replaced by the new passphrase; a running gateway picks it up "
+                    + "by itself (no restart).")
+    static final class RotateMaster extends Base {
+        @Option(names = "--new-passphrase-file", required = true, paramLabel = "FILE", description = "The new passphrase ('-' for stdin).")
+        Path newPassphrase;
+
+        @Override
+        int run(PgpKeyStore store) throws Exception {
+            MasterKey mk = master();
+            char[] next = readPassphrase(newPassphrase, "New master passphrase: ");
+            if (next.length < 12) {
+                System.err.println("mailseal: the new master passphrase must have at least 12 characters");
+                return 2;
+            }
+            int n = mk.rotate(db.dataSource(), next, cfg.keys().argon2MemoryKiB(), cfg.keys().argon2Iterations());
+            Path file = cfg.keys().masterPassphraseFile();
+            if (file != null) {
+                Path tmp = file.resolveSibling(file.getFileName() + ".new");
+                Files.writeString(tmp, new String(next) + "\n");
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                System.out.println("re-sealed " + n + " records; " + file + " now holds the new passphrase");
+            } else {
+                System.out.println("re-sealed " + n + " records; set " + org.mailseal.keys.MasterPassphrase.ENV + " to the new passphrase "
+                        + "before the next start");
+            }
+            java.util.Arrays.fill(next, '\0');
             return 0;
         }
     }

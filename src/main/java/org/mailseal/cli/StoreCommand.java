@@ -28,6 +28,10 @@ abstract class StoreCommand implements Callable<Integer> {
 
     /** The unlocked master key; a clear error when no passphrase is configured. */
     MasterKey master() throws Exception {
+        if (cfg.encryptOnly()) {
+            throw new IllegalArgumentException("mode: encrypt-only: mailseal holds no private keys, so it does not import, generate or use "
+                    + "them (import public keys and certificates only)");
+        }
         MasterKey mk = MasterPassphrase.unlock(cfg, db.dataSource());
         if (mk == null) {
             throw new IllegalArgumentException("this needs the master passphrase: set keys.masterPassphraseFile or " + MasterPassphrase.ENV);

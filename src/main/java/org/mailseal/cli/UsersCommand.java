@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "users", mixinStandardHelpOptions = true, description = "Manage SMTP AUTH users (Argon2id hashes in the store).",
-        subcommands = {UsersCommand.Add.class, UsersCommand.ListUsers.class, UsersCommand.Passwd.class, UsersCommand.Delete.class})
+        subcommands = {UsersCommand.Add.class, UsersCommand.ListUsers.class, UsersCommand.Passwd.class, UsersCommand.Delete.class,
+                UsersCommand.ImapLogin.class})
 public final class UsersCommand implements Runnable {
 
     @Override
@@ -61,6 +62,32 @@ public final class UsersCommand implements Runnable {
                 throw new IllegalArgumentException("password must have at least 8 characters");
             }
             return p;
+        }
+    }
+
+    @Command(name = "imap-login", mixinStandardHelpOptions = true,
+            description = "Store (or with --delete remove) a user's login to the cloud IMAP server, for encrypted Sent copies. "
+                    + "The password is sealed under the master key.")
+    static final class ImapLogin extends WithPassword {
+        @Parameters(paramLabel = "EMAIL", description = "The user's address (the envelope sender of their mail).")
+        String email;
+
+        @Option(names = "--login", paramLabel = "NAME", description = "The IMAP login name (default: EMAIL).")
+        String login;
+
+        @Option(names = "--delete", description = "Remove the stored login.")
+        boolean delete;
+
+        @Override
+        int run(UserStore users) throws Exception {
+            org.mailseal.imap.ImapLogins logins = new org.mailseal.imap.ImapLogins(db.dataSource());
+            if (delete) {
+                System.out.println(logins.delete(email) ? "removed IMAP login of " + email : "no IMAP login stored for " + email);
+                return 0;
+            }
+            logins.put(email, login != null ? login : email, password().toCharArray(), master());
+            System.out.println("stored IMAP login for " + email);
+            return 0;
         }
     }
 

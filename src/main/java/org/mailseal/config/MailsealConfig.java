@@ -31,7 +31,9 @@ public record MailsealConfig(
         Smime smime,
         CaSettings ca,
         Listener milter,
-        Outbound outbound) {
+        Outbound outbound,
+        SentCopy sentCopy,
+        String mode) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -46,9 +48,14 @@ public record MailsealConfig(
         auth = auth != null ? auth : new Auth(null, null, null);
         metrics = metrics != null ? metrics : new Metrics(null, null);
         database = database != null ? database : new Database(null, null, null);
-        keys = keys != null ? keys : new Keys(null, null, null, null);
+        keys = keys != null ? keys : new Keys(null, null, null, null, null);
         policy = policy != null ? policy : new PolicySettings(null, null, null, null, null, null, null, null);
         outbound = outbound != null ? outbound : new Outbound(null, null, null, null);
+        sentCopy = sentCopy != null ? sentCopy : new SentCopy(null, null, null, null, null);
+        mode = mode != null ? mode : "full";
+        if (!mode.equals("full") && !mode.equals("encrypt-only")) {
+            throw new IllegalArgumentException("mode must be full or encrypt-only (got '" + mode + "')");
+        }
         smime = smime != null ? smime : new Smime(null, null, null, null);
         ca = ca != null ? ca : new CaSettings(null, null, null, null);
         milter = Listener.withDefaults(milter, false, HostPort.parse("127.0.0.1:10027"));
@@ -61,7 +68,7 @@ public record MailsealConfig(
 
     /** The config used when no file is given. */
     public static MailsealConfig defaults() {
-        return new MailsealConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new MailsealConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     private static String defaultHostname() {
@@ -266,7 +273,7 @@ public record MailsealConfig(
      * environment variable {@code MAILSEAL_MASTER_PASSPHRASE}, never from this file. Without one, the
      * gateway can encrypt to stored certificates but holds no private keys (and cannot generate keys).
      */
-    public record Keys(Path masterPassphraseFile, Integer argon2MemoryKiB, Integer argon2Iterations, String generateAlgorithm) {
+    public record Keys(Path masterPassphraseFile, Integer argon2MemoryKiB, Integer argon2Iterations, String generateAlgorithm, Pkcs11 pkcs11) {
         public Keys {
             argon2MemoryKiB = argon2MemoryKiB != null ? argon2MemoryKiB : 65536;
             argon2Iterations = argon2Iterations != null ? argon2Iterations : 3;
@@ -275,6 +282,23 @@ public record MailsealConfig(
             if (argon2MemoryKiB < 1024 || argon2Iterations < 1) {
                 throw new IllegalArgumentException("argon2MemoryKiB must be >= 1024 and argon2Iterations >= 1");
             }
+        }
+    }
+
+    /**
+     * A PKCS#11 token (JDK SunPKCS11) that holds the relay keys: {@code library} (e.g.
+     * /usr/lib/softhsm/libsofthsm2.so), the token's {@code slot} id or its {@code slotListIndex}
+     * (default 0), and {@code pinFile} with the user PIN.
+     */
+    public record Pkcs11(Path library, Long slot, Integer slotListIndex, Path pinFile) {
+        public Pkcs11 {
+            if (library == null) {
+                throw new IllegalArgumentException("library is required");
+            }
+            if (pinFile == null) {
+                throw new IllegalArgumentException("pinFile is required");
+            }
+            slotListIndex = slotListIndex != null ? slotListIndex : 0;
         }
     }
 
@@ -371,6 +395,33 @@ public record MailsealConfig(
         /** {@code opportunistic}, {@code mandatory} or {@code never} for a recipient domain. */
         public String encryptFor(String domain) {
             return recipientDomains.getOrDefault(domain.toLowerCase(java.util.Locale.ROOT), encrypt);
+        }
+    }
+
+    /** True for {@code mode: encrypt-only}: no private keys are held, imported or generated. */
+    public boolean encryptOnly() {
+        return mode.equals("encrypt-only");
+    }
+
+    /**
+     * Encrypted Sent copies: after an outbound message was relayed, a copy encrypted to the sender's own
+     * key is appended to {@code folder} on the cloud IMAP server ({@code imapUrl}: imap:// with optional
+     * STARTTLS, or imaps://), with the user's stored login. Failed appends are retried from a durable
+     * queue every {@code retryInterval}.
+     */
+    public record SentCopy(Boolean enabled, java.net.URI imapUrl, String folder, Duration retryInterval, Boolean requireTls) {
+        public SentCopy {
+            enabled = enabled != null && enabled;
+            folder = folder != null ? folder : "Sent";
+            retryInterval = retryInterval != null ? retryInterval : Duration.ofMinutes(1);
+            requireTls = requireTls == null || requireTls;
+            if (enabled && imapUrl == null) {
+                throw new IllegalArgumentException("imapUrl is required when enabled");
+            }
+            if (imapUrl != null && !List.of("imap", "imaps").contains(String.valueOf(imapUrl.getScheme())) || imapUrl != null && imapUrl.getHost() == null) {
+                throw new IllegalArgumentException("imapUrl must be imap://HOST[:PORT] or imaps://HOST[:PORT]");
+            }
+            requirePositive("retryInterval", retryInterval.toMillis());
         }
     }
 

@@ -25,10 +25,123 @@ public final class MasterKey {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final byte[] CHECK = "mailseal master key check v1".getBytes(StandardCharsets.US_ASCII);
 
-    private final SecretKeySpec key;
+    private volatile SecretKeySpec key;
+    private volatile byte[] salt;
+    private DataSource ds;
+    private volatile java.util.concurrent.Callable<MasterKey> reloader;
+    private volatile long lastReload;
 
     private MasterKey(byte[] raw) {
         this.key = new SecretKeySpec(raw, "AES");
+    }
+
+    private MasterKey(byte[] raw, byte[] salt, DataSource ds) {
+        this(raw);
+        this.salt = salt;
+        this.ds = ds;
+    }
+
+    /**
+     * Before sealing a new record: if the store's master key was rotated since this key was unlocked,
+     * unlock again (so nothing is sealed under a key that no longer opens), else refuse.
+     */
+    private void ensureCurrent() {
+        if (ds == null) {
+            return;
+        }
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT salt FROM master_key WHERE id = 1");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next() || Arrays.equals(rs.getBytes(1), salt)) {
+                return;
+            }
+            java.util.concurrent.Callable<MasterKey> r = reloader;
+            MasterKey fresh = r != null ? r.call() : null;
+            if (fresh == null || !Arrays.equals(rs.getBytes(1), fresh.salt)) {
+                throw new IllegalStateException("the master key was rotated and the new passphrase is not available yet");
+            }
+            key = fresh.key;
+            salt = fresh.salt;
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot check the master key: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Lets a long-running process follow {@code keys rotate-master} without a restart: when a record does
+     * not open, the master key is unlocked again from the current passphrase (at most once a second), and
+     * the record is tried once more.
+     */
+    public MasterKey reloadingWith(java.util.concurrent.Callable<MasterKey> reload) {
+        this.reloader = reload;
+        return this;
+    }
+
+    /**
+     * Re-seals every sealed record (OpenPGP secret keys, S/MIME private keys, the CA key, IMAP passwords)
+     * under a key derived from {@code newPassphrase} with a fresh salt, and replaces the verifier, in one
+     * transaction: either everything is under the new passphrase or nothing changed. Returns how many
+     * records were re-sealed.
+     */
+    public int rotate(DataSource ds, char[] newPassphrase, int memoryKiB, int iterations) throws SQLException, KeyStoreException {
+        byte[] salt = new byte[16];
+        RANDOM.nextBytes(salt);
+        MasterKey next = new MasterKey(derive(newPassphrase, salt, memoryKiB, iterations), salt, null);
+        int n = 0;
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                n += reseal(c, next, "pgp_secret_keys", "fingerprint", "sealed", null);
+                n += reseal(c, next, "smime_private_keys", "fingerprint", "sealed", null);
+                n += reseal(c, next, "ca", "id", "sealed_key", "ca");
+                n += reseal(c, next, "imap_credentials", "email", "sealed_password", null);
+                try (PreparedStatement ps = c.prepareStatement("UPDATE master_key SET salt = ?, memory_kib = ?, iterations = ?, verifier = ? WHERE id = 1")) {
+                    ps.setBytes(1, salt);
+                    ps.setInt(2, memoryKiB);
+                    ps.setInt(3, iterations);
+                    ps.setBytes(4, next.sealRaw(CHECK, CHECK));
+                    if (ps.executeUpdate() != 1) {
+                        throw new KeyStoreException("no master key in this store");
+                    }
+                }
+                c.commit();
+            } catch (SQLException | KeyStoreException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        this.key = next.key;
+        this.salt = salt;
+        return n;
+    }
+
+    // Each row: open with this key (aad = the row's id column, or the fixed aad), seal with next.
+    private int reseal(Connection c, MasterKey next, String table, String idColumn, String column, String fixedAad)
+            throws SQLException, KeyStoreException {
+        java.util.Map<String, byte[]> rows = new java.util.LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + idColumn + ", " + column + " FROM " + table);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.put(rs.getString(1), rs.getBytes(2));
+            }
+        }
+        for (java.util.Map.Entry<String, byte[]> r : rows.entrySet()) {
+            byte[] aad = (fixedAad != null ? fixedAad : r.getKey()).getBytes(StandardCharsets.US_ASCII);
+            byte[] plain = openOnce(r.getValue(), aad);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET " + column + " = ? WHERE " + idColumn + " = ?")) {
+                ps.setBytes(1, next.sealRaw(plain, aad));
+                if (idColumn.equals("id")) {
+                    ps.setInt(2, Integer.parseInt(r.getKey()));
+                } else {
+                    ps.setString(2, r.getKey());
+                }
+                ps.executeUpdate();
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+            }
+        }
+        return rows.size();
     }
 
     /** Unlocks (or, on first use, creates) the store's master key. */
@@ -37,7 +150,7 @@ public final class MasterKey {
             try (PreparedStatement ps = c.prepareStatement("SELECT salt, memory_kib, iterations, verifier FROM master_key WHERE id = 1");
                  ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
-                    MasterKey mk = new MasterKey(derive(passphrase, rs.getBytes(1), rs.getInt(2), rs.getInt(3)));
+                    MasterKey mk = new MasterKey(derive(passphrase, rs.getBytes(1), rs.getInt(2), rs.getInt(3)), rs.getBytes(1), ds);
                     try {
                         if (!Arrays.equals(mk.open(rs.getBytes(4), CHECK), CHECK)) {
                             throw new KeyStoreException("master passphrase does not match this key store");
@@ -50,12 +163,12 @@ public final class MasterKey {
             }
             byte[] salt = new byte[16];
             RANDOM.nextBytes(salt);
-            MasterKey mk = new MasterKey(derive(passphrase, salt, memoryKiB, iterations));
+            MasterKey mk = new MasterKey(derive(passphrase, salt, memoryKiB, iterations), salt, ds);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO master_key(id, salt, memory_kib, iterations, verifier) VALUES (1,?,?,?,?)")) {
                 ps.setBytes(1, salt);
                 ps.setInt(2, memoryKiB);
                 ps.setInt(3, iterations);
-                ps.setBytes(4, mk.seal(CHECK, CHECK));
+                ps.setBytes(4, mk.sealRaw(CHECK, CHECK));
                 ps.executeUpdate();
             } catch (SQLException e) {
                 // another process created it first: use theirs
@@ -76,6 +189,11 @@ public final class MasterKey {
 
     /** nonce(12) || AES-256-GCM(plaintext) with {@code aad} bound in. */
     public byte[] seal(byte[] plaintext, byte[] aad) {
+        ensureCurrent();
+        return sealRaw(plaintext, aad);
+    }
+
+    private byte[] sealRaw(byte[] plaintext, byte[] aad) {
         try {
             byte[] nonce = new byte[12];
             RANDOM.nextBytes(nonce);
@@ -93,6 +211,29 @@ public final class MasterKey {
     }
 
     public byte[] open(byte[] sealed, byte[] aad) throws KeyStoreException {
+        try {
+            return openOnce(sealed, aad);
+        } catch (KeyStoreException e) {
+            java.util.concurrent.Callable<MasterKey> r = reloader;
+            long now = System.currentTimeMillis();
+            if (r == null || now - lastReload < 1000) {
+                throw e;
+            }
+            lastReload = now;
+            try {
+                MasterKey fresh = r.call();
+                if (fresh == null) {
+                    throw e;
+                }
+                key = fresh.key;
+            } catch (Exception reloadFailed) {
+                throw e;
+            }
+            return openOnce(sealed, aad);
+        }
+    }
+
+    private byte[] openOnce(byte[] sealed, byte[] aad) throws KeyStoreException {
         try {
             Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
             c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, sealed, 0, 12));

@@ -97,7 +97,7 @@ public final class DecryptStage implements Stage {
         if (kind == EncryptionDetector.Kind.NONE || kind == EncryptionDetector.Kind.PGP_MIME_MANGLED) {
             return routing.proceedWith(out);
         }
-        String sender = sender(item);
+        String sender = item.senderIdentity();
         if (sender == null) {
             log.info("{}: encrypted ({}) but no sender identity; relayed as it is", item.queueId(), label(kind));
             return routing.proceedWith(out);
@@ -129,18 +129,6 @@ public final class DecryptStage implements Stage {
                 Files.deleteIfExists(result);
             }
         }
-    }
-
-    /** The address whose keys may open the message: the SASL user if it is an address, else MAIL FROM. */
-    static String sender(MailItem item) {
-        String auth = item.session().authUser();
-        if (auth != null && auth.contains("@")) {
-            return PgpKeys.normalise(auth);
-        }
-        if (item.from().sender().isNull()) {
-            return null;
-        }
-        return PgpKeys.normalise(item.from().sender().toString());
     }
 
     private record Opened(boolean relayKey, String keyId, String signer, PgpDecryptor.Signature pgpSignature) {

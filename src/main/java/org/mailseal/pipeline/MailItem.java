@@ -12,13 +12,14 @@ import org.mailseal.smtp.SessionInfo;
 /**
  * A message on its way through the pipeline: the envelope, some of its recipients (stages split
  * recipients into groups, each its own MailItem), and the message bytes in a spool file. Immutable; a
- * transforming stage returns a copy that points at a new file.
+ * transforming stage returns a copy that points at a new file. {@code sentCopy}, if set, is the
+ * sender's encrypted copy for the IMAP Sent folder.
  */
 public record MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients,
-                       Path content, Instant received, Treatment treatment) {
+                       Path content, Instant received, Treatment treatment, Path sentCopy) {
 
     public MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients, Path content, Instant received) {
-        this(queueId, session, from, recipients, content, received, Treatment.NONE);
+        this(queueId, session, from, recipients, content, received, Treatment.NONE, null);
     }
 
     public MailItem {
@@ -29,15 +30,20 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
     }
 
     public MailItem withRecipients(List<Recipient> subset) {
-        return new MailItem(queueId, session, from, subset, content, received, treatment);
+        return new MailItem(queueId, session, from, subset, content, received, treatment, sentCopy);
     }
 
     public MailItem withContent(Path newContent) {
-        return new MailItem(queueId, session, from, recipients, newContent, received, treatment);
+        return new MailItem(queueId, session, from, recipients, newContent, received, treatment, sentCopy);
     }
 
     public MailItem withTreatment(Treatment t) {
-        return new MailItem(queueId, session, from, recipients, content, received, t);
+        return new MailItem(queueId, session, from, recipients, content, received, t, sentCopy);
+    }
+
+    /** With the sender's encrypted Sent copy (a work file), queued for IMAP once the message is relayed. */
+    public MailItem withSentCopy(Path copy) {
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, copy);
     }
 
     public InputStream open() throws IOException {
@@ -46,5 +52,20 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
 
     public long size() throws IOException {
         return Files.size(content);
+    }
+
+    /**
+     * Who sends this message, for outbound keys and policy: the SASL user if it is an address, else the
+     * envelope sender (a trusted network's relay); null for the null sender.
+     */
+    public String senderIdentity() {
+        String auth = session.authUser();
+        if (auth != null && auth.contains("@")) {
+            return org.mailseal.crypto.pgp.PgpKeys.normalise(auth);
+        }
+        if (from.sender().isNull()) {
+            return null;
+        }
+        return org.mailseal.crypto.pgp.PgpKeys.normalise(from.sender().toString());
     }
 }

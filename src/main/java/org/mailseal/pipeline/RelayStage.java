@@ -19,11 +19,18 @@ public final class RelayStage implements Stage {
     private final RelayClient client;
     private final RouteTable routes;
     private final java.time.Duration deadline;
+    private final SentCopies sentCopies;
 
-    public RelayStage(RelayClient client, RouteTable routes, java.time.Duration deadline) {
+    /** Where a delivered message's Sent copy goes (the durable IMAP queue). */
+    public interface SentCopies {
+        void delivered(MailItem item) throws java.io.IOException;
+    }
+
+    public RelayStage(RelayClient client, RouteTable routes, java.time.Duration deadline, SentCopies sentCopies) {
         this.client = client;
         this.routes = routes;
         this.deadline = deadline;
+        this.sentCopies = sentCopies;
     }
 
     @Override
@@ -44,9 +51,19 @@ public final class RelayStage implements Stage {
             RelayClient.Message msg = new RelayClient.Message(item.queueId(), item.session(), item.from(),
                     group.stream().map(Recipient::rcpt).toList(), item.content());
             List<RelayResult> results = client.deliver(msg, e.getKey().hop(), e.getKey().tls(), d);
+            boolean anyDelivered = false;
             for (int i = 0; i < group.size(); i++) {
                 RelayResult res = results.get(i);
+                anyDelivered |= res.reply().isPositive();
                 routing.add(item.withRecipients(List.of(group.get(i))), outcome(res.reply(), res.relay()));
+            }
+            if (anyDelivered && item.sentCopy() != null) {
+                try {
+                    sentCopies.delivered(item);
+                } catch (java.io.IOException | RuntimeException ex) {
+                    // The mail itself went out; only its Sent copy is lost. Logged, never a reason to resend.
+                    org.slf4j.LoggerFactory.getLogger("sentcopy").error("{}: Sent copy not queued: {}", item.queueId(), ex.toString());
+                }
             }
         }
         return routing;

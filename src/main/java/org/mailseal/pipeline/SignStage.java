@@ -14,6 +14,7 @@ import org.mailseal.crypto.pgp.PgpMimeSigner;
 import org.mailseal.crypto.smime.SmimeDecryptor;
 import org.mailseal.crypto.smime.SmimeSigner;
 import org.mailseal.keys.DecryptionKeys;
+import org.mailseal.mime.EncryptionDetector;
 import org.mailseal.mime.MultipartSigned;
 import org.mailseal.mime.RawHeader;
 import org.mailseal.policy.PolicyResolver;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * Signs outbound mail when the sender's policy says so ({@code sign: openpgp|smime}, resolved for the
  * sender: user ← sender domain ← global): PGP/MIME (RFC 3156 §5) or S/MIME multipart/signed (RFC 8551
  * §3.5.3), with the sender's own key, else the relay key of the sender's domain. Runs before
- * encryption (sign, then encrypt). Mail that is already encrypted is not signed. Without a signing key
+ * encryption (sign, then encrypt). Mail that is still encrypted (end to end, to keys the gateway does not hold) is not signed. Without a signing key
  * the mail goes out unsigned, with a warning in the log: a missing signature never holds mail back.
  */
 public final class SignStage implements Stage {
@@ -51,14 +52,19 @@ public final class SignStage implements Stage {
     @Override
     public Routing apply(MailItem item) throws Exception {
         boolean outbound = item.recipients().stream().allMatch(r -> r.direction() == Direction.OUTBOUND);
-        String sender = DecryptStage.sender(item);
-        if (!outbound || sender == null || item.treatment() instanceof Treatment.AlreadyEncrypted) {
+        String sender = item.senderIdentity();
+        if (!outbound || sender == null) {
             return Routing.proceed(item);
         }
         PolicyResolver.Effective p = policy.resolve(Address.parse(sender));
         String method = p.get("sign");
         if (method.equals("none")) {
             return Routing.proceed(item);
+        }
+        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
+            if (EncryptionDetector.detect(RawHeader.read(in, PolicyStage.MAX_HEADER), in) != EncryptionDetector.Kind.NONE) {
+                return Routing.proceed(item); // encrypted end to end by the client: left as it is
+            }
         }
         String relay = keys.relayAddress(sender.substring(sender.lastIndexOf('@') + 1));
         MultipartSigned.Signer signer = null;

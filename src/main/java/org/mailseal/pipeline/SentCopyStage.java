@@ -1,0 +1,81 @@
+package org.mailseal.pipeline;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.imap.ImapLogins;
+import org.mailseal.keys.CertDirectory;
+import org.mailseal.keys.KeyDirectory;
+import org.mailseal.mime.RawHeader;
+import org.mailseal.spool.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Prepares the sender's Sent copy of an outbound message: the message as it goes out (decrypted,
+ * signed), encrypted to the sender's own OpenPGP key (else S/MIME certificate), as a work file that
+ * {@link RelayStage} moves into the durable IMAP queue once the next hop accepted the message. Only for
+ * senders with an IMAP login; without a key of the sender's no copy is made (never a plaintext copy).
+ */
+public final class SentCopyStage implements Stage {
+
+    private static final Logger log = LoggerFactory.getLogger("sentcopy");
+
+    private final Spool spool;
+    private final ImapLogins logins;
+    private final KeyDirectory keys;
+    private final CertDirectory certs;
+
+    public SentCopyStage(Spool spool, ImapLogins logins, KeyDirectory keys, CertDirectory certs) {
+        this.spool = spool;
+        this.logins = logins;
+        this.keys = keys;
+        this.certs = certs;
+    }
+
+    @Override
+    public String name() {
+        return "sentcopy";
+    }
+
+    @Override
+    public Routing apply(MailItem item) throws Exception {
+        boolean outbound = item.recipients().stream().allMatch(r -> r.direction() == Direction.OUTBOUND);
+        String sender = item.senderIdentity();
+        if (!outbound || sender == null || !logins.has(sender)) {
+            return Routing.proceed(item);
+        }
+        Treatment t;
+        Recipient self = item.recipients().get(0); // only labels the trace line inside the copy
+        Optional<PgpKeys.ValidCert> pgp = keys.find(sender);
+        if (pgp.isPresent()) {
+            t = new Treatment.EncryptPgp(List.of(new Treatment.Keyed(self, pgp.get(), "Sent copy for <" + sender + ">")), "[...]");
+        } else {
+            Optional<CertDirectory.ValidCert> c = certs.find(sender);
+            if (c.isEmpty()) {
+                log.warn("{}: no Sent copy for <{}>: no OpenPGP key or S/MIME certificate of the sender", item.queueId(), sender);
+                return Routing.proceed(item);
+            }
+            t = new Treatment.EncryptSmime(List.of(new Treatment.Certified(self, c.get(), "Sent copy for <" + sender + ">")), "[...]", false);
+        }
+        Path out = spool.workFile(item.queueId(), ".sent");
+        boolean ok = false;
+        try (InputStream in = new BufferedInputStream(item.open(), 65536);
+             OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
+            RawHeader h = RawHeader.read(in, PolicyStage.MAX_HEADER);
+            EncryptStage.encrypt(t, h, in, o);
+            ok = true;
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(out);
+            }
+        }
+        return Routing.proceed(item.withSentCopy(out));
+    }
+}
