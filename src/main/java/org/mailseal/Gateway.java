@@ -75,7 +75,15 @@ public final class Gateway implements AutoCloseable {
             KeyDirectory keys = new KeyDirectory(new PgpKeyStore(db.dataSource()), master, PgpKeys.Algo.parse(config.keys().generateAlgorithm()));
             PolicyResolver policy = new PolicyResolver(config, new PolicyStore(db.dataSource()));
             CertDirectory certs = new CertDirectory(new SmimeStore(db.dataSource()), master, config);
-            DecryptionKeys secrets = new DecryptionKeys(keys.store(), certs.store(), master, config.outbound().relayKeyLocalPart());
+            org.mailseal.keys.Pkcs11Token token = null;
+            if (config.keys().pkcs11() != null && !config.encryptOnly()) {
+                token = org.mailseal.keys.Pkcs11Token.open(config.keys().pkcs11());
+                certs.useToken(token, new org.mailseal.keys.TokenKeys(db.dataSource()));
+                keys.useToken(token, new org.mailseal.keys.TokenKeys(db.dataSource()));
+                log.info("PKCS#11 token open: {}", config.keys().pkcs11().library());
+            }
+            DecryptionKeys secrets = new DecryptionKeys(keys.store(), certs.store(), master, config.outbound().relayKeyLocalPart(), token,
+                    new org.mailseal.keys.TokenKeys(db.dataSource()));
             ReplayCache replay = new ReplayCache(db.dataSource(), config.outbound().signatureWindow());
             ImapLogins logins = new ImapLogins(db.dataSource());
             SentCopyQueue sentQueue = new SentCopyQueue(config.dataDir());

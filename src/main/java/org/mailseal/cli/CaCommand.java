@@ -42,6 +42,11 @@ public final class CaCommand implements Runnable {
         }
 
         CertDirectory directory() throws Exception {
+            org.mailseal.keys.Pkcs11Token t = token();
+            if (t != null) {
+                return new CertDirectory(new SmimeStore(db.dataSource()), org.mailseal.keys.MasterPassphrase.unlock(cfg, db.dataSource()), cfg)
+                        .useToken(t, new org.mailseal.keys.TokenKeys(db.dataSource()));
+            }
             return new CertDirectory(new SmimeStore(db.dataSource()), master(), cfg);
         }
 
@@ -65,6 +70,12 @@ public final class CaCommand implements Runnable {
             if (store.ca().isPresent()) {
                 System.err.println("mailseal: the CA exists already: " + store.ca().get().cert().getSubjectX500Principal().getName());
                 return 1;
+            }
+            if (cfg.keys().pkcs11() != null) {
+                X509Certificate ca = directory().initCaInToken(cfg.ca().name(), Duration.ofDays(days));
+                System.out.println("created CA " + ca.getSubjectX500Principal().getName() + " (rsa3072, key in the PKCS#11 token, SHA-256 "
+                        + SmimeCerts.fingerprint(ca) + ")");
+                return 0;
             }
             MasterKey mk = master();
             KeyPair kp = CertificateAuthority.keyPair(CertificateAuthority.Algo.parse(algo));

@@ -220,7 +220,11 @@ public final class KeysCommand implements Runnable {
             if (!store.certsFor(email).isEmpty()) {
                 System.err.println("note: " + email + " already has keys; the newest usable one is used for encryption");
             }
-            PgpKeys.ValidCert v = new GenerateOnce(store, master(), PgpKeys.Algo.parse(algo)).run(email);
+            org.mailseal.keys.Pkcs11Token token = token();
+            PgpKeys.ValidCert v = token != null
+                    ? new org.mailseal.keys.KeyDirectory(store, null, PgpKeys.Algo.parse(algo)).useToken(token, new org.mailseal.keys.TokenKeys(db.dataSource()))
+                            .generate(email)
+                    : new GenerateOnce(store, master(), PgpKeys.Algo.parse(algo)).run(email);
             System.out.println("generated " + v.fingerprint() + "  " + v.algorithm() + "  " + String.join(", ", v.emails()));
             return 0;
         }
@@ -274,21 +278,46 @@ public final class KeysCommand implements Runnable {
                 return 2;
             }
             String address = cfg.outbound().relayAddress(d);
-            MasterKey mk = master();
+            org.mailseal.keys.Pkcs11Token token = token();
+            org.mailseal.keys.TokenKeys tokenKeys = new org.mailseal.keys.TokenKeys(db.dataSource());
+            MasterKey mk = token != null ? org.mailseal.keys.MasterPassphrase.unlock(cfg, db.dataSource()) : master();
             org.mailseal.keys.KeyDirectory dir = new org.mailseal.keys.KeyDirectory(store, mk, PgpKeys.Algo.parse(cfg.keys().generateAlgorithm()));
-            PgpKeys.ValidCert v = dir.find(address).isPresent() && !store.list(address).stream().noneMatch(PgpKeyStore.Entry::hasSecret)
-                    ? dir.find(address).get() : dir.generate(address);
-            System.out.println("OpenPGP relay key for " + d + ": " + v.fingerprint() + "  " + address);
+            if (token != null) {
+                dir.useToken(token, tokenKeys);
+            }
+            boolean pgpHeld = store.list(address).stream().anyMatch(e -> e.hasSecret() || hasAlias(tokenKeys, e.fingerprint()));
+            // generate() finds a usable key first; without a held one, a new one (in the token, if configured).
+            PgpKeys.ValidCert v = pgpHeld && dir.find(address).isPresent() ? dir.find(address).get() : new GenerateOnceOrToken(dir, store, mk,
+                    PgpKeys.Algo.parse(cfg.keys().generateAlgorithm()), token != null).run(address);
+            System.out.println("OpenPGP relay key for " + d + ": " + v.fingerprint() + "  " + address + (token != null ? "  (in the PKCS#11 token)" : ""));
             org.mailseal.keys.SmimeStore smime = new org.mailseal.keys.SmimeStore(db.dataSource());
             if (smime.ca().isEmpty()) {
                 System.out.println("S/MIME relay certificate: none (no CA: run 'mailseal ca init' first, then this again)");
                 return 0;
             }
             org.mailseal.keys.CertDirectory certs = new org.mailseal.keys.CertDirectory(smime, mk, cfg);
-            boolean held = smime.list(address).stream().anyMatch(org.mailseal.keys.SmimeStore.Entry::hasKey);
+            if (token != null) {
+                certs.useToken(token, tokenKeys);
+            }
+            boolean held = smime.list(address).stream().anyMatch(e -> e.hasKey() || hasAlias(tokenKeys, e.fingerprint()));
             org.mailseal.keys.CertDirectory.ValidCert c = held && certs.find(address).isPresent() ? certs.find(address).get() : certs.issue(address, null, null);
             System.out.println("S/MIME relay certificate for " + d + ": " + c.fingerprint() + "  " + address);
             return 0;
+        }
+    }
+
+    /** A new relay key: in the token if one is configured, else sealed in the store. */
+    record GenerateOnceOrToken(org.mailseal.keys.KeyDirectory dir, PgpKeyStore store, MasterKey mk, PgpKeys.Algo algo, boolean inToken) {
+        PgpKeys.ValidCert run(String email) throws Exception {
+            return inToken ? dir.generate(email) : new GenerateOnce(store, mk, algo).run(email);
+        }
+    }
+
+    static boolean hasAlias(org.mailseal.keys.TokenKeys tk, String fingerprint) {
+        try {
+            return tk.alias(fingerprint).isPresent();
+        } catch (java.sql.SQLException e) {
+            return false;
         }
     }
 

@@ -26,6 +26,17 @@ abstract class StoreCommand implements Callable<Integer> {
 
     abstract int run(Database db) throws Exception;
 
+    /** The configured PKCS#11 token, opened; null without keys.pkcs11. */
+    org.mailseal.keys.Pkcs11Token token() throws Exception {
+        if (cfg.keys().pkcs11() == null) {
+            return null;
+        }
+        if (cfg.encryptOnly()) {
+            throw new IllegalArgumentException("mode: encrypt-only: no private keys, not even in a token");
+        }
+        return org.mailseal.keys.Pkcs11Token.open(cfg.keys().pkcs11());
+    }
+
     /** The unlocked master key; a clear error when no passphrase is configured. */
     MasterKey master() throws Exception {
         if (cfg.encryptOnly()) {

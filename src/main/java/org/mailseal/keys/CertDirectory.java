@@ -88,6 +88,48 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
         return store;
     }
 
+    private Pkcs11Token token;
+    private TokenKeys tokenKeys;
+
+    /** Keep the CA key and newly issued users' keys in a PKCS#11 token. */
+    public CertDirectory useToken(Pkcs11Token t, TokenKeys tk) {
+        this.token = t;
+        this.tokenKeys = tk;
+        return this;
+    }
+
+    /** The CA's private key: a handle into the token, or unsealed from the store. */
+    private java.security.PrivateKey caKey(SmimeStore.Ca ca) throws KeyStoreException, SQLException, GeneralSecurityException {
+        if (tokenKeys != null) {
+            Optional<String> alias = tokenKeys.alias(SmimeCerts.fingerprint(ca.cert()));
+            if (alias.isPresent()) {
+                return token.privateKey(alias.get());
+            }
+        }
+        if (ca.sealedKey() == null || ca.sealedKey().length == 0) {
+            throw new KeyStoreException("the CA key is in a PKCS#11 token: configure keys.pkcs11");
+        }
+        if (masterKey == null) {
+            throw new KeyStoreException("no master passphrase: the CA key cannot be used");
+        }
+        return ca.key(masterKey);
+    }
+
+    /** Creates the CA with its key generated inside the token. */
+    public X509Certificate initCaInToken(String name, Duration validity) throws KeyStoreException, SQLException, GeneralSecurityException {
+        if (token == null) {
+            throw new KeyStoreException("no PKCS#11 token configured (keys.pkcs11)");
+        }
+        KeyPair kp = token.generateRsa(3072);
+        X509Certificate ca = CertificateAuthority.createCa(kp, name, validity);
+        String alias = token.store(kp.getPrivate(), new X509Certificate[] {ca});
+        if (!store.initCa(ca, null, null)) {
+            throw new KeyStoreException("the CA exists already");
+        }
+        tokenKeys.put(SmimeCerts.fingerprint(ca), TokenKeys.Kind.CA, alias);
+        return ca;
+    }
+
     /** Configured anchors plus the built-in CA. */
     public Set<TrustAnchor> anchors() throws SQLException, GeneralSecurityException {
         Set<TrustAnchor> a = new HashSet<>(configuredAnchors);
@@ -116,6 +158,9 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
 
     /** Issues (once, even under concurrency) a certificate from the built-in CA for {@code email}. */
     public ValidCert issue(String email, Integer days, String algo) throws KeyStoreException, SQLException, GeneralSecurityException {
+        if (token != null) {
+            return issueInToken(email, days);
+        }
         if (masterKey == null) {
             throw new KeyStoreException("cannot issue a certificate for " + email + ": no master passphrase configured");
         }
@@ -123,11 +168,27 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
         synchronized (locks.computeIfAbsent(norm, k -> new Object())) {
             SmimeStore.Ca ca = store.ca().orElseThrow(() -> new KeyStoreException("cannot issue a certificate for " + email + ": no built-in CA (run: mailseal ca init)"));
             KeyPair kp = CertificateAuthority.keyPair(CertificateAuthority.Algo.parse(algo != null ? algo : config.ca().userKeyAlgorithm()));
-            X509Certificate cert = CertificateAuthority.issue(ca.cert(), ca.key(masterKey), kp.getPublic(), norm,
+            X509Certificate cert = CertificateAuthority.issue(ca.cert(), caKey(ca), kp.getPublic(), norm,
                     Duration.ofDays(days != null ? days : config.ca().userCertDays()), config.ca().crlUrl(), CertificateAuthority.serial());
             store.putCert(cert, true);
             store.putPrivateKey(cert, kp.getPrivate(), masterKey);
             log.info("issued S/MIME certificate {} ({}) for {}", SmimeCerts.fingerprint(cert), SmimeCerts.keyAlgorithm(cert), norm);
+            return new ValidCert(cert, SmimeCerts.fingerprint(cert));
+        }
+    }
+
+    // The user's key pair is generated in the token (RSA-3072) and stays there; only the certificate is stored.
+    private ValidCert issueInToken(String email, Integer days) throws KeyStoreException, SQLException, GeneralSecurityException {
+        String norm = PgpKeys.normalise(email);
+        synchronized (locks.computeIfAbsent(norm, k -> new Object())) {
+            SmimeStore.Ca ca = store.ca().orElseThrow(() -> new KeyStoreException("cannot issue a certificate for " + email + ": no built-in CA (run: mailseal ca init)"));
+            KeyPair kp = token.generateRsa(3072);
+            X509Certificate cert = CertificateAuthority.issue(ca.cert(), caKey(ca), kp.getPublic(), norm,
+                    Duration.ofDays(days != null ? days : config.ca().userCertDays()), config.ca().crlUrl(), CertificateAuthority.serial());
+            String alias = token.store(kp.getPrivate(), new X509Certificate[] {cert, ca.cert()});
+            store.putCert(cert, true);
+            tokenKeys.put(SmimeCerts.fingerprint(cert), TokenKeys.Kind.SMIME, alias);
+            log.info("issued S/MIME certificate {} (rsa3072, key in the PKCS#11 token) for {}", SmimeCerts.fingerprint(cert), norm);
             return new ValidCert(cert, SmimeCerts.fingerprint(cert));
         }
     }
@@ -142,11 +203,8 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
 
     /** The built-in CA's current CRL, signed now. */
     public X509CRL currentCrl() throws KeyStoreException, SQLException, GeneralSecurityException {
-        if (masterKey == null) {
-            throw new KeyStoreException("no master passphrase: cannot sign a CRL");
-        }
         SmimeStore.Ca ca = store.ca().orElseThrow(() -> new KeyStoreException("no built-in CA"));
-        return CertificateAuthority.crl(ca.cert(), ca.key(masterKey), store.revoked(), store.nextCrlNumber(), Duration.ofDays(7));
+        return CertificateAuthority.crl(ca.cert(), caKey(ca), store.revoked(), store.nextCrlNumber(), Duration.ofDays(7));
     }
 
     /**

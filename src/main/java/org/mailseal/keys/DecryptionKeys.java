@@ -10,7 +10,9 @@ import java.util.Optional;
 import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.mailseal.crypto.pgp.PgpDecryptor;
 import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.crypto.pgp.PgpMimeSigner;
 import org.mailseal.crypto.smime.SmimeDecryptor;
 
 /**
@@ -24,13 +26,63 @@ public final class DecryptionKeys {
     private final SmimeStore smime;
     private final MasterKey masterKey;
     private final String relayLocalPart;
+    private final Pkcs11Token token;
+    private final TokenKeys tokenKeys;
 
-    /** {@code masterKey} null: an encrypt-only install, which holds no private keys at all. */
-    public DecryptionKeys(PgpKeyStore pgp, SmimeStore smime, MasterKey masterKey, String relayLocalPart) {
+    /**
+     * {@code masterKey} null: an encrypt-only install, which holds no private keys at all. {@code token}
+     * (may be null): keys kept in a PKCS#11 token, found through {@code tokenKeys}.
+     */
+    public DecryptionKeys(PgpKeyStore pgp, SmimeStore smime, MasterKey masterKey, String relayLocalPart, Pkcs11Token token, TokenKeys tokenKeys) {
         this.pgp = pgp;
         this.smime = smime;
         this.masterKey = masterKey;
         this.relayLocalPart = relayLocalPart;
+        this.token = token;
+        this.tokenKeys = tokenKeys;
+    }
+
+    /** OpenPGP keys {@code email}'s mail may be decrypted with: sealed secret keys, then keys in the token. */
+    public List<PgpDecryptor.Candidate> pgpCandidates(String email) throws SQLException, IOException, KeyStoreException {
+        List<PgpDecryptor.Candidate> out = new ArrayList<>();
+        for (PGPSecretKeyRing r : pgpSecrets(email)) {
+            out.add(PgpDecryptor.Candidate.of(r));
+        }
+        if (token != null) {
+            for (PGPPublicKeyRing ring : pgp.certsFor(email)) {
+                Optional<String> alias = tokenKeys.alias(PgpKeys.fingerprint(ring.getPublicKey()));
+                if (alias.isPresent()) {
+                    out.add(new PgpDecryptor.Candidate(ring, keyId -> {
+                        try {
+                            return new org.bouncycastle.openpgp.operator.jcajce.JcePublicKeyDataDecryptorFactoryBuilder().setProvider(token.provider())
+                                    .setContentProvider(org.bouncycastle.jce.provider.BouncyCastleProvider.PROVIDER_NAME)
+                                    .build(token.privateKey(alias.get()));
+                        } catch (GeneralSecurityException | KeyStoreException e) {
+                            throw new org.bouncycastle.openpgp.PGPException("token key unavailable: " + e.getMessage());
+                        }
+                    }));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A PGP/MIME signer with {@code email}'s own signing key (sealed or in the token), or null. */
+    public PgpMimeSigner pgpSigner(String email) throws Exception {
+        for (PGPSecretKeyRing ring : pgpSecrets(email)) {
+            if (PgpMimeSigner.signingKey(ring) != null) {
+                return new PgpMimeSigner(ring);
+            }
+        }
+        if (token != null) {
+            for (PGPPublicKeyRing ring : pgp.certsFor(email)) {
+                Optional<String> alias = tokenKeys.alias(PgpKeys.fingerprint(ring.getPublicKey()));
+                if (alias.isPresent()) {
+                    return new PgpMimeSigner(ring.getPublicKey(), token.privateKey(alias.get()), token.provider());
+                }
+            }
+        }
+        return null;
     }
 
     public String relayAddress(String domain) {
@@ -54,6 +106,14 @@ public final class DecryptionKeys {
     /** S/MIME certificates with private keys held for {@code email}. */
     public List<SmimeDecryptor.Candidate> smimeKeys(String email) throws SQLException, GeneralSecurityException, KeyStoreException {
         List<SmimeDecryptor.Candidate> out = new ArrayList<>();
+        if (token != null) {
+            for (X509Certificate c : smime.certsFor(email)) {
+                Optional<String> alias = tokenKeys.alias(org.mailseal.crypto.smime.SmimeCerts.fingerprint(c));
+                if (alias.isPresent()) {
+                    out.add(new SmimeDecryptor.Candidate(c, token.privateKey(alias.get())));
+                }
+            }
+        }
         if (masterKey == null) {
             return out;
         }
@@ -89,7 +149,7 @@ public final class DecryptionKeys {
     }
 
     /** Whether {@code ring} is a relay key (its user id is a relay address). */
-    public boolean isRelayKey(PGPSecretKeyRing ring) {
+    public boolean isRelayKey(PGPPublicKeyRing ring) {
         for (java.util.Iterator<String> it = ring.getPublicKey().getUserIDs(); it.hasNext(); ) {
             String email = PgpKeys.emailOf(it.next());
             if (email != null && email.startsWith(relayLocalPart + "@")) {

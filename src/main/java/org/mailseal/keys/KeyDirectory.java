@@ -36,6 +36,44 @@ public final class KeyDirectory {
         return store;
     }
 
+    private Pkcs11Token token;
+    private TokenKeys tokenKeys;
+
+    /** Generate new keys inside a PKCS#11 token instead of sealing them in the store. */
+    public KeyDirectory useToken(Pkcs11Token t, TokenKeys tk) {
+        this.token = t;
+        this.tokenKeys = tk;
+        return this;
+    }
+
+    /** True if the gateway holds the private part of {@code fingerprint} (sealed or in the token). */
+    public boolean holdsSecret(String fingerprint) throws SQLException {
+        for (PgpKeyStore.Entry e : store.list(null)) {
+            if (e.fingerprint().equals(fingerprint) && e.hasSecret()) {
+                return true;
+            }
+        }
+        return tokenKeys != null && tokenKeys.alias(fingerprint).isPresent();
+    }
+
+    // An RSA-3072 key pair that never leaves the token, certified by the token itself; the holder
+    // certificate exists only because a PKCS#11 key entry needs one.
+    private PgpKeys.ValidCert generateInToken(String email) throws KeyStoreException, SQLException, IOException {
+        try {
+            java.security.KeyPair kp = token.generateRsa(3072);
+            org.bouncycastle.openpgp.PGPPublicKeyRing ring = PgpKeys.certifyTokenKey(kp, token.provider(), email);
+            java.security.cert.X509Certificate holder = org.mailseal.crypto.smime.CertificateAuthority.createCa(kp,
+                    "mailseal OpenPGP key " + email, java.time.Duration.ofDays(36500));
+            String alias = token.store(kp.getPrivate(), new java.security.cert.X509Certificate[] {holder});
+            PgpKeys.ValidCert v = store.putCert(ring, true);
+            tokenKeys.put(v.fingerprint(), TokenKeys.Kind.PGP, alias);
+            log.info("generated rsa3072 key {} in the PKCS#11 token for {}", v.fingerprint(), email);
+            return v;
+        } catch (java.security.GeneralSecurityException | PGPException e) {
+            throw new KeyStoreException("key generation in the PKCS#11 token failed for " + email + ": " + e.getMessage());
+        }
+    }
+
     /** The newest usable certificate for {@code email}, if any. */
     public Optional<PgpKeys.ValidCert> find(String email) throws SQLException, IOException {
         for (PGPPublicKeyRing ring : store.certsFor(email)) {
@@ -50,6 +88,13 @@ public final class KeyDirectory {
 
     /** Generates, stores and returns a gateway-managed key for {@code email} (once, even under concurrency). */
     public PgpKeys.ValidCert generate(String email) throws KeyStoreException, SQLException, IOException {
+        if (token != null) {
+            String norm = PgpKeys.normalise(email);
+            synchronized (locks.computeIfAbsent(norm, k -> new Object())) {
+                Optional<PgpKeys.ValidCert> existing = find(norm);
+                return existing.isPresent() ? existing.get() : generateInToken(norm);
+            }
+        }
         if (masterKey == null) {
             throw new KeyStoreException("cannot generate a key for " + email + ": no master passphrase configured (keys.masterPassphraseFile or MAILSEAL_MASTER_PASSPHRASE)");
         }

@@ -126,6 +126,7 @@ public final class MasterKey {
                 rows.put(rs.getString(1), rs.getBytes(2));
             }
         }
+        rows.values().removeIf(v -> v == null || v.length == 0); // nothing sealed (the key is in a PKCS#11 token)
         for (java.util.Map.Entry<String, byte[]> r : rows.entrySet()) {
             byte[] aad = (fixedAad != null ? fixedAad : r.getKey()).getBytes(StandardCharsets.US_ASCII);
             byte[] plain = openOnce(r.getValue(), aad);

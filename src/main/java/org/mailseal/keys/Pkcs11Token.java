@@ -33,9 +33,24 @@ public final class Pkcs11Token {
         this.pin = pin;
     }
 
-    /** Opens and logs in to the configured token; a clear error names the failing setting. */
-    public static Pkcs11Token open(MailsealConfig.Pkcs11 c) throws KeyStoreException {
-        String conf = "--name=mailseal\nlibrary=" + c.library() + "\n"
+    private static final java.util.Map<String, Pkcs11Token> OPEN = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Opens and logs in to the configured token (once per library and slot in this process: the JCA
+     * keeps one provider per token); a clear error names the failing setting.
+     */
+    public static synchronized Pkcs11Token open(MailsealConfig.Pkcs11 c) throws KeyStoreException {
+        String id = c.library() + "|" + c.slot() + "|" + c.slotListIndex();
+        Pkcs11Token t = OPEN.get(id);
+        if (t == null) {
+            t = openNew(c);
+            OPEN.put(id, t);
+        }
+        return t;
+    }
+
+    private static Pkcs11Token openNew(MailsealConfig.Pkcs11 c) throws KeyStoreException {
+        String conf = "--name=mailseal" + OPEN.size() + "\nlibrary=" + c.library() + "\n"
                 + (c.slot() != null ? "slot=" + c.slot() + "\n" : "slotListIndex=" + c.slotListIndex() + "\n")
                 + "attributes(generate, CKO_PRIVATE_KEY, *) = {\n  CKA_SENSITIVE = true\n  CKA_EXTRACTABLE = false\n}\n";
         Provider p;
@@ -57,6 +72,7 @@ public final class Pkcs11Token {
             }
             KeyStore ks = KeyStore.getInstance("PKCS11", p);
             ks.load(null, pin);
+            current = p;
             return new Pkcs11Token(p, ks, pin);
         } catch (GeneralSecurityException | IOException e) {
             throw new KeyStoreException("keys.pkcs11: cannot log in to the token (wrong pinFile?): " + rootMessage(e));
@@ -102,6 +118,17 @@ public final class Pkcs11Token {
 
     public synchronized Certificate certificate(String alias) throws GeneralSecurityException {
         return keyStore.getCertificate(alias);
+    }
+
+    private static volatile Provider current;
+
+    /** The provider of the open token that {@code key} belongs to. */
+    public static Provider providerOf(java.security.Key key) {
+        Provider p = current;
+        if (p == null) {
+            throw new IllegalStateException("no PKCS#11 token is open");
+        }
+        return p;
     }
 
     /** True if {@code key} lives in a token (use the token's provider for it, never Bouncy Castle's). */

@@ -240,7 +240,8 @@ public final class SmimeStore {
         try (Connection con = ds.getConnection(); PreparedStatement ps = con.prepareStatement(
                 "INSERT INTO ca(id, cert, sealed_key, crl_number, created_at) VALUES (1,?,?,0,?)")) {
             ps.setBytes(1, cert.getEncoded());
-            ps.setBytes(2, mk.seal(key.getEncoded(), "ca".getBytes(StandardCharsets.US_ASCII)));
+            // key null: the CA key lives in a PKCS#11 token (see TokenKeys); nothing sealed here.
+            ps.setBytes(2, key == null ? new byte[0] : mk.seal(key.getEncoded(), "ca".getBytes(StandardCharsets.US_ASCII)));
             ps.setTimestamp(3, Timestamp.from(Instant.now()));
             ps.executeUpdate();
             return true;

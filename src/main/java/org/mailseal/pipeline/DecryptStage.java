@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.bouncycastle.openpgp.PGPSecretKeyRing;
 import org.mailseal.crypto.pgp.PgpDecryptor;
 import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.crypto.smime.SmimeCerts;
@@ -167,8 +166,8 @@ public final class DecryptStage implements Stage {
                 }
                 armored = in;
             }
-            List<PGPSecretKeyRing> cands = new ArrayList<>(keys.pgpSecrets(sender));
-            cands.addAll(keys.pgpSecrets(relay));
+            List<PgpDecryptor.Candidate> cands = new ArrayList<>(keys.pgpCandidates(sender));
+            cands.addAll(keys.pgpCandidates(relay));
             Optional<PgpDecryptor.Result> r;
             try {
                 r = PgpDecryptor.decrypt(armored, cands, id -> {

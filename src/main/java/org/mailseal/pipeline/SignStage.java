@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.bouncycastle.openpgp.PGPSecretKeyRing;
 import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.crypto.pgp.PgpMimeSigner;
 import org.mailseal.crypto.smime.SmimeDecryptor;
@@ -71,14 +70,9 @@ public final class SignStage implements Stage {
         String signedWith = null;
         if (method.equals("openpgp")) {
             for (String who : List.of(sender, relay)) {
-                for (PGPSecretKeyRing ring : keys.pgpSecrets(who)) {
-                    if (PgpMimeSigner.signingKey(ring) != null) {
-                        signer = new PgpMimeSigner(ring);
-                        signedWith = "OpenPGP key " + PgpKeys.fingerprint(ring.getPublicKey()) + (who.equals(relay) ? " (domain)" : "");
-                        break;
-                    }
-                }
+                signer = keys.pgpSigner(who);
                 if (signer != null) {
+                    signedWith = "OpenPGP key of <" + who + ">" + (who.equals(relay) ? " (domain)" : "");
                     break;
                 }
             }

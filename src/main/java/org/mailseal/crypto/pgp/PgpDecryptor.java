@@ -20,6 +20,7 @@ import org.bouncycastle.openpgp.PGPOnePassSignatureList;
 import org.bouncycastle.openpgp.PGPPrivateKey;
 import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPPublicKeyEncryptedData;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPSecretKey;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
 import org.bouncycastle.openpgp.PGPSignature;
@@ -54,16 +55,39 @@ public final class PgpDecryptor {
     public record Signature(long keyId, PGPPublicKey signer, boolean valid, Instant created, byte[] digest) {
     }
 
-    /** A decrypted message: which of the candidate rings opened it, and its signature if any. */
-    public record Result(PGPSecretKeyRing ring, Signature signature) {
+    /** A decrypted message: which of the candidate keys opened it, and its signature if any. */
+    public record Result(PGPPublicKeyRing ring, Signature signature) {
         public String fingerprint() {
             return PgpKeys.fingerprint(ring.getPublicKey());
         }
     }
 
+    /**
+     * A key the gateway can decrypt with: the certificate, and for a key id of it the decryptor (Bouncy
+     * Castle with a sealed secret key, or the PKCS#11 token's provider), or null if it has no secret there.
+     */
+    public record Candidate(PGPPublicKeyRing ring, Decryptors decryptors) {
+        /** From a secret keyring held (sealed) by the gateway. */
+        public static Candidate of(PGPSecretKeyRing secret) {
+            return new Candidate(PgpKeys.publicRing(secret), keyId -> {
+                PGPSecretKey sk = secret.getSecretKey(keyId);
+                if (sk == null || sk.isPrivateKeyEmpty()) {
+                    return null;
+                }
+                PGPPrivateKey priv = sk.extractPrivateKey(new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(new char[0]));
+                return new BcPublicKeyDataDecryptorFactory(priv);
+            });
+        }
+    }
+
+    /** The decryptor for one key id, or null. */
+    public interface Decryptors {
+        org.bouncycastle.openpgp.operator.PublicKeyDataDecryptorFactory forKey(long keyId) throws PGPException;
+    }
+
     /** Decrypts with {@code secret}; throws "decryption failed" if that key cannot open it. */
     public static void decrypt(InputStream in, PGPSecretKeyRing secret, OutputStream out) throws PGPException {
-        if (decrypt(in, List.of(secret), id -> null, out).isEmpty()) {
+        if (decrypt(in, List.of(Candidate.of(secret)), id -> null, out).isEmpty()) {
             throw new PGPException("decryption failed");
         }
     }
@@ -73,7 +97,7 @@ public final class PgpDecryptor {
      * encrypted to any of them (the message then is end-to-end encrypted for someone else). The signature
      * is checked with the key {@code signerLookup} returns for its key id.
      */
-    public static Optional<Result> decrypt(InputStream in, List<PGPSecretKeyRing> candidates, LongFunction<PGPPublicKey> signerLookup,
+    public static Optional<Result> decrypt(InputStream in, List<Candidate> candidates, LongFunction<PGPPublicKey> signerLookup,
                                            OutputStream out) throws PGPException {
         try {
             PGPObjectFactory f = new PGPObjectFactory(PGPUtil.getDecoderStream(in), new BcKeyFingerprintCalculator());
@@ -85,22 +109,24 @@ public final class PgpDecryptor {
                 if (!(it.next() instanceof PGPPublicKeyEncryptedData pked) || pked.getKeyIdentifier() == null) {
                     continue;
                 }
-                for (PGPSecretKeyRing ring : candidates) {
-                    PGPSecretKey sk = ring.getSecretKey(pked.getKeyIdentifier().getKeyId());
-                    if (sk == null || sk.isPrivateKeyEmpty()) {
+                for (Candidate cand : candidates) {
+                    if (cand.ring().getPublicKey(pked.getKeyIdentifier().getKeyId()) == null) {
                         continue;
                     }
-                    PGPPrivateKey priv = sk.extractPrivateKey(new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(new char[0]));
+                    org.bouncycastle.openpgp.operator.PublicKeyDataDecryptorFactory factory = cand.decryptors().forKey(pked.getKeyIdentifier().getKeyId());
+                    if (factory == null) {
+                        continue;
+                    }
                     // RFC 9580 §5.13.1 / §13.7: a message without MDC (SED, tag 9) is refused before any plaintext.
                     if (!pked.isIntegrityProtected()) {
                         throw new PGPException("no integrity protection");
                     }
-                    InputStream clear = pked.getDataStream(new BcPublicKeyDataDecryptorFactory(priv));
+                    InputStream clear = pked.getDataStream(factory);
                     Signature sig = readContent(new PGPObjectFactory(clear, new BcKeyFingerprintCalculator()), signerLookup, out, 0);
                     if (!pked.verify()) {
                         throw new PGPException("integrity check failed");
                     }
-                    return Optional.of(new Result(ring, sig));
+                    return Optional.of(new Result(cand.ring(), sig));
                 }
             }
             return Optional.empty();

@@ -327,6 +327,33 @@ public final class PgpKeys {
         return gen.generateSecretKeyRing();
     }
 
+    /**
+     * An OpenPGP certificate for a key pair that lives in a PKCS#11 token: one RSA primary key for
+     * certify, sign and encrypt, self-certified by the token ({@code provider}). Only the public part
+     * exists outside the token.
+     */
+    public static PGPPublicKeyRing certifyTokenKey(java.security.KeyPair kp, java.security.Provider provider, String email) throws PGPException {
+        Date now = new Date((System.currentTimeMillis() / 1000 - 60) * 1000);
+        PGPPublicKey pub = new org.bouncycastle.openpgp.operator.jcajce.JcaPGPKeyConverter()
+                .getPGPPublicKey(PublicKeyAlgorithmTags.RSA_GENERAL, kp.getPublic(), now);
+        PGPSignatureSubpacketGenerator h = new PGPSignatureSubpacketGenerator();
+        h.setKeyFlags(true, KeyFlags.CERTIFY_OTHER | KeyFlags.SIGN_DATA | KeyFlags.ENCRYPT_COMMS | KeyFlags.ENCRYPT_STORAGE);
+        h.setPreferredSymmetricAlgorithms(false, new int[] {SymmetricKeyAlgorithmTags.AES_256, SymmetricKeyAlgorithmTags.AES_128});
+        h.setPreferredHashAlgorithms(false, new int[] {HashAlgorithmTags.SHA512, HashAlgorithmTags.SHA256});
+        h.setPreferredCompressionAlgorithms(false, new int[] {0});
+        h.setFeature(false, Features.FEATURE_MODIFICATION_DETECTION);
+        h.setIssuerFingerprint(false, pub);
+        h.setSignatureCreationTime(false, now);
+        org.bouncycastle.openpgp.PGPSignatureGenerator g = new org.bouncycastle.openpgp.PGPSignatureGenerator(
+                new org.bouncycastle.openpgp.operator.jcajce.JcaPGPContentSignerBuilder(PublicKeyAlgorithmTags.RSA_GENERAL, HashAlgorithmTags.SHA256)
+                        .setProvider(provider), pub);
+        g.init(PGPSignature.POSITIVE_CERTIFICATION, new org.bouncycastle.openpgp.operator.jcajce.JcaPGPPrivateKey(pub, kp.getPrivate()));
+        g.setHashedSubpackets(h.generate());
+        String uid = "<" + email + ">";
+        PGPSignature cert = g.generateCertification(uid, pub);
+        return new PGPPublicKeyRing(List.of(PGPPublicKey.addCertification(pub, uid, cert)));
+    }
+
     /** The secret keyring re-protected with {@code passphrase} (AES-256, iterated+salted SHA-256 S2K), for a user's own client. */
     public static PGPSecretKeyRing protect(PGPSecretKeyRing ring, char[] passphrase) throws PGPException {
         PBESecretKeyEncryptor enc = new BcPBESecretKeyEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256,

@@ -32,16 +32,23 @@ public final class PgpMimeSigner implements MultipartSigned.Signer {
     private final OutputStream sink;
 
     public PgpMimeSigner(PGPSecretKeyRing ring) throws PGPException {
-        PGPSecretKey sk = signingKey(ring);
-        if (sk == null) {
-            throw new PGPException("key " + PgpKeys.fingerprint(ring.getPublicKey()) + " has no signing key");
-        }
-        PGPPrivateKey priv = sk.extractPrivateKey(new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(new char[0]));
-        gen = new PGPSignatureGenerator(new BcPGPContentSignerBuilder(sk.getPublicKey().getAlgorithm(), HashAlgorithmTags.SHA256), sk.getPublicKey());
+        this(signingKeyOrFail(ring).getPublicKey(), signingKeyOrFail(ring).extractPrivateKey(
+                new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(new char[0])),
+                new BcPGPContentSignerBuilder(signingKeyOrFail(ring).getPublicKey().getAlgorithm(), HashAlgorithmTags.SHA256));
+    }
+
+    /** Signs with a key in a PKCS#11 token: the private key is a handle, the signature is made by the token. */
+    public PgpMimeSigner(PGPPublicKey pub, java.security.PrivateKey tokenKey, java.security.Provider token) throws PGPException {
+        this(pub, new org.bouncycastle.openpgp.operator.jcajce.JcaPGPPrivateKey(pub, tokenKey),
+                new org.bouncycastle.openpgp.operator.jcajce.JcaPGPContentSignerBuilder(pub.getAlgorithm(), HashAlgorithmTags.SHA256).setProvider(token));
+    }
+
+    private PgpMimeSigner(PGPPublicKey pub, PGPPrivateKey priv, org.bouncycastle.openpgp.operator.PGPContentSignerBuilder builder) throws PGPException {
+        gen = new PGPSignatureGenerator(builder, pub);
         gen.init(PGPSignature.BINARY_DOCUMENT, priv);
         PGPSignatureSubpacketGenerator h = new PGPSignatureSubpacketGenerator();
         h.setSignatureCreationTime(false, new Date());
-        h.setIssuerFingerprint(false, sk.getPublicKey());
+        h.setIssuerFingerprint(false, pub);
         gen.setHashedSubpackets(h.generate());
         sink = new OutputStream() {
             @Override
@@ -54,6 +61,14 @@ public final class PgpMimeSigner implements MultipartSigned.Signer {
                 gen.update(b, off, len);
             }
         };
+    }
+
+    private static PGPSecretKey signingKeyOrFail(PGPSecretKeyRing ring) throws PGPException {
+        PGPSecretKey sk = signingKey(ring);
+        if (sk == null) {
+            throw new PGPException("key " + PgpKeys.fingerprint(ring.getPublicKey()) + " has no signing key");
+        }
+        return sk;
     }
 
     /** A secret key of {@code ring} that may sign data: a subkey flagged for signing, else the primary. */

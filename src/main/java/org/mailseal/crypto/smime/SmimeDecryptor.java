@@ -65,9 +65,16 @@ public final class SmimeDecryptor {
                 return java.util.Optional.empty();
             }
             PrivateKey key = used.key();
-            Recipient r = ri instanceof KeyAgreeRecipientInformation
-                    ? new JceKeyAgreeEnvelopedRecipient(key).setProvider(BouncyCastleProvider.PROVIDER_NAME)
-                    : new JceKeyTransEnvelopedRecipient(key).setProvider(BouncyCastleProvider.PROVIDER_NAME);
+            Recipient r;
+            if (org.mailseal.keys.Pkcs11Token.isTokenKey(key)) {
+                // The token unwraps the content key (RSA); the content is decrypted with BC.
+                r = new JceKeyTransEnvelopedRecipient(key).setProvider(org.mailseal.keys.Pkcs11Token.providerOf(key))
+                        .setContentProvider(BouncyCastleProvider.PROVIDER_NAME).setMustProduceEncodableUnwrappedKey(true);
+            } else {
+                r = ri instanceof KeyAgreeRecipientInformation
+                        ? new JceKeyAgreeEnvelopedRecipient(key).setProvider(BouncyCastleProvider.PROVIDER_NAME)
+                        : new JceKeyTransEnvelopedRecipient(key).setProvider(BouncyCastleProvider.PROVIDER_NAME);
+            }
             try (InputStream content = ri.getContentStream(r).getContentStream()) {
                 content.transferTo(out);
             }

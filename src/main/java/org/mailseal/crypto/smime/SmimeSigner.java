@@ -19,7 +19,6 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaCertStore;
 import org.bouncycastle.cms.CMSSignedDataStreamGenerator;
 import org.bouncycastle.cms.DefaultSignedAttributeTableGenerator;
-import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoGeneratorBuilder;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.mailseal.mime.MultipartSigned;
 
@@ -45,9 +44,17 @@ public final class SmimeSigner implements MultipartSigned.Signer {
                 new IssuerAndSerialNumber(X500Name.getInstance(cert.getIssuerX500Principal().getEncoded()), cert.getSerialNumber())));
         String alg = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
         CMSSignedDataStreamGenerator gen = new CMSSignedDataStreamGenerator();
-        gen.addSignerInfoGenerator(new JcaSimpleSignerInfoGeneratorBuilder().setProvider(BouncyCastleProvider.PROVIDER_NAME)
+        // A key in a PKCS#11 token signs with the token's provider (the key never leaves it); digests with BC.
+        org.bouncycastle.operator.jcajce.JcaContentSignerBuilder csb = new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(alg);
+        if (org.mailseal.keys.Pkcs11Token.isTokenKey(key)) {
+            csb.setProvider(org.mailseal.keys.Pkcs11Token.providerOf(key));
+        } else {
+            csb.setProvider(BouncyCastleProvider.PROVIDER_NAME);
+        }
+        gen.addSignerInfoGenerator(new org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder(
+                new org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder().setProvider(BouncyCastleProvider.PROVIDER_NAME).build())
                 .setSignedAttributeGenerator(new DefaultSignedAttributeTableGenerator(new AttributeTable(attrs)))
-                .build(alg, key, cert));
+                .build(csb.build(key), cert));
         List<X509Certificate> certs = new ArrayList<>();
         certs.add(cert);
         certs.addAll(chain);

@@ -1,0 +1,224 @@
+package org.mailseal.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.mailseal.Gateway;
+import org.mailseal.config.ConfigLoader;
+import org.mailseal.config.MailsealConfig;
+import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.store.Database;
+import org.mailseal.testkit.CapturingSink;
+import org.mailseal.testkit.Cli;
+import org.mailseal.testkit.Cmd;
+import org.mailseal.testkit.Peers;
+import org.mailseal.testkit.SmtpClient;
+import org.mailseal.testkit.TestGateway;
+
+/**
+ * PKCS#11 mode against a real SoftHSM2 token: the CA key, the relay keys (OpenPGP and S/MIME) and a
+ * user's S/MIME key are generated inside the token; mailseal decrypts (gpg and openssl output) and signs
+ * (verified by gpg and openssl) through it, and no private key is ever in the store or extractable.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class Pkcs11Test {
+
+    static final String LIB = "/usr/lib/softhsm/libsofthsm2.so";
+    Path dir;
+    Path gpgHome;
+    Path cfg;
+    String gpg;
+    String openssl;
+    CapturingSink sink;
+    Gateway gw;
+    int port;
+    Map<String, String> env;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        String util = Peers.require("softhsm2-util", "softhsm2");
+        gpg = Peers.require("gpg", "gnupg");
+        openssl = Peers.require("openssl", "openssl");
+        if (!Files.exists(Path.of(LIB))) {
+            Peers.require("/usr/lib/softhsm/libsofthsm2.so (missing)", "softhsm2");
+        }
+        String conf = System.getenv("SOFTHSM2_CONF");
+        Assumptions.assumeTrue(conf != null, "run through Maven: surefire sets SOFTHSM2_CONF (pom.xml)");
+        dir = Files.createTempDirectory("pkcs11");
+        Path tokens = Files.createDirectories(dir.resolve("tokens"));
+        Files.writeString(Path.of(conf), "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n");
+        env = Map.of("SOFTHSM2_CONF", conf);
+        Cmd.Result init = Cmd.run(null, env, util, "--init-token", "--free", "--label", "mailseal", "--pin", "123456", "--so-pin", "654321")
+                .ok("softhsm2-util --init-token");
+        Matcher m = Pattern.compile("reassigned to slot (\\d+)").matcher(init.outText() + init.err());
+        assertThat(m.find()).as(init.outText()).isTrue();
+        long slot = Long.parseLong(m.group(1));
+        Path pin = dir.resolve("pin");
+        Files.writeString(pin, "123456\n");
+        Path master = dir.resolve("master.pass");
+        Files.writeString(master, "pkcs11 test master\n");
+
+        gpgHome = Files.createDirectories(dir.resolve("gnupg"));
+        Files.setPosixFilePermissions(gpgHome, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        gpg("--passphrase", "", "--quick-gen-key", "<alice@example.com>", "future-default", "default", "never");
+        Files.write(dir.resolve("alice.pub"), gpg("--armor", "--export", "alice@example.com").out());
+
+        sink = new CapturingSink();
+        port = TestGateway.freePort();
+        cfg = dir.resolve("mailseal.yml");
+        Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
+                "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
+                "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1, pkcs11: {library: " + LIB
+                        + ", slot: " + slot + ", pinFile: \"" + pin + "\"}}"));
+        String c = cfg.toString();
+        Cli.Run ca = Cli.run("ca", "init", "-c", c);
+        assertThat(ca.code()).as(ca.err()).isZero();
+        assertThat(ca.out()).contains("key in the PKCS#11 token");
+        Cli.Run relay = Cli.run("keys", "relay-key", "--domain", "example.com", "-c", c);
+        assertThat(relay.code()).as(relay.err()).isZero();
+        assertThat(relay.out()).contains("in the PKCS#11 token", "S/MIME relay certificate for example.com");
+        assertThat(Cli.run("ca", "issue", "--email", "alice@example.com", "-c", c).code()).isZero();
+        assertThat(Cli.run("keys", "import", dir.resolve("alice.pub").toString(), "-c", c).code()).isZero();
+        assertThat(Cli.run("policy", "set", "--email", "bob@example.com", "sign=openpgp", "-c", c).code()).isZero();
+        assertThat(Cli.run("policy", "set", "--email", "alice@example.com", "sign=smime", "-c", c).code()).isZero();
+
+        MailsealConfig config = ConfigLoader.load(cfg);
+        try (Database db = Database.open(config)) {
+            PgpKeyStore ks = new PgpKeyStore(db.dataSource());
+            Files.write(dir.resolve("relay.pub"), PgpKeys.armor(ks.certsFor("mailseal-relay@example.com").get(0).getEncoded()));
+            SmimeStore ss = new SmimeStore(db.dataSource());
+            X509ToPem.write(ss.certsFor("alice@example.com").get(0), dir.resolve("alice.crt"));
+            X509ToPem.write(ss.ca().orElseThrow().cert(), dir.resolve("ca.pem"));
+            // Nothing sealed in the store: every private key is in the token.
+            assertThat(ks.list(null)).noneMatch(PgpKeyStore.Entry::hasSecret);
+            assertThat(ss.list(null)).noneMatch(SmimeStore.Entry::hasKey);
+            assertThat(ss.ca().orElseThrow().sealedKey()).isEmpty();
+        }
+        gpg("--import", dir.resolve("relay.pub").toString());
+        gw = TestGateway.start(Files.readString(cfg));
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        if (gw != null) {
+            gw.close();
+        }
+        if (sink != null) {
+            sink.close();
+        }
+        if (dir != null) {
+            Cmd.run("gpgconf", "--homedir", gpgHome.toString(), "--kill", "all");
+            Cmd.run("rm", "-rf", dir.toString());
+        }
+    }
+
+    private Cmd.Result gpg(String... args) throws Exception {
+        List<String> a = new ArrayList<>(List.of(gpg, "--homedir", gpgHome.toString(), "--batch", "--yes", "--pinentry-mode", "loopback",
+                "--trust-model", "always"));
+        a.addAll(List.of(args));
+        return Cmd.run(a.toArray(new String[0])).ok("gpg " + String.join(" ", args));
+    }
+
+    private String send(String from, String message) throws Exception {
+        try (SmtpClient c = new SmtpClient(port)) {
+            c.expect("220");
+            c.send("EHLO client.example.com");
+            c.expect("250");
+            return c.sendMail(from, List.of("bob@remote.test"), message);
+        }
+    }
+
+    static String inner(String from, String subject) {
+        return "From: " + from + "\r\nTo: <bob@remote.test>\r\nSubject: " + subject + "\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=us-ascii\r\n\r\nbody of " + subject + "\r\n";
+    }
+
+    @Test
+    void tokenKeysAreHandlesOnly() throws Exception {
+        MailsealConfig config = ConfigLoader.load(cfg);
+        Pkcs11Token token = Pkcs11Token.open(config.keys().pkcs11());
+        try (Database db = Database.open(config)) {
+            SmimeStore ss = new SmimeStore(db.dataSource());
+            String alias = new TokenKeys(db.dataSource()).alias(org.mailseal.crypto.smime.SmimeCerts.fingerprint(ss.ca().orElseThrow().cert())).orElseThrow();
+            PrivateKey k = token.privateKey(alias);
+            assertThat(Pkcs11Token.isTokenKey(k)).isTrue();
+            assertThat(k.getEncoded()).as("a token key is not extractable").isNull();
+        }
+    }
+
+    @Test
+    void relayKeyInTheTokenDecryptsGpgMail() throws Exception {
+        String m = inner("alice@example.com", "through the token");
+        Path in = dir.resolve("relay.eml");
+        Files.writeString(in, m);
+        String armored = gpg("--sign", "-u", "alice@example.com", "--armor", "--encrypt", "-r", "mailseal-relay@example.com", "--output", "-",
+                in.toString()).outText();
+        String msg = "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: [...]\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"b1\"\r\n\r\n--b1\r\n"
+                + "Content-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n--b1\r\nContent-Type: application/octet-stream\r\n\r\n"
+                + armored.replaceAll("\r?\n", "\r\n") + "\r\n--b1--\r\n";
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", msg)).startsWith("250");
+        // alice's policy signs with S/MIME (her key in the token): the decrypted message arrives signed.
+        String got = sink.messages.get(before).text();
+        assertThat(got).contains("Subject: through the token", "body of through the token", "application/pkcs7-signature");
+        Path signed = dir.resolve("signed-by-alice.eml");
+        Files.writeString(signed, got);
+        Cmd.Result v = Cmd.run(openssl, "cms", "-verify", "-in", signed.toString(), "-CAfile", dir.resolve("ca.pem").toString(), "-out", "/dev/null");
+        assertThat(v.code()).as(v.err()).isZero();
+    }
+
+    @Test
+    void userCertificateKeyInTheTokenDecryptsOpensslMail() throws Exception {
+        String m = inner("alice@example.com", "smime via token");
+        Path in = dir.resolve("smime.eml");
+        Files.writeString(in, m);
+        String entity = Cmd.run(openssl, "cms", "-encrypt", "-aes256", "-binary", "-in", in.toString(), dir.resolve("alice.crt").toString())
+                .ok("openssl cms -encrypt").outText();
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: [...]\r\n"
+                + entity.replaceAll("\r?\n", "\r\n"))).startsWith("250");
+        assertThat(sink.messages.get(before).text()).contains("body of smime via token");
+    }
+
+    @Test
+    void domainKeyInTheTokenSignsPgpMime() throws Exception {
+        int before = sink.messages.size();
+        assertThat(send("bob@example.com", "From: bob@example.com\r\nTo: <bob@remote.test>\r\nSubject: signed by the domain\r\n\r\nhello\r\n"))
+                .startsWith("250");
+        String got = sink.messages.get(before).text();
+        assertThat(got).contains("multipart/signed; micalg=pgp-sha256");
+        int b = got.indexOf("boundary=\"") + 10;
+        String boundary = got.substring(b, got.indexOf('"', b));
+        String open = "--" + boundary + "\r\n";
+        int start = got.indexOf(open) + open.length();
+        int end = got.indexOf("\r\n" + open, start);
+        Files.write(dir.resolve("part1"), got.substring(start, end).getBytes(StandardCharsets.ISO_8859_1));
+        Files.writeString(dir.resolve("part1.asc"), got.substring(got.indexOf("-----BEGIN PGP SIGNATURE-----"), got.indexOf("-----END PGP SIGNATURE-----") + 27));
+        Cmd.Result v = Cmd.run(gpg, "--homedir", gpgHome.toString(), "--batch", "--verify", dir.resolve("part1.asc").toString(), dir.resolve("part1").toString());
+        assertThat(v.code()).as(v.err()).isZero();
+        assertThat(v.err()).contains("Good signature from \"<mailseal-relay@example.com>\"");
+    }
+
+    /** PEM for openssl. */
+    static final class X509ToPem {
+        static void write(java.security.cert.X509Certificate c, Path p) throws Exception {
+            Files.writeString(p, "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(c.getEncoded())
+                    + "\n-----END CERTIFICATE-----\n");
+        }
+    }
+}
