@@ -64,6 +64,24 @@ public final class MimeParts {
         throw new MalformedException("part " + n + " not found");
     }
 
+    /** Part {@code n} exactly as it is, header and body (the signed bytes of a multipart/signed, RFC 1847 §2.1). */
+    public static InputStream openRaw(InputStream body, String boundary, int n) throws IOException {
+        int seen = 0;
+        for (byte[] line; (line = readLine(body)) != null; ) {
+            String kind = delimiter(line, boundary);
+            if (kind == null) {
+                continue;
+            }
+            if (kind.equals("close")) {
+                break;
+            }
+            if (++seen == n) {
+                return new PartBody(body, boundary);
+            }
+        }
+        throw new MalformedException("part " + n + " not found");
+    }
+
     // RFC 2046 §5.1.1: "--" boundary, optional trailing whitespace; "--" boundary "--" closes.
     static String delimiter(byte[] line, String boundary) {
         String s = new String(line, StandardCharsets.ISO_8859_1).stripTrailing();

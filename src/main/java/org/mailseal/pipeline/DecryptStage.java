@@ -111,7 +111,7 @@ public final class DecryptStage implements Stage {
                 return routing.proceedWith(out);
             }
             if (opened.relayKey()) {
-                checkRelaySignature(item.queueId(), sender, opened);
+                checkRelaySignature(item.queueId(), sender, opened, plain);
             }
             String innerFrom = assemble(outer, plain, kind, result);
             checkFrom(sender, innerFrom);
@@ -218,12 +218,12 @@ public final class DecryptStage implements Stage {
         }
     }
 
-    private void checkRelaySignature(String queueId, String sender, Opened opened) throws Exception {
+    private void checkRelaySignature(String queueId, String sender, Opened opened, Path plain) throws Exception {
         PgpDecryptor.Signature s = opened.pgpSignature();
         SmtpReply unsigned = SmtpReply.of(550, "5.7.1", "Error: mail to the relay key must be signed with a key registered to <" + sender + ">");
         if (opened.keyId().startsWith("S/MIME")) {
-            // S/MIME signature checking inside relay-key mail is not built yet: refuse rather than relay unchecked.
-            throw new Refused(unsigned, "S/MIME relay-key mail is not accepted (signature check not available)");
+            checkSmimeRelaySignature(sender, plain, unsigned);
+            return;
         }
         if (s == null) {
             throw new Refused(unsigned, "relay-key message is not signed");
@@ -234,12 +234,55 @@ public final class DecryptStage implements Stage {
         if (!s.valid()) {
             throw new Refused(unsigned, "relay-key message signature does not verify");
         }
-        Duration skew = Duration.between(s.created(), Instant.now()).abs();
+        checkFreshness(s.created(), s.digest());
+    }
+
+    // The decrypted entity must be multipart/signed (RFC 8551 §3.5.3) by a certificate registered to the sender.
+    private void checkSmimeRelaySignature(String sender, Path plain, SmtpReply unsigned) throws Exception {
+        RawHeader inner;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536)) {
+            inner = RawHeader.read(in, PolicyStage.MAX_HEADER);
+        }
+        String ct = inner.value("Content-Type");
+        String protocol = ContentTypes.param(String.valueOf(ct), "protocol");
+        String boundary = ContentTypes.param(String.valueOf(ct), "boundary");
+        if (!inner.mediaType().equals("multipart/signed") || boundary == null || protocol == null
+                || !protocol.trim().toLowerCase(Locale.ROOT).matches("application/(x-)?pkcs7-signature")) {
+            throw new Refused(unsigned, "S/MIME relay-key message is not signed");
+        }
+        byte[] signature;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536)) {
+            RawHeader.read(in, PolicyStage.MAX_HEADER);
+            MimeParts.Part sig = MimeParts.open(in, boundary, 2);
+            InputStream body = "base64".equalsIgnoreCase(trim(sig.header().value("Content-Transfer-Encoding")))
+                    ? java.util.Base64.getMimeDecoder().wrap(sig.body()) : sig.body();
+            signature = body.readNBytes(1 << 20);
+        } catch (MimeParts.MalformedException | IllegalArgumentException e) {
+            throw new Refused(unsigned, "S/MIME relay-key message: malformed signature part");
+        }
+        org.mailseal.crypto.smime.SmimeVerifier.Result r;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536)) {
+            RawHeader.read(in, PolicyStage.MAX_HEADER);
+            r = org.mailseal.crypto.smime.SmimeVerifier.verify(MimeParts.openRaw(in, boundary, 1), signature, keys.registeredCerts(sender));
+        } catch (Exception e) {
+            throw new Refused(unsigned, "S/MIME relay-key message: signature unreadable (" + e.getMessage() + ")");
+        }
+        if (r.signer() == null) {
+            throw new Refused(unsigned, "S/MIME relay-key message not validly signed by a certificate registered to the sender");
+        }
+        if (r.signingTime() == null) {
+            throw new Refused(unsigned, "S/MIME relay-key message signature has no signing time");
+        }
+        checkFreshness(r.signingTime(), r.digest());
+    }
+
+    private void checkFreshness(Instant created, byte[] digest) throws Exception {
+        Duration skew = Duration.between(created, Instant.now()).abs();
         if (skew.compareTo(window) > 0) {
             throw new Refused(SmtpReply.of(550, "5.7.1", "Error: the signature is older than " + window.toMinutes() + " minutes (or in the future); sign again"),
-                    "relay-key message signature made " + s.created() + ", outside the window of " + window);
+                    "relay-key message signature made " + created + ", outside the window of " + window);
         }
-        if (!replay.firstSeen(s.digest())) {
+        if (!replay.firstSeen(digest)) {
             throw new Refused(SmtpReply.of(550, "5.7.1", "Error: this signed message was already relayed (replay)"),
                     "relay-key message signature seen before (replay)");
         }

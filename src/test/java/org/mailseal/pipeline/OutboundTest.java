@@ -112,6 +112,11 @@ class OutboundTest {
                     PgpKeys.armor(store.secret(store.list("signer@example.com").get(0).fingerprint(), mk).orElseThrow().getEncoded()));
             SmimeStore smime = new SmimeStore(db.dataSource());
             aliceCert = pem(smime.certsFor("alice@example.com").get(0), "alice.crt");
+            pem(smime.certsFor("mailseal-relay@example.com").get(0), "relay.crt");
+            java.security.PrivateKey ak = smime.privateKey(org.mailseal.crypto.smime.SmimeCerts.fingerprint(smime.certsFor("alice@example.com").get(0)), mk)
+                    .orElseThrow();
+            Files.writeString(dir.resolve("alice.key"), "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(ak.getEncoded()) + "\n-----END PRIVATE KEY-----\n");
             caPem = pem(smime.ca().orElseThrow().cert(), "ca.pem");
         }
         gpg("--import", aliceSec.toString());
@@ -389,6 +394,38 @@ class OutboundTest {
         int before = sink.messages.size();
         assertThat(send("alice@example.com", "bob@remote.test", pgpMime("alice@example.com", armored))).startsWith("250");
         assertThat(lastDelivered(before)).contains("Subject: sq relay");
+    }
+
+    /** An S/MIME message to the relay certificate: {@code inner} signed by alice with openssl (if {@code sign}), then encrypted. */
+    private String smimeRelayMessage(String subject, boolean sign) throws Exception {
+        Path in = write("smime-relay.eml", "Content-Type: text/plain; charset=us-ascii\r\n\r\nS/MIME relay body of " + subject + "\r\n");
+        String entity;
+        if (sign) {
+            entity = Cmd.run(openssl, "cms", "-sign", "-in", in.toString(), "-signer", aliceCert.toString(), "-inkey",
+                    dir.resolve("alice.key").toString()).ok("openssl cms -sign").outText();
+        } else {
+            entity = Files.readString(in);
+        }
+        Path signed = write("smime-signed.eml", "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: " + subject + "\r\n"
+                + entity.replaceAll("\r?\n", "\r\n"));
+        String enc = Cmd.run(openssl, "cms", "-encrypt", "-aes256", "-binary", "-in", signed.toString(), dir.resolve("relay.crt").toString())
+                .ok("openssl cms -encrypt").outText();
+        return "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: [...]\r\n" + enc.replaceAll("\r?\n", "\r\n");
+    }
+
+    @Test
+    void smimeRelayCertificateNeedsAFreshRegisteredSignature() throws Exception {
+        String msg = smimeRelayMessage("smime relay", true);
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", "bob@remote.test", msg)).startsWith("250");
+        String got = lastDelivered(before);
+        assertThat(got).contains("Subject: smime relay", "S/MIME relay body of smime relay", "application/pkcs7-signature");
+        // The user's signature reaches the recipient intact.
+        Path out = dir.resolve("smime-relay-out.eml");
+        Files.writeString(out, got);
+        assertThat(Cmd.run(openssl, "cms", "-verify", "-in", out.toString(), "-CAfile", caPem.toString(), "-out", "/dev/null").code()).isZero();
+        assertThat(rejected("alice@example.com", msg)).startsWith("550 5.7.1").contains("replay");
+        assertThat(rejected("alice@example.com", smimeRelayMessage("unsigned smime relay", false))).startsWith("550 5.7.1").contains("must be signed");
     }
 
     // ---- EFAIL ----
