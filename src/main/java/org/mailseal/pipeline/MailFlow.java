@@ -19,7 +19,8 @@ import org.mailseal.relay.RouteTable;
  * when it gets here; it then goes through these stages in order:
  *
  * <pre>
- *   receive → spool → hop check → decrypt, sign, Sent copy (outbound) → [scan] → policy (per recipient) → encrypt → relay
+ *   receive → spool → hop check → learn keys (inbound) → decrypt, sign, Sent copy (outbound) → [scan]
+ *           → policy (per recipient) → encrypt → relay
  * </pre>
  *
  * Every stage is inserted here, and only here.
@@ -34,6 +35,8 @@ public final class MailFlow {
                                     RelayStage.SentCopies sentCopies) {
         List<Stage> stages = new java.util.ArrayList<>();
         stages.add(new HopCountStage(config.limits().maxHops()));   // RFC 5321 §6.3 loop check
+        // inbound: learn senders' keys (Autocrypt, S/MIME signatures); goes after the scan stage once there is one
+        stages.add(new HarvestStage(keys, certs));
         stages.add(new DecryptStage(spool, secrets, replay, config.outbound().signatureWindow())); // outbound: user or relay key
         stages.add(new SignStage(spool, policy, secrets));          // outbound: PGP/MIME or S/MIME signature, per sender policy
         if (config.sentCopy().enabled()) {

@@ -76,6 +76,19 @@ class OutboundTest {
         gpgHome = Files.createDirectories(dir.resolve("gnupg"));
         Files.setPosixFilePermissions(gpgHome, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         rnpHome = Files.createDirectories(dir.resolve("rnp"));
+        // A partner's own CA (trusted by configuration) and a user certificate from it, made with openssl.
+        Path ext = dir.resolve("ext.cnf");
+        Files.writeString(ext, "subjectAltName=email:dave@partner2.test\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+                + "extendedKeyUsage=emailProtection\nbasicConstraints=critical,CA:FALSE\n");
+        Cmd.run(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.resolve("extca.key").toString(), "-out",
+                dir.resolve("extca.pem").toString(), "-days", "30", "-subj", "/CN=Partner CA", "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign").ok("openssl req -x509");
+        Cmd.run(openssl, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.resolve("dave.key").toString(), "-out", dir.resolve("dave.csr").toString(),
+                "-subj", "/CN=dave@partner2.test").ok("openssl req");
+        Cmd.run(openssl, "x509", "-req", "-in", dir.resolve("dave.csr").toString(), "-CA", dir.resolve("extca.pem").toString(), "-CAkey",
+                dir.resolve("extca.key").toString(), "-CAcreateserial", "-out", dir.resolve("dave.pem").toString(), "-days", "30", "-extfile",
+                ext.toString()).ok("openssl x509 -req");
+
         sink = new CapturingSink();
         port = TestGateway.freePort();
         Path master = dir.resolve("master.pass");
@@ -84,7 +97,8 @@ class OutboundTest {
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
                 "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
-                "outbound: {recipientDomains: {secure.test: mandatory}}"));
+                "outbound: {recipientDomains: {secure.test: mandatory}}",
+                "smime: {trustAnchors: [\"" + dir.resolve("extca.pem") + "\"]}"));
         String c = cfg.toString();
         for (String email : List.of("alice@example.com", "signer@example.com")) {
             assertThat(Cli.run("keys", "generate", "--email", email, "-c", c).code()).isZero();
@@ -556,6 +570,84 @@ class OutboundTest {
         Files.write(p7, Base64.getMimeDecoder().decode(split(Files.readString(last, StandardCharsets.ISO_8859_1)).signaturePart().split("\r\n\r\n", 2)[1]));
         String dump = Cmd.run(openssl, "cms", "-cmsout", "-print", "-inform", "DER", "-in", p7.toString()).ok("openssl cms -print").outText();
         assertThat(dump).contains("S/MIME Capabilities", "id-smime-aa-encrypKeyPref");
+    }
+
+    // ---- keys learned from inbound mail ----
+
+    private String inbound(String message) throws Exception {
+        try (SmtpClient c = new SmtpClient(port)) {
+            c.expect("220");
+            c.send("EHLO partner.test");
+            c.expect("250");
+            return c.sendMail("someone@partner.test", List.of("alice@example.com"), message);
+        }
+    }
+
+    private static String autocrypt(String addr, byte[] key) {
+        String b64 = Base64.getEncoder().encodeToString(key);
+        StringBuilder folded = new StringBuilder();
+        for (int i = 0; i < b64.length(); i += 70) {
+            folded.append("\r\n ").append(b64, i, Math.min(b64.length(), i + 70));
+        }
+        return "Autocrypt: addr=" + addr + "; prefer-encrypt=mutual; keydata=" + folded + "\r\n";
+    }
+
+    private byte[] gpgKey(String email) throws Exception {
+        gpg("--passphrase", "", "--quick-gen-key", "<" + email + ">", "future-default", "default", "never");
+        return gpg("--export", email).out();
+    }
+
+    @Test
+    void autocryptKeyFromInboundMailEncryptsTheReply() throws Exception {
+        byte[] key = gpgKey("frank@partner.test");
+        assertThat(inbound("From: Frank <frank@partner.test>\r\nTo: alice@example.com\r\nSubject: hi\r\n" + autocrypt("frank@partner.test", key)
+                + "\r\nhello alice\r\n")).startsWith("250");
+        String reply = "From: alice@example.com\r\nTo: frank@partner.test\r\nSubject: re: hi\r\n\r\nsecret reply to frank\r\n";
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", "frank@partner.test", reply)).startsWith("250");
+        String got = lastDelivered(before);
+        assertThat(got).contains("multipart/encrypted").doesNotContain("secret reply to frank");
+        Path enc = dir.resolve("to-frank.asc");
+        Files.writeString(enc, got.substring(got.indexOf("-----BEGIN PGP MESSAGE-----"), got.indexOf("-----END PGP MESSAGE-----") + 25));
+        assertThat(gpg("--decrypt", enc.toString()).outText()).contains("secret reply to frank");
+    }
+
+    @Test
+    void invalidAutocryptHeadersTeachNothing() throws Exception {
+        byte[] g1 = gpgKey("gina@partner.test");
+        byte[] h1 = gpgKey("hank@partner.test");
+        // addr is not the From address.
+        inbound("From: mallory@partner.test\r\nTo: alice@example.com\r\nSubject: a\r\n" + autocrypt("gina@partner.test", g1) + "\r\nx\r\n");
+        // two valid headers: neither counts.
+        inbound("From: hank@partner.test\r\nTo: alice@example.com\r\nSubject: b\r\n" + autocrypt("hank@partner.test", h1)
+                + autocrypt("hank@partner.test", h1) + "\r\nx\r\n");
+        // an unknown critical attribute.
+        inbound("From: gina@partner.test\r\nTo: alice@example.com\r\nSubject: c\r\nAutocrypt: addr=gina@partner.test; color=red; keydata="
+                + Base64.getEncoder().encodeToString(g1) + "\r\n\r\nx\r\n");
+        for (String who : List.of("gina@partner.test", "hank@partner.test")) {
+            String m = "From: alice@example.com\r\nTo: " + who + "\r\nSubject: plain\r\n\r\nnot encrypted\r\n";
+            int before = sink.messages.size();
+            assertThat(send("alice@example.com", who, m)).startsWith("250");
+            assertThat(lastDelivered(before)).as(who).isEqualTo(m);
+        }
+    }
+
+    @Test
+    void smimeSignedInboundMailTeachesTheSendersCertificate() throws Exception {
+        Path body = write("dave.txt", "Content-Type: text/plain\r\n\r\nsigned hello from dave\r\n");
+        String signed = Cmd.run(openssl, "cms", "-sign", "-in", body.toString(), "-signer", dir.resolve("dave.pem").toString(), "-inkey",
+                dir.resolve("dave.key").toString()).ok("openssl cms -sign").outText().replaceAll("\r?\n", "\r\n");
+        assertThat(inbound("From: dave@partner2.test\r\nTo: alice@example.com\r\nSubject: signed\r\n" + signed)).startsWith("250");
+        String reply = "From: alice@example.com\r\nTo: dave@partner2.test\r\nSubject: re: signed\r\n\r\nsecret reply to dave\r\n";
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", "dave@partner2.test", reply)).startsWith("250");
+        String got = lastDelivered(before);
+        assertThat(got).contains("application/pkcs7-mime").doesNotContain("secret reply to dave");
+        Path enc = dir.resolve("to-dave.eml");
+        Files.writeString(enc, got);
+        String clear = Cmd.run(openssl, "cms", "-decrypt", "-in", enc.toString(), "-recip", dir.resolve("dave.pem").toString(), "-inkey",
+                dir.resolve("dave.key").toString()).ok("openssl cms -decrypt").outText();
+        assertThat(clear).contains("secret reply to dave");
     }
 
     // ---- outbound encryption ----

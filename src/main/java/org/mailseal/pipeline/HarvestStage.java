@@ -1,0 +1,142 @@
+package org.mailseal.pipeline;
+
+import jakarta.mail.internet.InternetAddress;
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cms.CMSSignedDataParser;
+import org.bouncycastle.cms.CMSTypedStream;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
+import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.crypto.smime.SmimeCerts;
+import org.mailseal.crypto.smime.SmimeVerifier;
+import org.mailseal.keys.Autocrypt;
+import org.mailseal.keys.CertDirectory;
+import org.mailseal.keys.KeyDirectory;
+import org.mailseal.mime.ContentTypes;
+import org.mailseal.mime.MimeParts;
+import org.mailseal.mime.RawHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Learns remote correspondents' keys from inbound mail, so that replies can go out encrypted: the
+ * OpenPGP key in a valid Autocrypt header (Level 1 rules, see {@link Autocrypt}), and the signer's
+ * certificate of an S/MIME-signed message (signature valid, certificate valid for the From address
+ * and chaining to a trust anchor). A key is only added for an address that has no usable key yet, so
+ * an administrator's import is never replaced. Reports (multipart/report) are skipped. Learning never
+ * affects delivery: every failure is logged and the message goes on.
+ */
+public final class HarvestStage implements Stage {
+
+    private static final Logger log = LoggerFactory.getLogger("harvest");
+
+    private final KeyDirectory keys;
+    private final CertDirectory certs;
+
+    public HarvestStage(KeyDirectory keys, CertDirectory certs) {
+        this.keys = keys;
+        this.certs = certs;
+    }
+
+    @Override
+    public String name() {
+        return "harvest";
+    }
+
+    @Override
+    public Routing apply(MailItem item) {
+        if (item.recipients().stream().noneMatch(r -> r.direction() == Direction.INBOUND)) {
+            return Routing.proceed(item);
+        }
+        try {
+            harvest(item);
+        } catch (Exception e) {
+            log.info("{}: no key learned: {}", item.queueId(), e.getMessage());
+        }
+        return Routing.proceed(item);
+    }
+
+    private void harvest(MailItem item) throws Exception {
+        RawHeader h;
+        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
+            h = RawHeader.read(in, PolicyStage.MAX_HEADER);
+        }
+        String from = fromAddress(h);
+        if (from == null || h.mediaType().equals("multipart/report")) {
+            return;
+        }
+        Autocrypt.Header ac = Autocrypt.of(h, from);
+        if (ac != null && keys.find(from).isEmpty()) {
+            PGPPublicKeyRing ring = PgpKeys.parsePublic(ac.keydata());
+            PgpKeys.ValidCert v = PgpKeys.validate(ring, from, java.time.Instant.now()); // throws if unusable for this address
+            keys.store().putCert(ring, false);
+            log.info("{}: learned OpenPGP key {} for <{}> from its Autocrypt header", item.queueId(), v.fingerprint(), from);
+        }
+        String ct = h.value("Content-Type");
+        String protocol = ct != null ? ContentTypes.param(ct, "protocol") : null;
+        if (h.mediaType().equals("multipart/signed") && protocol != null
+                && protocol.trim().toLowerCase(Locale.ROOT).matches("application/(x-)?pkcs7-signature") && certs.find(from).isEmpty()) {
+            harvestSmime(item, ContentTypes.param(ct, "boundary"), from);
+        }
+    }
+
+    private void harvestSmime(MailItem item, String boundary, String from) throws Exception {
+        byte[] signature;
+        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
+            RawHeader.read(in, PolicyStage.MAX_HEADER);
+            MimeParts.Part sig = MimeParts.open(in, boundary, 2);
+            String cte = sig.header().value("Content-Transfer-Encoding");
+            signature = (cte != null && cte.trim().equalsIgnoreCase("base64") ? java.util.Base64.getMimeDecoder().wrap(sig.body()) : sig.body())
+                    .readNBytes(1 << 20);
+        }
+        // The certificates the signature carries; only one for the From address, valid here, is learned.
+        List<X509Certificate> carried = new ArrayList<>();
+        try (InputStream content = new java.io.ByteArrayInputStream(new byte[0])) {
+            CMSSignedDataParser sp = new CMSSignedDataParser(new JcaDigestCalculatorProviderBuilder().build(), new CMSTypedStream(content), signature);
+            sp.getSignedContent().drain();
+            for (Object o : sp.getCertificates().getMatches(null)) {
+                carried.add(new JcaX509CertificateConverter().getCertificate((X509CertificateHolder) o));
+            }
+        }
+        List<X509Certificate> forFrom = carried.stream().filter(c -> SmimeCerts.emails(c).stream().anyMatch(e -> e.equalsIgnoreCase(from))).toList();
+        if (forFrom.isEmpty()) {
+            return;
+        }
+        SmimeVerifier.Result r;
+        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
+            RawHeader.read(in, PolicyStage.MAX_HEADER);
+            r = SmimeVerifier.verify(MimeParts.openRaw(in, boundary, 1), signature, forFrom);
+        }
+        if (r.signer() == null) {
+            log.info("{}: S/MIME signature of <{}> does not verify; its certificate is not learned", item.queueId(), from);
+            return;
+        }
+        List<X509Certificate> chain = carried.stream().filter(SmimeCerts::isCa).toList();
+        certs.validate(r.signer(), from, chain); // throws with the reason if not usable
+        for (X509Certificate x : chain) {
+            certs.store().putChainCert(x);
+        }
+        certs.store().putCert(r.signer(), false);
+        log.info("{}: learned S/MIME certificate {} for <{}> from its signature", item.queueId(), SmimeCerts.fingerprint(r.signer()), from);
+    }
+
+    static String fromAddress(RawHeader h) {
+        String v = h.value("From");
+        if (v == null) {
+            return null;
+        }
+        try {
+            InternetAddress[] as = InternetAddress.parseHeader(v, false);
+            return as.length == 1 && as[0].getAddress() != null ? PgpKeys.normalise(as[0].getAddress()) : null;
+        } catch (jakarta.mail.internet.AddressException e) {
+            return null;
+        }
+    }
+}
