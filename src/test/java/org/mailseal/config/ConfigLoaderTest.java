@@ -63,6 +63,17 @@ class ConfigLoaderTest {
                 .hasMessageContaining("prefix length");
         assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "relay:\n  tls: sometimes\n"))
                 .hasMessageContaining("relay.tls");
+        assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "outbound:\n  encrypt: sometimes\n"))
+                .hasMessageContaining("outbound").hasMessageContaining("opportunistic, mandatory or never");
+        assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "outbound:\n  recipientDomains: {partner.test: always}\n"))
+                .hasMessageContaining("recipientDomains.partner.test");
+        assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "mode: weird\n")).hasMessageContaining("mode must be full or encrypt-only");
+        assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "sentCopy:\n  enabled: true\n")).hasMessageContaining("sentCopy")
+                .hasMessageContaining("imapUrl is required");
+        assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "sentCopy:\n  imapUrl: \"http://x\"\n")).hasMessageContaining("imap://");
+        assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "keys:\n  pkcs11: {library: /x}\n")).hasMessageContaining("keys.pkcs11")
+                .hasMessageContaining("pinFile is required");
+        assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "policy:\n  sign: maybe\n")).hasMessageContaining("sign must be none, openpgp, smime");
         assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "limits:\n  commandTimeout: soon\n"))
                 .hasMessageContaining("limits.commandTimeout").hasMessageContaining("bad duration");
         assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "limits:\n  maxDataLineLength: 100\n"))
