@@ -142,6 +142,11 @@ public final class Gateway implements AutoCloseable {
         }
         MasterKey master = MasterPassphrase.unlock(config, db.dataSource());
         if (master == null) {
+            long sealed = org.mailseal.keys.PrivateKeys.sealed(db.dataSource());
+            if (sealed > 0) {
+                throw new IOException("the key store holds " + sealed + " sealed private keys or passwords, but no master passphrase is "
+                        + "configured: set keys.masterPassphraseFile or " + MasterPassphrase.ENV);
+            }
             log.warn("no master passphrase configured: no private keys usable; keys cannot be generated");
             return null;
         }

@@ -12,6 +12,27 @@ public final class PrivateKeys {
     private PrivateKeys() {
     }
 
+    /** Records sealed under the master key (private keys not in a token, and IMAP passwords). */
+    public static long sealed(DataSource ds) throws SQLException {
+        long n = 0;
+        try (Connection c = ds.getConnection()) {
+            for (String sql : new String[] {"SELECT COUNT(*) FROM pgp_secret_keys", "SELECT COUNT(*) FROM smime_private_keys",
+                    "SELECT COUNT(*) FROM imap_credentials"}) {
+                try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    n += rs.getLong(1);
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT sealed_key FROM ca"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    byte[] k = rs.getBytes(1);
+                    n += k != null && k.length > 0 ? 1 : 0;
+                }
+            }
+        }
+        return n;
+    }
+
     public static long count(DataSource ds) throws SQLException {
         long n = 0;
         try (Connection c = ds.getConnection()) {

@@ -108,7 +108,8 @@ public final class HeaderProtection {
      * The header of a decrypted message (RFC 9788 §4.3): the outer trace fields (Received, Return-Path),
      * then, if the inner header is protected, the inner fields without HP-Outer and without the
      * {@code hp} and {@code protected-headers} parameters; otherwise the outer non-MIME fields followed
-     * by the inner MIME fields (a legacy message whose header was never protected).
+     * by the inner MIME fields (a legacy message whose header was never protected). The gateway's
+     * {@code X-Mailseal-Info} trace inside is dropped too.
      */
     public static byte[] restore(RawHeader outer, RawHeader inner) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
@@ -120,7 +121,9 @@ public final class HeaderProtection {
             }
         }
         for (RawHeader.Field f : inner.fields()) {
-            if (f.is("HP-Outer") || (!prot && !isStructural(f))) {
+            String n = f.name().toLowerCase(Locale.ROOT);
+            // HP-Outer and our own trace are encryption artefacts; inner trace fields are copies of the outer ones.
+            if (f.is("HP-Outer") || f.is("X-Mailseal-Info") || TRACE.contains(n) || (!prot && !isStructural(f))) {
                 continue;
             }
             o.writeBytes(f.is("Content-Type") ? withoutMarkers(f.raw()) : crlf(f.raw()));

@@ -82,6 +82,20 @@ class KeyProtectionTest {
     }
 
     @Test
+    void wrongOrMissingPassphraseStopsStartUp() throws Exception {
+        int port = TestGateway.freePort();
+        Path master = dir.resolve("master.pass");
+        Files.writeString(master, "the right passphrase\n");
+        Path cfg = config(port, 1, "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}");
+        assertThat(Cli.run("keys", "generate", "--email", "alice@example.com", "-c", cfg.toString()).code()).isZero();
+        Files.writeString(master, "a wrong passphrase\n");
+        assertThatThrownBy(() -> TestGateway.start(Files.readString(cfg))).hasMessageContaining("master passphrase does not match");
+        Path none = config(port, 1);
+        assertThatThrownBy(() -> TestGateway.start(Files.readString(none))).hasMessageContaining("no master passphrase")
+                .hasMessageContaining("keys.masterPassphraseFile");
+    }
+
+    @Test
     void rotateMasterReSealsEverythingAndARunningGatewayFollows() throws Exception {
         try (CapturingSink sink = new CapturingSink()) {
             int port = TestGateway.freePort();

@@ -35,6 +35,33 @@ class MimeHelpersTest {
     }
 
     @Test
+    void restoreUndoesProtectExactly() throws Exception {
+        for (String ct : List.of("Content-Type: text/plain\r\n", "Content-Type: text/plain; charset=utf-8\r\n",
+                "Content-Type: multipart/mixed;\r\n boundary=\"b\"\r\n", "")) {
+            String original = "Received: from a by b\r\nFrom: a@b\r\nTo: c@d\r\nSubject: secret\r\nKeywords: k\r\n" + ct + "MIME-Version: 1.0\r\n";
+            RawHeader r = header(original + "\r\n");
+            HeaderProtection.Result hp = HeaderProtection.protect(r, "[...]", List.of("X-Mailseal-Info: i\r\n"));
+            byte[] back = HeaderProtection.restore(header(new String(hp.outer(), StandardCharsets.UTF_8) + "\r\n"),
+                    header(new String(hp.inner(), StandardCharsets.UTF_8) + "\r\n"));
+            // Without a Content-Type, protection made the RFC 2045 default explicit (at the end) to carry the markers.
+            String expected = ct.isEmpty() ? original + "Content-Type: text/plain; charset=us-ascii\r\n" : original;
+            assertThat(new String(back, StandardCharsets.UTF_8)).as(ct).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void restoreDropsForeignMarkersAndKeepsLegacyOuterFields() throws Exception {
+        RawHeader outer = header("Received: x\r\nFrom: a@b\r\nSubject: [...]\r\nContent-Type: multipart/encrypted; boundary=q\r\n\r\n");
+        RawHeader inner = header("From: a@b\r\nSubject: real\r\nContent-Type: text/plain; protected-headers=\"v1\"; charset=utf-8\r\n"
+                + "HP-Outer: Subject: [...]\r\n\r\n");
+        assertThat(new String(HeaderProtection.restore(outer, inner), StandardCharsets.UTF_8))
+                .isEqualTo("Received: x\r\nFrom: a@b\r\nSubject: real\r\nContent-Type: text/plain; charset=utf-8\r\n");
+        RawHeader legacy = header("Content-Type: text/plain\r\n\r\n");
+        assertThat(new String(HeaderProtection.restore(outer, legacy), StandardCharsets.UTF_8))
+                .isEqualTo("Received: x\r\nFrom: a@b\r\nSubject: [...]\r\nContent-Type: text/plain\r\n");
+    }
+
+    @Test
     void detectsEncryptedMailButNotQuotedArmor() throws Exception {
         assertThat(detect("Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=x\r\n\r\n"))
                 .isEqualTo(EncryptionDetector.Kind.PGP_MIME);
