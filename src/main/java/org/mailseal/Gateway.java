@@ -99,7 +99,8 @@ public final class Gateway implements AutoCloseable {
                 }
             };
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool,
-                    MailFlow.assemble(config, spool, policy, keys, certs, secrets, replay, logins, relay, sentCopies),
+                    MailFlow.assemble(config, spool, policy, keys, certs, secrets, replay, logins, relay, sentCopies,
+                            new org.mailseal.auth.SenderAddresses(db.dataSource())),
                     new RelayAccess(config), g.metrics, users::check);
             if (config.milter().enabled()) {
                 g.milter = new MilterServer(config.milter().listen(), new RecipientDecider(policy, keys, certs), new RelayAccess(config), spool);

@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "users", mixinStandardHelpOptions = true, description = "Manage SMTP AUTH users (Argon2id hashes in the store).",
         subcommands = {UsersCommand.Add.class, UsersCommand.ListUsers.class, UsersCommand.Passwd.class, UsersCommand.Delete.class,
-                UsersCommand.ImapLogin.class})
+                UsersCommand.ImapLogin.class, UsersCommand.Addresses.class})
 public final class UsersCommand implements Runnable {
 
     @Override
@@ -62,6 +62,33 @@ public final class UsersCommand implements Runnable {
                 throw new IllegalArgumentException("password must have at least 8 characters");
             }
             return p;
+        }
+    }
+
+    @Command(name = "addresses", mixinStandardHelpOptions = true,
+            description = "List, add or remove the further addresses (aliases) a sender owns: its decrypted outbound mail may use them in From.")
+    static final class Addresses extends Base {
+        @Parameters(paramLabel = "SENDER", description = "The SASL user or envelope sender.")
+        String sender;
+
+        @Option(names = "--add", paramLabel = "ADDRESS")
+        java.util.List<String> add = new java.util.ArrayList<>();
+
+        @Option(names = "--remove", paramLabel = "ADDRESS")
+        java.util.List<String> remove = new java.util.ArrayList<>();
+
+        @Override
+        int run(UserStore users) throws Exception {
+            org.mailseal.auth.SenderAddresses a = new org.mailseal.auth.SenderAddresses(db.dataSource());
+            for (String x : add) {
+                org.mailseal.smtp.Address.parse(x);
+                a.add(sender, x);
+            }
+            for (String x : remove) {
+                a.remove(sender, x);
+            }
+            a.of(sender).forEach(System.out::println);
+            return 0;
         }
     }
 

@@ -55,12 +55,21 @@ public final class SentCopier implements AutoCloseable {
 
     /** Asks for a run soon (after an enqueue). */
     public void wake() {
-        worker.execute(this::drain);
+        try {
+            worker.execute(this::drain);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // closing: the entry stays queued for the next start
+        }
     }
+
+    private volatile boolean closed;
 
     private void drain() {
         try {
             for (SentCopyQueue.Entry e : queue.entries()) {
+                if (closed) {
+                    return;
+                }
                 try {
                     append(e);
                     queue.done(e);
@@ -110,8 +119,18 @@ public final class SentCopier implements AutoCloseable {
         }
     }
 
+    /** Stops after the APPEND in progress, if any (so no copy is appended after the gateway stopped). */
     @Override
     public void close() {
-        worker.shutdownNow();
+        closed = true;
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(45, TimeUnit.SECONDS)) {
+                worker.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            worker.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -147,7 +147,8 @@ public final class HeaderProtection {
         return crlf(MARKER_PARAM.matcher(s).replaceAll("").getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    private static byte[] crlf(byte[] raw) {
+    /** {@code raw} ending in a line break (CRLF added if it has none). */
+    static byte[] crlf(byte[] raw) {
         if (raw.length > 0 && raw[raw.length - 1] == '\n') {
             return raw;
         }

@@ -47,6 +47,13 @@ public final class MimeParts {
 
     /** Opens part {@code n} (1-based). */
     public static Part open(InputStream body, String boundary, int n) throws IOException {
+        skipTo(body, boundary, n);
+        RawHeader h = RawHeader.read(body, 64 * 1024);
+        return new Part(h, new PartBody(body, boundary));
+    }
+
+    // Reads up to and including the delimiter line that opens part n.
+    private static void skipTo(InputStream body, String boundary, int n) throws IOException {
         int seen = 0;
         for (byte[] line; (line = readLine(body)) != null; ) {
             String kind = delimiter(line, boundary);
@@ -57,8 +64,7 @@ public final class MimeParts {
                 break;
             }
             if (++seen == n) {
-                RawHeader h = RawHeader.read(body, 64 * 1024);
-                return new Part(h, new PartBody(body, boundary));
+                return;
             }
         }
         throw new MalformedException("part " + n + " not found");
@@ -66,20 +72,8 @@ public final class MimeParts {
 
     /** Part {@code n} exactly as it is, header and body (the signed bytes of a multipart/signed, RFC 1847 §2.1). */
     public static InputStream openRaw(InputStream body, String boundary, int n) throws IOException {
-        int seen = 0;
-        for (byte[] line; (line = readLine(body)) != null; ) {
-            String kind = delimiter(line, boundary);
-            if (kind == null) {
-                continue;
-            }
-            if (kind.equals("close")) {
-                break;
-            }
-            if (++seen == n) {
-                return new PartBody(body, boundary);
-            }
-        }
-        throw new MalformedException("part " + n + " not found");
+        skipTo(body, boundary, n);
+        return new PartBody(body, boundary);
     }
 
     // RFC 2046 §5.1.1: "--" boundary, optional trailing whitespace; "--" boundary "--" closes.

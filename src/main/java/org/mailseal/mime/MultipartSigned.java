@@ -46,7 +46,7 @@ public final class MultipartSigned {
         String boundary = "=_signed_" + HexFormat.of().formatHex(bytes(12));
         for (RawHeader.Field f : h.fields()) {
             if (!HeaderProtection.isStructural(f) && !f.name().isEmpty()) {
-                o.write(crlf(f.raw()));
+                o.write(HeaderProtection.crlf(f.raw()));
             }
         }
         o.write(ascii("MIME-Version: 1.0\r\nContent-Type: multipart/signed; micalg=" + signer.micalg() + ";\r\n\tprotocol=\""
@@ -60,7 +60,7 @@ public final class MultipartSigned {
                 continue;
             }
             sawType |= f.is("Content-Type");
-            part.write(crlf(f.raw()));
+            part.write(HeaderProtection.crlf(f.raw()));
         }
         if (!sawType) {
             part.write(ascii("Content-Type: text/plain; charset=us-ascii\r\n")); // RFC 2045 §5.2 default, made explicit
@@ -105,15 +105,6 @@ public final class MultipartSigned {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static byte[] crlf(byte[] raw) {
-        if (raw.length > 0 && raw[raw.length - 1] == '\n') {
-            return raw;
-        }
-        byte[] out = java.util.Arrays.copyOf(raw, raw.length + 2);
-        out[raw.length] = '\r';
-        out[raw.length + 1] = '\n';
-        return out;
-    }
 
     /** Writes to both streams; closing closes neither. */
     private static final class Tee extends OutputStream {

@@ -50,12 +50,14 @@ public final class DecryptStage implements Stage {
     private final DecryptionKeys keys;
     private final ReplayCache replay;
     private final Duration window;
+    private final org.mailseal.auth.SenderAddresses addresses;
 
-    public DecryptStage(Spool spool, DecryptionKeys keys, ReplayCache replay, Duration window) {
+    public DecryptStage(Spool spool, DecryptionKeys keys, ReplayCache replay, Duration window, org.mailseal.auth.SenderAddresses addresses) {
         this.spool = spool;
         this.keys = keys;
         this.replay = replay;
         this.window = window;
+        this.addresses = addresses;
     }
 
     @Override
@@ -317,14 +319,15 @@ public final class DecryptStage implements Stage {
         }
     }
 
-    private static void checkFrom(String sender, String fromHeader) throws Refused {
-        SmtpReply reply = SmtpReply.of(550, "5.7.1", "Error: the From address is not <" + sender + ">");
+    // The inner From must be the sender or an address it owns (users addresses).
+    private void checkFrom(String sender, String fromHeader) throws Refused, java.sql.SQLException {
+        SmtpReply reply = SmtpReply.of(550, "5.7.1", "Error: the From address is not <" + sender + "> or one of its addresses");
         if (fromHeader == null) {
             throw new Refused(reply, "decrypted message has no From");
         }
         try {
             jakarta.mail.internet.InternetAddress[] as = jakarta.mail.internet.InternetAddress.parseHeader(fromHeader, true);
-            if (as.length != 1 || as[0].getAddress() == null || !PgpKeys.normalise(as[0].getAddress()).equals(sender)) {
+            if (as.length != 1 || as[0].getAddress() == null || !addresses.owns(sender, as[0].getAddress())) {
                 throw new Refused(reply, "inner From " + fromHeader + " is not the sender <" + sender + ">");
             }
         } catch (jakarta.mail.internet.AddressException e) {

@@ -32,12 +32,12 @@ public final class MailFlow {
 
     public static Pipeline assemble(MailsealConfig config, Spool spool, PolicyResolver policy, KeyDirectory keys, CertDirectory certs,
                                     DecryptionKeys secrets, ReplayCache replay, ImapLogins logins, RelayClient relay,
-                                    RelayStage.SentCopies sentCopies) {
+                                    RelayStage.SentCopies sentCopies, org.mailseal.auth.SenderAddresses addresses) {
         List<Stage> stages = new java.util.ArrayList<>();
         stages.add(new HopCountStage(config.limits().maxHops()));   // RFC 5321 §6.3 loop check
         // inbound: learn senders' keys (Autocrypt, S/MIME signatures); goes after the scan stage once there is one
         stages.add(new HarvestStage(keys, certs));
-        stages.add(new DecryptStage(spool, secrets, replay, config.outbound().signatureWindow())); // outbound: user or relay key
+        stages.add(new DecryptStage(spool, secrets, replay, config.outbound().signatureWindow(), addresses)); // outbound: user or relay key
         stages.add(new SignStage(spool, policy, secrets));          // outbound: PGP/MIME or S/MIME signature, per sender policy
         if (config.sentCopy().enabled()) {
             stages.add(new SentCopyStage(spool, logins, keys, certs)); // outbound: the sender's encrypted Sent copy

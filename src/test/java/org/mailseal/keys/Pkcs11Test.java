@@ -40,6 +40,7 @@ class Pkcs11Test {
     static final String LIB = "/usr/lib/softhsm/libsofthsm2.so";
     Path dir;
     Path gpgHome;
+    org.mailseal.testkit.Gpg gpgHelper;
     Path cfg;
     String gpg;
     String openssl;
@@ -72,8 +73,8 @@ class Pkcs11Test {
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "pkcs11 test master\n");
 
-        gpgHome = Files.createDirectories(dir.resolve("gnupg"));
-        Files.setPosixFilePermissions(gpgHome, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        gpgHelper = new org.mailseal.testkit.Gpg(dir.resolve("gnupg"));
+        gpgHome = gpgHelper.home();
         gpg("--passphrase", "", "--quick-gen-key", "<alice@example.com>", "future-default", "default", "never");
         Files.write(dir.resolve("alice.pub"), gpg("--armor", "--export", "alice@example.com").out());
 
@@ -121,16 +122,13 @@ class Pkcs11Test {
             sink.close();
         }
         if (dir != null) {
-            Cmd.run("gpgconf", "--homedir", gpgHome.toString(), "--kill", "all");
+            gpgHelper.stop();
             Cmd.run("rm", "-rf", dir.toString());
         }
     }
 
     private Cmd.Result gpg(String... args) throws Exception {
-        List<String> a = new ArrayList<>(List.of(gpg, "--homedir", gpgHome.toString(), "--batch", "--yes", "--pinentry-mode", "loopback",
-                "--trust-model", "always"));
-        a.addAll(List.of(args));
-        return Cmd.run(a.toArray(new String[0])).ok("gpg " + String.join(" ", args));
+        return gpgHelper.run(args);
     }
 
     private String send(String from, String message) throws Exception {

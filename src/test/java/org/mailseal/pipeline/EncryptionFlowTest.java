@@ -90,16 +90,7 @@ class EncryptionFlowTest {
     }
 
     String decrypt(MailsealConfig cfg, String email, String message) throws Exception {
-        try (Database db = Database.open(cfg)) {
-            MasterKey mk = MasterPassphrase.unlock(cfg, db.dataSource());
-            PgpKeyStore store = new PgpKeyStore(db.dataSource());
-            PGPSecretKeyRing sec = store.secret(store.list(email).get(0).fingerprint(), mk).orElseThrow();
-            int b = message.indexOf("-----BEGIN PGP MESSAGE-----");
-            int e = message.indexOf("-----END PGP MESSAGE-----") + 25;
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            PgpDecryptor.decrypt(new ByteArrayInputStream(message.substring(b, e).getBytes(StandardCharsets.US_ASCII)), sec, out);
-            return out.toString(StandardCharsets.UTF_8);
-        }
+        return org.mailseal.testkit.StoreKeys.decrypt(cfg, email, message);
     }
 
     @Test

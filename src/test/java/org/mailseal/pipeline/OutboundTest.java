@@ -51,6 +51,7 @@ class OutboundTest {
 
     Path dir;
     Path gpgHome;
+    org.mailseal.testkit.Gpg gpgHelper;
     Path rnpHome;
     Path cfg;
     String gpg;
@@ -73,8 +74,8 @@ class OutboundTest {
         rnp = Peers.require("rnp", "rnp");
         openssl = Peers.require("openssl", "openssl");
         dir = Files.createTempDirectory("outbound");
-        gpgHome = Files.createDirectories(dir.resolve("gnupg"));
-        Files.setPosixFilePermissions(gpgHome, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        gpgHelper = new org.mailseal.testkit.Gpg(dir.resolve("gnupg"));
+        gpgHome = gpgHelper.home();
         rnpHome = Files.createDirectories(dir.resolve("rnp"));
         // A partner's own CA (trusted by configuration) and a user certificate from it, made with openssl.
         Path ext = dir.resolve("ext.cnf");
@@ -156,7 +157,7 @@ class OutboundTest {
             sink.close();
         }
         if (dir != null) {
-            Cmd.run("gpgconf", "--homedir", gpgHome.toString(), "--kill", "all");
+            gpgHelper.stop();
             Cmd.run("rm", "-rf", dir.toString());
         }
     }
@@ -176,10 +177,7 @@ class OutboundTest {
     }
 
     private Cmd.Result gpg(String... args) throws Exception {
-        List<String> a = new ArrayList<>(List.of(gpg, "--homedir", gpgHome.toString(), "--batch", "--yes", "--pinentry-mode", "loopback",
-                "--trust-model", "always"));
-        a.addAll(List.of(args));
-        return Cmd.run(a.toArray(new String[0])).ok("gpg " + String.join(" ", args));
+        return gpgHelper.run(args);
     }
 
     // ---- messages ----
@@ -298,6 +296,20 @@ class OutboundTest {
         Path in = write("ceo.eml", inner("The CEO <ceo@example.com>", "spoofed"));
         String armored = gpg("--armor", "--encrypt", "-r", "alice@example.com", "--output", "-", in.toString()).outText();
         assertThat(rejected("alice@example.com", pgpMime("alice@example.com", armored))).startsWith("550 5.7.1");
+    }
+
+    @Test
+    void innerFromMayBeAnAddressTheSenderOwns() throws Exception {
+        Path in = write("alias.eml", inner("Alice Smith <a.smith@example.com>", "from an alias"));
+        String armored = gpg("--armor", "--encrypt", "-r", "alice@example.com", "--output", "-", in.toString()).outText();
+        String msg = pgpMime("alice@example.com", armored);
+        assertThat(rejected("alice@example.com", msg)).startsWith("550 5.7.1");
+        Cli.Run r = Cli.run("users", "addresses", "alice@example.com", "--add", "a.smith@example.com", "-c", cfg.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("a.smith@example.com");
+        int before = sink.messages.size();
+        assertThat(send("alice@example.com", "bob@remote.test", msg)).startsWith("250");
+        assertThat(lastDelivered(before)).contains("Subject: from an alias");
     }
 
     @Test

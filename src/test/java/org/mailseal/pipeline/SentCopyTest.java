@@ -104,17 +104,7 @@ class SentCopyTest {
     }
 
     String decryptAsAlice(Path cfg, String message) throws Exception {
-        MailsealConfig c = ConfigLoader.load(cfg);
-        try (Database db = Database.open(c)) {
-            PgpKeyStore ks = new PgpKeyStore(db.dataSource());
-            MasterKey mk = MasterPassphrase.unlock(c, db.dataSource());
-            PGPSecretKeyRing sec = ks.secret(ks.list("alice@example.com").get(0).fingerprint(), mk).orElseThrow();
-            int b = message.indexOf("-----BEGIN PGP MESSAGE-----");
-            int e = message.indexOf("-----END PGP MESSAGE-----") + 25;
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            PgpDecryptor.decrypt(new ByteArrayInputStream(message.substring(b, e).getBytes(StandardCharsets.US_ASCII)), sec, out);
-            return out.toString(StandardCharsets.UTF_8);
-        }
+        return org.mailseal.testkit.StoreKeys.decrypt(ConfigLoader.load(cfg), "alice@example.com", message);
     }
 
     @Test
@@ -177,6 +167,8 @@ class SentCopyTest {
             GreenMail g = cloud(s.imapPort());
             try (Gateway gw = TestGateway.start(Files.readString(s.config()))) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> sentFolder(s.imapPort()).size() == 1);
+                Thread.sleep(1500);
+                assertThat(sentFolder(s.imapPort())).as("exactly one copy, no duplicate").hasSize(1);
             } finally {
                 g.stop();
             }

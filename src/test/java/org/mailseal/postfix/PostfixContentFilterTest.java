@@ -75,16 +75,7 @@ class PostfixContentFilterTest {
     }
 
     static String decrypt(Path config, String email, String dump) throws Exception {
-        MailsealConfig c = ConfigLoader.load(config);
-        try (Database db = Database.open(c)) {
-            PgpKeyStore ks = new PgpKeyStore(db.dataSource());
-            PGPSecretKeyRing sec = ks.secret(ks.list(email).get(0).fingerprint(), MasterPassphrase.unlock(c, db.dataSource())).orElseThrow();
-            int b = dump.indexOf("-----BEGIN PGP MESSAGE-----");
-            int e = dump.indexOf("-----END PGP MESSAGE-----") + 25;
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            PgpDecryptor.decrypt(new ByteArrayInputStream(dump.substring(b, e).getBytes(StandardCharsets.US_ASCII)), sec, out);
-            return out.toString(StandardCharsets.UTF_8);
-        }
+        return org.mailseal.testkit.StoreKeys.decrypt(ConfigLoader.load(config), email, dump);
     }
 
     static void assertEncrypted(String dump) {
