@@ -54,6 +54,7 @@ public final class Gateway implements AutoCloseable {
     private SmtpServer lmtp;
     private MilterServer milter;
     private SentCopier sentCopier;
+    private List<org.mailseal.scan.Scanner> scanners = List.of();
 
     private Gateway(MailsealConfig config, Database db, RelayClient relay) {
         this.config = config;
@@ -98,9 +99,31 @@ public final class Gateway implements AutoCloseable {
                     g.sentCopier.wake();
                 }
             };
-            GatewayHandler handler = new GatewayHandler(config.hostname(), spool,
-                    MailFlow.assemble(config, spool, policy, keys, certs, secrets, replay, logins, relay, sentCopies,
-                            new org.mailseal.auth.SenderAddresses(db.dataSource())),
+            List<org.mailseal.scan.Scanner> scanners = new ArrayList<>();
+            if (config.scan().clamd() != null) {
+                scanners.add(new org.mailseal.scan.ClamdClient(config.scan().clamd()));
+            }
+            if (config.scan().spamd() != null) {
+                scanners.add(new org.mailseal.scan.SpamdClient(config.scan().spamd()));
+            }
+            if (config.scan().rspamd() != null) {
+                scanners.add(new org.mailseal.scan.RspamdClient(config.scan().rspamd()));
+            }
+            g.scanners = scanners;
+            org.mailseal.scan.Quarantine quarantine = master != null ? new org.mailseal.scan.Quarantine(config.dataDir(), master) : null;
+            if (quarantine != null) {
+                try {
+                    int purged = quarantine.purge(config.quarantine().retention());
+                    if (purged > 0) {
+                        log.info("quarantine: {} entries older than {} deleted", purged, config.quarantine().retention());
+                    }
+                } catch (IOException | org.mailseal.keys.KeyStoreException e) {
+                    log.warn("quarantine: retention purge failed: {}", e.getMessage());
+                }
+            }
+            MailFlow.Parts parts = new MailFlow.Parts(config, spool, policy, keys, certs, secrets, replay,
+                    new org.mailseal.auth.SenderAddresses(db.dataSource()), logins, scanners, quarantine, g.metrics, relay, sentCopies);
+            GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.assemble(parts),
                     new RelayAccess(config), g.metrics, users::check);
             if (config.milter().enabled()) {
                 g.milter = new MilterServer(config.milter().listen(), new RecipientDecider(policy, keys, certs), new RelayAccess(config), spool);
@@ -206,6 +229,7 @@ public final class Gateway implements AutoCloseable {
         if (sentCopier != null) {
             sentCopier.close();
         }
+        scanners.forEach(org.mailseal.scan.Scanner::close);
         relay.close();
         db.close();
         log.info("mailseal stopped");

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code mailseal}: the command line. Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage. */
 @Command(name = "mailseal", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Email encryption gateway.",
-        subcommands = {ServeCommand.class, DemoCommand.class, CheckConfigCommand.class, VersionCommand.class,
+        subcommands = {ServeCommand.class, DemoCommand.class, CheckConfigCommand.class, VersionCommand.class, QuarantineCommand.class,
                 UsersCommand.class, KeysCommand.class, CertsCommand.class, CaCommand.class, PolicyCommand.class, PostfixConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -33,7 +33,9 @@ public record MailsealConfig(
         Listener milter,
         Outbound outbound,
         SentCopy sentCopy,
-        String mode) {
+        String mode,
+        Scan scan,
+        QuarantineSettings quarantine) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -53,6 +55,8 @@ public record MailsealConfig(
         outbound = outbound != null ? outbound : new Outbound(null, null, null, null);
         sentCopy = sentCopy != null ? sentCopy : new SentCopy(null, null, null, null, null);
         mode = mode != null ? mode : "full";
+        scan = scan != null ? scan : new Scan(null, null, null, null, null, null);
+        quarantine = quarantine != null ? quarantine : new QuarantineSettings(null);
         if (!mode.equals("full") && !mode.equals("encrypt-only")) {
             throw new IllegalArgumentException("mode must be full or encrypt-only (got '" + mode + "')");
         }
@@ -68,7 +72,8 @@ public record MailsealConfig(
 
     /** The config used when no file is given. */
     public static MailsealConfig defaults() {
-        return new MailsealConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new MailsealConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null);
     }
 
     private static String defaultHostname() {
@@ -422,6 +427,108 @@ public record MailsealConfig(
                 throw new IllegalArgumentException("imapUrl must be imap://HOST[:PORT] or imaps://HOST[:PORT]");
             }
             requirePositive("retryInterval", retryInterval.toMillis());
+        }
+    }
+
+    /**
+     * Scanning while the mail is readable (inbound before encryption, outbound after decryption): any of
+     * clamd, spamd and rspamd, run in parallel within {@code budget}; {@code actions} say what a verdict
+     * does, overridden per domain (the recipient's for inbound mail, the sender's for outbound).
+     */
+    public record Scan(Clamd clamd, Spamd spamd, Rspamd rspamd, Duration budget, ScanActions actions, Map<String, ScanActions> domains) {
+        public Scan {
+            budget = budget != null ? budget : Duration.ofSeconds(60);
+            actions = ScanActions.merge(actions, ScanActions.DEFAULT);
+            ScanActions base = actions;
+            domains = domains != null ? Map.copyOf(lowerKeys(domains)) : Map.of();
+            domains = domains.entrySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey,
+                    e -> ScanActions.merge(e.getValue(), base)));
+            requirePositive("budget", budget.toMillis());
+        }
+
+        public boolean any() {
+            return clamd != null || spamd != null || rspamd != null;
+        }
+
+        /** The actions for mail whose policy domain is {@code domain}. */
+        public ScanActions actionsFor(String domain) {
+            return domains.getOrDefault(domain.toLowerCase(Locale.ROOT), actions);
+        }
+    }
+
+    /** clamd by TCP ({@code address}) or Unix socket ({@code socket}); messages over {@code maxStreamSize} are not sent (clamd's StreamMaxLength). */
+    public record Clamd(HostPort address, Path socket, @JsonDeserialize(using = ConfigDeserializers.SizeDeserializer.class) Long maxStreamSize,
+                        Duration timeout) {
+        public Clamd {
+            if ((address == null) == (socket == null)) {
+                throw new IllegalArgumentException("give either address (host:port) or socket (path)");
+            }
+            maxStreamSize = maxStreamSize != null ? maxStreamSize : 25L * 1024 * 1024;
+            timeout = timeout != null ? timeout : Duration.ofSeconds(30);
+        }
+    }
+
+    /** spamd (SPAMC/1.5 protocol); {@code user} is sent as User:. */
+    public record Spamd(HostPort address, String user, @JsonDeserialize(using = ConfigDeserializers.SizeDeserializer.class) Long maxSize,
+                        Duration timeout) {
+        public Spamd {
+            if (address == null) {
+                throw new IllegalArgumentException("address is required");
+            }
+            maxSize = maxSize != null ? maxSize : 10L * 1024 * 1024;
+            timeout = timeout != null ? timeout : Duration.ofSeconds(30);
+        }
+    }
+
+    /** rspamd's normal worker ({@code url}, e.g. http://127.0.0.1:11333). */
+    public record Rspamd(java.net.URI url, Duration timeout) {
+        public Rspamd {
+            if (url == null || !List.of("http", "https").contains(String.valueOf(url.getScheme()))) {
+                throw new IllegalArgumentException("url must be http(s)://host:port");
+            }
+            timeout = timeout != null ? timeout : Duration.ofSeconds(30);
+        }
+    }
+
+    /**
+     * What verdicts do. {@code virus}: reject | quarantine. {@code spam}: tag | quarantine | reject;
+     * {@code rejectScore}: reject at or above this score whatever {@code spam} says; {@code subjectTag}:
+     * put in front of the Subject of tagged spam; {@code onFailure}: tempfail | deliver (a scanner down,
+     * too slow, or the message over its size limit: never "clean").
+     */
+    public record ScanActions(String virus, String spam, Double rejectScore, String subjectTag, String onFailure) {
+        static final ScanActions DEFAULT = new ScanActions("reject", "tag", null, null, "tempfail");
+
+        public ScanActions {
+            oneOf("virus", virus, "reject", "quarantine");
+            oneOf("spam", spam, "tag", "quarantine", "reject");
+            oneOf("onFailure", onFailure, "tempfail", "deliver");
+            if (subjectTag != null && (subjectTag.contains("\r") || subjectTag.contains("\n"))) {
+                throw new IllegalArgumentException("subjectTag must be one line");
+            }
+        }
+
+        private static void oneOf(String key, String v, String... allowed) {
+            if (v != null && !List.of(allowed).contains(v)) {
+                throw new IllegalArgumentException(key + " must be " + String.join(", ", allowed) + " (got '" + v + "')");
+            }
+        }
+
+        static ScanActions merge(ScanActions over, ScanActions base) {
+            if (over == null) {
+                return base;
+            }
+            return new ScanActions(over.virus != null ? over.virus : base.virus, over.spam != null ? over.spam : base.spam,
+                    over.rejectScore != null ? over.rejectScore : base.rejectScore, over.subjectTag != null ? over.subjectTag : base.subjectTag,
+                    over.onFailure != null ? over.onFailure : base.onFailure);
+        }
+    }
+
+    /** Quarantined mail (sealed at rest in {@code <dataDir>/quarantine}) is deleted after {@code retention}. */
+    public record QuarantineSettings(Duration retention) {
+        public QuarantineSettings {
+            retention = retention != null ? retention : Duration.ofDays(30);
+            requirePositive("retention", retention.toMillis());
         }
     }
 

@@ -65,6 +65,17 @@ public final class GatewayMetrics {
     }
 
     /** The Prometheus text exposition. */
+    /** One scanner's verdict ({@code clean}, {@code virus}, {@code spam}, {@code failed}) and its latency. */
+    public void scanned(String scanner, String verdict, Duration took) {
+        io.micrometer.core.instrument.Timer.builder("mailseal.scan.latency").tag("scanner", scanner).description("Scan time per message")
+                .register(registry).record(took);
+        Counter.builder("mailseal.scan.verdicts").tag("scanner", scanner).tag("verdict", verdict).description("Scanner verdicts")
+                .register(registry).increment();
+        if (verdict.equals("failed")) {
+            Counter.builder("mailseal.scan.errors").tag("scanner", scanner).description("Scans that gave no verdict").register(registry).increment();
+        }
+    }
+
     public String scrape() {
         return registry.scrape();
     }

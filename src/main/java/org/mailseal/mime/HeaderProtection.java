@@ -44,11 +44,14 @@ public final class HeaderProtection {
         ByteArrayOutputStream hpOuter = new ByteArrayOutputStream();
         for (RawHeader.Field f : h.fields()) {
             String n = f.name().toLowerCase(Locale.ROOT);
-            if (f.name().isEmpty() || isStructural(f) || DROPPED_OUTSIDE.contains(n)) {
+            // Scanner details stay inside; outside only X-Spam-Flag, so the mailbox can still file spam.
+            boolean spamDetail = n.startsWith("x-spam-") && !n.equals("x-spam-flag");
+            if (f.name().isEmpty() || isStructural(f) || DROPPED_OUTSIDE.contains(n) || spamDetail) {
                 continue;
             }
+            String tag = h.value("X-Spam-Subject-Tag");
             byte[] outerRaw = n.equals("subject")
-                    ? ("Subject: " + subjectPlaceholder + "\r\n").getBytes(StandardCharsets.UTF_8)
+                    ? ("Subject: " + (tag != null ? tag + " " : "") + subjectPlaceholder + "\r\n").getBytes(StandardCharsets.UTF_8)
                     : f.raw();
             outer.writeBytes(outerRaw);
             if (!TRACE.contains(n)) {
