@@ -61,7 +61,8 @@ class ScanTest {
         Files.writeString(db.resolve("mailseal-test.hdb"), sig.substring(0, sig.lastIndexOf(':') + 1) + "Mailseal-Test.EICAR\n");
         clamdPort = TestGateway.freePort();
         Path clamConf = dir.resolve("clamd.conf");
-        Files.writeString(clamConf, "TCPSocket " + clamdPort + "\nTCPAddr 127.0.0.1\nDatabaseDirectory " + db + "\nForeground yes\n"
+        Files.writeString(clamConf, "TCPSocket " + clamdPort + "\nTCPAddr 127.0.0.1\nLocalSocket " + dir.resolve("clamd.sock")
+                + "\nDatabaseDirectory " + db + "\nForeground yes\n"
                 + "LogFile " + dir.resolve("clamd.log") + "\nPidFile " + dir.resolve("clamd.pid") + "\nTemporaryDirectory " + dir + "\n"
                 + "StreamMaxLength 2M\nBytecode no\n");
         clamd = Daemon.start("clamd", List.of(clamdBin, "--config-file=" + clamConf), Map.of(), dir.resolve("clamd.out"), clamdPort,
@@ -178,6 +179,22 @@ class ScanTest {
             Cli.Run list = Cli.run("quarantine", "list", "-c", gw.config().toString());
             assertThat(list.code()).as(list.err()).isZero();
             assertThat(list.out()).contains("virus Mailseal-Test.EICAR", "bob@quarantine.test");
+            // Retention: entries older than the limit go.
+            Thread.sleep(20);
+            assertThat(Cli.run("quarantine", "purge", "--older-than", "10ms", "-c", gw.config().toString()).out()).contains("deleted 1 entries");
+            assertThat(Cli.run("quarantine", "list", "-c", gw.config().toString()).out()).isBlank();
+        }
+    }
+
+    @Test
+    void clamdOverItsUnixSocket() throws Exception {
+        String scan = "scan: {clamd: {socket: \"" + dir.resolve("clamd.sock") + "\"}}";
+        try (CapturingSink sink = new CapturingSink(); Gw gw = gateway(dir.resolve("unix"), sink, scan)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(send(gw.port(), "alice@example.com", plain("ok " + i, "clean text"))).startsWith("250");
+            }
+            assertThat(send(gw.port(), "alice@example.com", withEicar())).startsWith("554 5.7.1");
+            assertThat(sink.messages).hasSize(3);
         }
     }
 
