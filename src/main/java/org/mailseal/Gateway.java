@@ -63,7 +63,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static Gateway start(MailsealConfig config) throws IOException, GeneralSecurityException {
-        java.nio.file.Files.createDirectories(config.dataDir());
+        org.mailseal.store.DataDir.secure(config.dataDir());
         // Proxy mode: the next hop's 250 is the guarantee, so the spool need not fsync (see Spool).
         Spool spool = new Spool(config.dataDir(), false);
         spool.recover();

@@ -24,7 +24,7 @@ import org.mailseal.spool.Spool;
  * when it gets here; it then goes through these stages in order:
  *
  * <pre>
- *   receive → spool → hop check → decrypt (outbound) → scan → learn keys (inbound) → sign, Sent copy (outbound)
+ *   receive → spool → hop check → decrypt (outbound) → sanitize → scan → learn keys (inbound) → sign, Sent copy (outbound)
  *           → policy (per recipient) → encrypt → relay
  * </pre>
  *
@@ -47,6 +47,7 @@ public final class MailFlow {
         List<Stage> stages = new ArrayList<>();
         stages.add(new HopCountStage(config.limits().maxHops()));   // RFC 5321 §6.3 loop check
         stages.add(new DecryptStage(p.spool(), p.secrets(), p.replay(), config.outbound().signatureWindow(), p.addresses())); // outbound
+        stages.add(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*
         stages.add(new ScanStage(config.scan(), p.scanners(), p.quarantine(), p.spool(), p.metrics())); // virus/spam, while readable
         stages.add(new HarvestStage(p.keys(), p.certs()));          // inbound: learn senders' keys (Autocrypt, S/MIME signatures)
         stages.add(new SignStage(p.spool(), p.policy(), p.secrets())); // outbound: PGP/MIME or S/MIME signature, per sender policy

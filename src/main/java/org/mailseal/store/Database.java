@@ -26,8 +26,8 @@ public final class Database implements AutoCloseable {
         String url = db.url();
         String h2Password = null;
         if (url == null) {
-            Path dir = config.dataDir().toAbsolutePath().resolve("db");
-            Files.createDirectories(dir);
+            DataDir.secure(config.dataDir().toAbsolutePath());
+            Path dir = DataDir.secure(config.dataDir().toAbsolutePath().resolve("db"));
             // AUTO_SERVER: the running gateway holds the file; the CLI (keys, certs, users, policy) then
             // reaches the same database over H2's TCP server, bound to loopback only.
             System.setProperty("h2.bindAddress", "127.0.0.1");
@@ -51,6 +51,9 @@ public final class Database implements AutoCloseable {
         hc.setMaximumPoolSize(8);
         hc.setPoolName("mailseal-db");
         HikariDataSource ds = new HikariDataSource(hc);
+        if (db.url() == null) {
+            DataDir.secureFiles(config.dataDir().toAbsolutePath().resolve("db")); // the H2 files: 0600
+        }
         try {
             // Column types that differ between the back ends.
             String binary = url.startsWith("jdbc:postgresql:") ? "BYTEA" : "VARBINARY";

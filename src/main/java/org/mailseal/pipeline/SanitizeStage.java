@@ -1,0 +1,99 @@
+package org.mailseal.pipeline;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.mailseal.mime.RawHeader;
+import org.mailseal.spool.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes header fields that claim mailseal's own identity, so that nobody can spoof them: the
+ * gateway's {@code X-Mailseal-*} trace (except the quarantine release marker, which the scan stage
+ * checks against the quarantine), {@code Authentication-Results} with our host name as authserv-id
+ * (RFC 8601 §5), the internal {@code X-Spam-Subject-Tag}, and, when mailseal scans itself, every
+ * {@code X-Spam-*} field (the scanners' verdict is the one that counts). A message without such
+ * fields is not touched (byte-exact).
+ */
+public final class SanitizeStage implements Stage {
+
+    private static final Logger log = LoggerFactory.getLogger("sanitize");
+
+    private final Spool spool;
+    private final String hostname;
+    private final boolean scanning;
+
+    public SanitizeStage(Spool spool, String hostname, boolean scanning) {
+        this.spool = spool;
+        this.hostname = hostname.toLowerCase(Locale.ROOT);
+        this.scanning = scanning;
+    }
+
+    @Override
+    public String name() {
+        return "sanitize";
+    }
+
+    boolean spoofed(RawHeader.Field f) {
+        String n = f.name().toLowerCase(Locale.ROOT);
+        if (n.startsWith("x-mailseal-")) {
+            return !f.is(ScanStage.RELEASED);
+        }
+        if (n.equals("x-spam-subject-tag")) {
+            return true;
+        }
+        if (scanning && n.startsWith("x-spam-")) {
+            return true;
+        }
+        if (n.equals("authentication-results")) {
+            String v = f.value().trim();
+            int end = 0;
+            while (end < v.length() && v.charAt(end) != ';' && !Character.isWhitespace(v.charAt(end))) {
+                end++;
+            }
+            return v.substring(0, end).toLowerCase(Locale.ROOT).equals(hostname);
+        }
+        return false;
+    }
+
+    @Override
+    public Routing apply(MailItem item) throws Exception {
+        RawHeader h;
+        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
+            h = RawHeader.read(in, PolicyStage.MAX_HEADER);
+        }
+        List<String> removed = new ArrayList<>();
+        for (RawHeader.Field f : h.fields()) {
+            if (spoofed(f)) {
+                removed.add(f.name());
+            }
+        }
+        if (removed.isEmpty()) {
+            return Routing.proceed(item);
+        }
+        Path out = spool.workFile(item.queueId(), ".san");
+        try (InputStream in = new BufferedInputStream(item.open(), 65536);
+             OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
+            RawHeader.read(in, PolicyStage.MAX_HEADER);
+            for (RawHeader.Field f : h.fields()) {
+                if (!spoofed(f)) {
+                    o.write(f.raw());
+                }
+            }
+            if (h.hasBody()) {
+                o.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            in.transferTo(o);
+        }
+        log.info("{}: removed header fields that claim mailseal's identity: {}", item.queueId(), String.join(", ", removed));
+        return Routing.proceed(item.withContent(out));
+    }
+}
