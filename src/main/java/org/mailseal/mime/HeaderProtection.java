@@ -42,6 +42,7 @@ public final class HeaderProtection {
     public static Result protect(RawHeader h, String subjectPlaceholder, List<String> innerExtra) {
         ByteArrayOutputStream outer = new ByteArrayOutputStream();
         ByteArrayOutputStream hpOuter = new ByteArrayOutputStream();
+        String tag = h.value("X-Spam-Subject-Tag"); // once: a header may have 100,000 fields
         for (RawHeader.Field f : h.fields()) {
             String n = f.name().toLowerCase(Locale.ROOT);
             // Scanner details stay inside; outside only X-Spam-Flag, so the mailbox can still file spam.
@@ -49,7 +50,6 @@ public final class HeaderProtection {
             if (f.name().isEmpty() || isStructural(f) || DROPPED_OUTSIDE.contains(n) || spamDetail) {
                 continue;
             }
-            String tag = h.value("X-Spam-Subject-Tag");
             byte[] outerRaw = n.equals("subject")
                     ? ("Subject: " + (tag != null ? tag + " " : "") + subjectPlaceholder + "\r\n").getBytes(StandardCharsets.UTF_8)
                     : f.raw();

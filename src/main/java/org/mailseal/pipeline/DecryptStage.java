@@ -51,8 +51,15 @@ public final class DecryptStage implements Stage {
     private final ReplayCache replay;
     private final Duration window;
     private final org.mailseal.auth.SenderAddresses addresses;
+    private final long maxPlaintext;
 
-    public DecryptStage(Spool spool, DecryptionKeys keys, ReplayCache replay, Duration window, org.mailseal.auth.SenderAddresses addresses) {
+    /**
+     * {@code maxPlaintext}: the largest decrypted message accepted; more (a compression bomb) is refused
+     * with 552 before the disk fills.
+     */
+    public DecryptStage(Spool spool, DecryptionKeys keys, ReplayCache replay, Duration window, org.mailseal.auth.SenderAddresses addresses,
+                        long maxPlaintext) {
+        this.maxPlaintext = maxPlaintext;
         this.spool = spool;
         this.keys = keys;
         this.replay = replay;
@@ -124,6 +131,9 @@ public final class DecryptStage implements Stage {
         } catch (Refused r) {
             log.warn("{}: from=<{}>: rejected: {}", item.queueId(), sender, r.getMessage());
             return routing.reject(out, r.reply);
+        } catch (Capped.TooLarge big) {
+            log.warn("{}: from=<{}>: rejected: decrypted message larger than {} bytes (compression bomb?)", item.queueId(), sender, maxPlaintext);
+            return routing.reject(out, SmtpReply.of(552, "5.3.4", "Error: the decrypted message exceeds " + maxPlaintext + " bytes"));
         } finally {
             Files.deleteIfExists(plain);
             if (!ok) {
@@ -139,7 +149,7 @@ public final class DecryptStage implements Stage {
         String domain = sender.substring(sender.lastIndexOf('@') + 1);
         String relay = keys.relayAddress(domain);
         try (InputStream in = new BufferedInputStream(item.open(), 65536);
-             OutputStream o = new BufferedOutputStream(Files.newOutputStream(plain), 65536)) {
+             Capped o = new Capped(new BufferedOutputStream(Files.newOutputStream(plain), 65536), maxPlaintext)) {
             RawHeader.read(in, PolicyStage.MAX_HEADER);
             if (kind == EncryptionDetector.Kind.SMIME) {
                 List<SmimeDecryptor.Candidate> cands = new ArrayList<>(keys.smimeKeys(sender));
@@ -151,7 +161,7 @@ public final class DecryptStage implements Stage {
                 try {
                     used = SmimeDecryptor.decrypt(der, auth, cands, o);
                 } catch (org.bouncycastle.cms.CMSException e) {
-                    throw new Refused(FAILED, "S/MIME decryption failed");
+                    throw o.exceeded() ? new Capped.TooLarge() : new Refused(FAILED, "S/MIME decryption failed");
                 }
                 if (used.isEmpty()) {
                     return null;
@@ -180,7 +190,7 @@ public final class DecryptStage implements Stage {
                     }
                 }, o);
             } catch (org.bouncycastle.openpgp.PGPException e) {
-                throw new Refused(FAILED, "OpenPGP decryption failed");
+                throw o.exceeded() ? new Capped.TooLarge() : new Refused(FAILED, "OpenPGP decryption failed");
             }
             if (r.isEmpty()) {
                 return null;
@@ -346,5 +356,43 @@ public final class DecryptStage implements Stage {
 
     private static String trim(String s) {
         return s == null ? null : s.trim();
+    }
+
+    /** Counts what is written and stops at a limit (the decryptors turn the error into their uniform one; exceeded() tells). */
+    static final class Capped extends java.io.FilterOutputStream {
+        static final class TooLarge extends java.io.IOException {
+            TooLarge() {
+                super("decrypted message too large");
+            }
+        }
+
+        private final long limit;
+        private long written;
+
+        Capped(OutputStream out, long limit) {
+            super(out);
+            this.limit = limit;
+        }
+
+        boolean exceeded() {
+            return written > limit;
+        }
+
+        @Override
+        public void write(int b) throws java.io.IOException {
+            if (++written > limit) {
+                throw new TooLarge();
+            }
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            written += len;
+            if (written > limit) {
+                throw new TooLarge();
+            }
+            out.write(b, off, len);
+        }
     }
 }

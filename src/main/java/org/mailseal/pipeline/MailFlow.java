@@ -46,7 +46,8 @@ public final class MailFlow {
         MailsealConfig config = p.config();
         List<Stage> stages = new ArrayList<>();
         stages.add(new HopCountStage(config.limits().maxHops()));   // RFC 5321 §6.3 loop check
-        stages.add(new DecryptStage(p.spool(), p.secrets(), p.replay(), config.outbound().signatureWindow(), p.addresses())); // outbound
+        stages.add(new DecryptStage(p.spool(), p.secrets(), p.replay(), config.outbound().signatureWindow(), p.addresses(),
+                2 * config.limits().maxMessageSize())); // outbound: the sender's or the relay key; at most twice the size limit
         stages.add(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*
         stages.add(new ScanStage(config.scan(), p.scanners(), p.quarantine(), p.spool(), p.metrics())); // virus/spam, while readable
         stages.add(new HarvestStage(p.keys(), p.certs()));          // inbound: learn senders' keys (Autocrypt, S/MIME signatures)

@@ -99,6 +99,7 @@ class OutboundTest {
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
                 "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
                 "outbound: {recipientDomains: {secure.test: mandatory}}",
+                "limits: {maxMessageSize: 5MiB}",
                 "smime: {trustAnchors: [\"" + dir.resolve("extca.pem") + "\"]}"));
         String c = cfg.toString();
         for (String email : List.of("alice@example.com", "signer@example.com")) {
@@ -488,6 +489,30 @@ class OutboundTest {
         before = sink.messages.size();
         assertThat(send("alice@example.com", "bob@remote.test", attached)).startsWith("250");
         assertThat(lastDelivered(before)).isEqualTo(attached);
+    }
+
+    @Test
+    void compressionBombIsRefusedBeforeTheDiskFills() throws Exception {
+        // 40 MiB of zeros compress to ~40 KiB; the decrypted size limit is twice maxMessageSize (10 MiB here).
+        PGPPublicKeyRing ring = PgpKeys.parsePublic(org.bouncycastle.openpgp.PGPUtil.getDecoderStream(Files.newInputStream(alicePub)).readAllBytes());
+        PGPEncryptedDataGenerator g = new PGPEncryptedDataGenerator(new BcPGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256)
+                .setWithIntegrityPacket(true));
+        g.addMethod(new BcPublicKeyKeyEncryptionMethodGenerator(PgpKeys.validate(ring, null, java.time.Instant.now()).encryptionKeys().get(0)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var eo = g.open(out, new byte[4096]);
+             var co = new org.bouncycastle.openpgp.PGPCompressedDataGenerator(org.bouncycastle.bcpg.CompressionAlgorithmTags.ZLIB).open(eo);
+             var lo = new PGPLiteralDataGenerator().open(co, PGPLiteralData.BINARY, "", new java.util.Date(), new byte[65536])) {
+            lo.write("From: alice@example.com\r\nSubject: bomb\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 40; i++) {
+                lo.write(zeros);
+            }
+        }
+        assertThat(out.size()).isLessThan(1 << 20);
+        assertThat(rejected("alice@example.com", pgpMime("alice@example.com", armor(out.toByteArray())))).startsWith("552 5.3.4");
+        try (var work = Files.list(dir.resolve("data/spool/work"))) {
+            assertThat(work.toList()).as("no decrypted remains").isEmpty();
+        }
     }
 
     private static String armor(byte[] binary) throws Exception {
