@@ -42,8 +42,9 @@ import org.mailseal.testkit.TestGateway;
 /**
  * The soak: N messages of mixed sizes, each with a unique id, through mailseal (its own JVM, encryption
  * mandatory) at a given concurrency to a sink, while faults are injected at random: the sink answers
- * 4xx, 5xx or 421 or drops the connection mid-DATA, and mailseal is restarted gracefully or killed
- * with -9. The client retries every 4xx and every broken connection. At the end the ledger reconciles
+ * 4xx, 5xx or 421, drops the connection mid-DATA or stalls past mailseal's timeout, mailseal is
+ * restarted gracefully or killed with -9, and its data directory (a small tmpfs, when root may mount
+ * one) fills up. The client retries every 4xx and every broken connection. At the end the ledger reconciles
  * every id: each one accepted with 250 must be at the sink, encrypted, and decrypt to its original
  * byte for byte; 5xx only while the sink was rejecting. Prints
  * {@code lost=0 duplicated=K plaintext_leaks=0}.
@@ -74,6 +75,7 @@ public final class Soak {
     private final int concurrency;
     private final long maxSize;
     private final Random random = new Random(42);
+    private Path dataFs;
 
     public Soak(Path dir, int count, int concurrency, long maxSize) {
         this.dir = dir;
@@ -139,10 +141,15 @@ public final class Soak {
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "soak master passphrase\n");
         Path cfg = dir.resolve("mailseal.yml");
-        Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
+        // The data directory on its own small tmpfs (when root may mount), so the disk can be filled on purpose.
+        Path dataMount = Files.createDirectories(dir.resolve("datafs"));
+        boolean tmpfs = org.mailseal.testkit.Cmd.run("mount", "-t", "tmpfs", "-o", "size=" + Math.max(256, 40 * maxSize / (1024 * 1024)) + "m",
+                "tmpfs", dataMount.toString()).code() == 0;
+        this.dataFs = tmpfs ? dataMount : null;
+        Files.writeString(cfg, TestGateway.yaml(dataMount.resolve("data"), port, 0, sink.port(),
                 "policy: {encrypt: mandatory, onMissingKey: generate}",
                 "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
-                "limits: {maxMessageSize: " + (maxSize + 1024 * 1024) + ", maxConnections: " + (concurrency + 20) + ", shutdownTimeout: 20s}"));
+                "limits: {maxMessageSize: " + (maxSize + 1024 * 1024) + ", maxConnections: " + (concurrency + 20) + ", shutdownTimeout: 20s}").replace("dataDoneTimeout: 10s", "dataDoneTimeout: 8s"));
         Map<Integer, String> state = new ConcurrentHashMap<>();
         Map<Integer, Long> rejectedAt = new ConcurrentHashMap<>();
         List<long[]> rejectWindows = new CopyOnWriteArrayList<>();
@@ -172,6 +179,13 @@ public final class Soak {
         faults.join();
         gw.stop();
         sink.close();
+        Path dataCopy = dir.resolve("data-after");
+        if (dataFs != null) {
+            // Keep the key store for the ledger, then unmount.
+            org.mailseal.testkit.Cmd.run("cp", "-a", dataFs.resolve("data").toString(), dataCopy.toString());
+            org.mailseal.testkit.Cmd.run("umount", dataFs.toString());
+            Files.writeString(cfg, Files.readString(cfg).replace(dataFs.resolve("data").toString(), dataCopy.toString()));
+        }
 
         // ---- the ledger ----
         MailsealConfig config = ConfigLoader.load(cfg);
@@ -366,7 +380,10 @@ public final class Soak {
 
     void injectFaults(Sink sink, GatewayHolder gw, AtomicBoolean done, List<long[]> rejectWindows, Map<String, Integer> counts) {
         List<String> kinds = new ArrayList<>(List.of("sink-451-mail", "sink-451-data", "sink-421", "sink-drop-mid-data", "sink-554",
-                "restart-graceful", "kill-9"));
+                "sink-stall", "restart-graceful", "kill-9"));
+        if (dataFs != null) {
+            kinds.add("disk-full");
+        }
         try {
             // Every kind in turn, in a random order each round: a short run still sees all of them.
             for (int round = 0; !done.get(); round++) {
@@ -382,6 +399,12 @@ public final class Soak {
                 switch (k) {
                     case "restart-graceful" -> gw.restart(false);
                     case "kill-9" -> gw.restart(true);
+                    case "disk-full" -> {
+                        Path filler = dataFs.resolve("filler");
+                        org.mailseal.testkit.Cmd.run("dd", "if=/dev/zero", "of=" + filler, "bs=1M");
+                        Thread.sleep(1000 + random.nextInt(1500));
+                        Files.deleteIfExists(filler);
+                    }
                     default -> {
                         long from = System.nanoTime();
                         sink.mode = k;
@@ -520,6 +543,16 @@ public final class Soak {
                             case "sink-554" -> {
                                 Files.delete(tmp);
                                 write(out, "554 5.7.0 sink rejects content");
+                            }
+                            case "sink-stall" -> {
+                                // Took the message, but answers only after mailseal gave up (dataDoneTimeout 8 s): a duplicate later.
+                                Files.move(tmp, store.resolve("msg-" + seq.incrementAndGet() + ".eml"));
+                                try {
+                                    Thread.sleep(12_000);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                                return;
                             }
                             default -> {
                                 Files.move(tmp, store.resolve("msg-" + seq.incrementAndGet() + ".eml"));

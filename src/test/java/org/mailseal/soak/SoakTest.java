@@ -21,9 +21,10 @@ class SoakTest {
             assertThat(r.leaks()).isZero();
             assertThat(r.mismatched()).isZero();
             assertThat(r.faultCounts()).as("every kind of fault happened").containsKeys("kill-9", "restart-graceful", "sink-554", "sink-421",
-                    "sink-drop-mid-data");
+                    "sink-drop-mid-data", "sink-stall");
             assertThat(r.ok()).as(r.line()).isTrue();
         } finally {
+            Cmd.run("umount", dir.resolve("datafs").toString()); // if the run failed before unmounting
             Cmd.run("rm", "-rf", dir.toString());
         }
     }
