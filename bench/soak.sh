@@ -7,5 +7,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q test-compile
-mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/soak.cp -Dmdep.includeScope=test >/dev/null
+mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.11.0:build-classpath -Dmdep.outputFile=target/soak.cp -Dmdep.includeScope=test >/dev/null
 java -Xmx1g -cp "target/test-classes:target/classes:$(cat target/soak.cp)" org.mailseal.soak.Soak "${1:-10000}" "${2:-20}" "${3:-50}"
