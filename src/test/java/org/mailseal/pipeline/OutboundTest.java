@@ -515,6 +515,17 @@ class OutboundTest {
         }
     }
 
+    @Test
+    void cmsWithAbsurdLengthsGetsTheUniformError() throws Exception {
+        // EnvelopedData whose RecipientInfos SET claims 2 GiB: a defined reply, no allocation, no crash.
+        byte[] cms = {0x30, (byte) 0x80, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x03, (byte) 0xa0,
+            (byte) 0x80, 0x30, (byte) 0x80, 0x02, 0x01, 0x00, 0x31, (byte) 0x84, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x00};
+        String msg = "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: [...]\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + Base64.getMimeEncoder().encodeToString(cms) + "\r\n";
+        assertThat(rejected("alice@example.com", msg)).startsWith("550 5.7.5");
+    }
+
     private static String armor(byte[] binary) throws Exception {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         try (ArmoredOutputStream a = ArmoredOutputStream.builder().clearHeaders().build(b)) {
