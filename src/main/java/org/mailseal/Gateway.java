@@ -83,7 +83,7 @@ public final class Gateway implements AutoCloseable {
                 keys.useToken(token, new org.mailseal.keys.TokenKeys(db.dataSource()));
                 log.info("PKCS#11 token open: {}", config.keys().pkcs11().library());
             }
-            DecryptionKeys secrets = new DecryptionKeys(keys.store(), certs.store(), master, config.outbound().relayKeyLocalPart(), token,
+            DecryptionKeys secrets = new DecryptionKeys(keys.store(), certs.store(), master, config.outbound(), token,
                     new org.mailseal.keys.TokenKeys(db.dataSource()));
             ReplayCache replay = new ReplayCache(db.dataSource(), config.outbound().signatureWindow());
             ImapLogins logins = new ImapLogins(db.dataSource());

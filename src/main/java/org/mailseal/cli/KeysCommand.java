@@ -286,9 +286,9 @@ public final class KeysCommand implements Runnable {
                 dir.useToken(token, tokenKeys);
             }
             boolean pgpHeld = store.list(address).stream().anyMatch(e -> e.hasSecret() || hasAlias(tokenKeys, e.fingerprint()));
-            // generate() finds a usable key first; without a held one, a new one (in the token, if configured).
-            PgpKeys.ValidCert v = pgpHeld && dir.find(address).isPresent() ? dir.find(address).get() : new GenerateOnceOrToken(dir, store, mk,
-                    PgpKeys.Algo.parse(cfg.keys().generateAlgorithm()), token != null).run(address);
+            // Keep a held, usable key; otherwise a new one: in the token if one is configured, else sealed in the store.
+            PgpKeys.ValidCert v = pgpHeld && dir.find(address).isPresent() ? dir.find(address).get()
+                    : token != null ? dir.generate(address) : new GenerateOnce(store, mk, PgpKeys.Algo.parse(cfg.keys().generateAlgorithm())).run(address);
             System.out.println("OpenPGP relay key for " + d + ": " + v.fingerprint() + "  " + address + (token != null ? "  (in the PKCS#11 token)" : ""));
             org.mailseal.keys.SmimeStore smime = new org.mailseal.keys.SmimeStore(db.dataSource());
             if (smime.ca().isEmpty()) {
@@ -303,13 +303,6 @@ public final class KeysCommand implements Runnable {
             org.mailseal.keys.CertDirectory.ValidCert c = held && certs.find(address).isPresent() ? certs.find(address).get() : certs.issue(address, null, null);
             System.out.println("S/MIME relay certificate for " + d + ": " + c.fingerprint() + "  " + address);
             return 0;
-        }
-    }
-
-    /** A new relay key: in the token if one is configured, else sealed in the store. */
-    record GenerateOnceOrToken(org.mailseal.keys.KeyDirectory dir, PgpKeyStore store, MasterKey mk, PgpKeys.Algo algo, boolean inToken) {
-        PgpKeys.ValidCert run(String email) throws Exception {
-            return inToken ? dir.generate(email) : new GenerateOnce(store, mk, algo).run(email);
         }
     }
 

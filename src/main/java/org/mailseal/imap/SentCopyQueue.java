@@ -84,10 +84,6 @@ public final class SentCopyQueue {
         Files.deleteIfExists(dir.resolve(e.queueId() + ".user"));
     }
 
-    public int size() throws IOException {
-        return entries().size();
-    }
-
     private static void fsync(Path p) throws IOException {
         try (FileChannel ch = FileChannel.open(p, Files.isDirectory(p) ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
             ch.force(true);

@@ -25,7 +25,7 @@ public final class DecryptionKeys {
     private final PgpKeyStore pgp;
     private final SmimeStore smime;
     private final MasterKey masterKey;
-    private final String relayLocalPart;
+    private final org.mailseal.config.MailsealConfig.Outbound outbound;
     private final Pkcs11Token token;
     private final TokenKeys tokenKeys;
 
@@ -33,11 +33,12 @@ public final class DecryptionKeys {
      * {@code masterKey} null: an encrypt-only install, which holds no private keys at all. {@code token}
      * (may be null): keys kept in a PKCS#11 token, found through {@code tokenKeys}.
      */
-    public DecryptionKeys(PgpKeyStore pgp, SmimeStore smime, MasterKey masterKey, String relayLocalPart, Pkcs11Token token, TokenKeys tokenKeys) {
+    public DecryptionKeys(PgpKeyStore pgp, SmimeStore smime, MasterKey masterKey, org.mailseal.config.MailsealConfig.Outbound outbound,
+                          Pkcs11Token token, TokenKeys tokenKeys) {
         this.pgp = pgp;
         this.smime = smime;
         this.masterKey = masterKey;
-        this.relayLocalPart = relayLocalPart;
+        this.outbound = outbound;
         this.token = token;
         this.tokenKeys = tokenKeys;
     }
@@ -86,7 +87,7 @@ public final class DecryptionKeys {
     }
 
     public String relayAddress(String domain) {
-        return relayLocalPart + "@" + domain.toLowerCase(java.util.Locale.ROOT);
+        return outbound.relayAddress(domain);
     }
 
     /** OpenPGP secret rings held for {@code email}. */
@@ -146,21 +147,6 @@ public final class DecryptionKeys {
     /** The S/MIME certificates registered for {@code email}. */
     public List<X509Certificate> registeredCerts(String email) throws SQLException, GeneralSecurityException {
         return smime.certsFor(email);
-    }
-
-    /** Whether {@code ring} is a relay key (its user id is a relay address). */
-    public boolean isRelayKey(PGPPublicKeyRing ring) {
-        for (java.util.Iterator<String> it = ring.getPublicKey().getUserIDs(); it.hasNext(); ) {
-            String email = PgpKeys.emailOf(it.next());
-            if (email != null && email.startsWith(relayLocalPart + "@")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    public boolean isRelayCert(X509Certificate c) {
-        return org.mailseal.crypto.smime.SmimeCerts.emails(c).stream().anyMatch(e -> e.toLowerCase(java.util.Locale.ROOT).startsWith(relayLocalPart + "@"));
     }
 
     /** Intermediate certificates (chain certs from imports) that issued {@code c}, for a signature's certificate set. */

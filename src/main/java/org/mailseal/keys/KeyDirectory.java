@@ -46,16 +46,6 @@ public final class KeyDirectory {
         return this;
     }
 
-    /** True if the gateway holds the private part of {@code fingerprint} (sealed or in the token). */
-    public boolean holdsSecret(String fingerprint) throws SQLException {
-        for (PgpKeyStore.Entry e : store.list(null)) {
-            if (e.fingerprint().equals(fingerprint) && e.hasSecret()) {
-                return true;
-            }
-        }
-        return tokenKeys != null && tokenKeys.alias(fingerprint).isPresent();
-    }
-
     // An RSA-3072 key pair that never leaves the token, certified by the token itself; the holder
     // certificate exists only because a PKCS#11 key entry needs one.
     private PgpKeys.ValidCert generateInToken(String email) throws KeyStoreException, SQLException, IOException {

@@ -10,7 +10,6 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.Security;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 import org.mailseal.config.MailsealConfig;
@@ -114,10 +113,6 @@ public final class Pkcs11Token {
             throw new KeyStoreException("no private key '" + alias + "' in the PKCS#11 token");
         }
         return pk;
-    }
-
-    public synchronized Certificate certificate(String alias) throws GeneralSecurityException {
-        return keyStore.getCertificate(alias);
     }
 
     private static volatile Provider current;

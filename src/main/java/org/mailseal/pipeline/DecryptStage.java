@@ -142,7 +142,8 @@ public final class DecryptStage implements Stage {
         }
     }
 
-    private record Opened(boolean relayKey, String keyId, String signer, PgpDecryptor.Signature pgpSignature) {
+    /** Which key opened the message: a relay key (found among the relay address's keys) or the sender's, S/MIME or OpenPGP. */
+    private record Opened(boolean relayKey, boolean smime, String keyId, String signer, PgpDecryptor.Signature pgpSignature) {
     }
 
     private Opened decrypt(MailItem item, RawHeader outer, EncryptionDetector.Kind kind, String sender, Path plain) throws Exception {
@@ -152,8 +153,9 @@ public final class DecryptStage implements Stage {
              Capped o = new Capped(new BufferedOutputStream(Files.newOutputStream(plain), 65536), maxPlaintext)) {
             RawHeader.read(in, PolicyStage.MAX_HEADER);
             if (kind == EncryptionDetector.Kind.SMIME) {
+                List<SmimeDecryptor.Candidate> relayKeys = keys.smimeKeys(relay);
                 List<SmimeDecryptor.Candidate> cands = new ArrayList<>(keys.smimeKeys(sender));
-                cands.addAll(keys.smimeKeys(relay));
+                cands.addAll(relayKeys);
                 InputStream der = "base64".equalsIgnoreCase(trim(outer.value("Content-Transfer-Encoding")))
                         ? java.util.Base64.getMimeDecoder().wrap(in) : in;
                 boolean auth = "authenveloped-data".equalsIgnoreCase(String.valueOf(ContentTypes.param(outer.value("Content-Type"), "smime-type")));
@@ -166,8 +168,9 @@ public final class DecryptStage implements Stage {
                 if (used.isEmpty()) {
                     return null;
                 }
-                boolean isRelay = keys.isRelayCert(used.get().cert());
-                return new Opened(isRelay, "S/MIME " + SmimeCerts.fingerprint(used.get().cert()), null, null);
+                String fpr = SmimeCerts.fingerprint(used.get().cert());
+                boolean isRelay = relayKeys.stream().anyMatch(c -> SmimeCerts.fingerprint(c.cert()).equals(fpr));
+                return new Opened(isRelay, true, "S/MIME " + fpr, null, null);
             }
             InputStream armored;
             if (kind == EncryptionDetector.Kind.PGP_MIME) {
@@ -178,8 +181,9 @@ public final class DecryptStage implements Stage {
                 }
                 armored = in;
             }
+            List<PgpDecryptor.Candidate> relayKeys = keys.pgpCandidates(relay);
             List<PgpDecryptor.Candidate> cands = new ArrayList<>(keys.pgpCandidates(sender));
-            cands.addAll(keys.pgpCandidates(relay));
+            cands.addAll(relayKeys);
             Optional<PgpDecryptor.Result> r;
             try {
                 r = PgpDecryptor.decrypt(armored, cands, id -> {
@@ -197,7 +201,9 @@ public final class DecryptStage implements Stage {
             }
             PgpDecryptor.Signature s = r.get().signature();
             String signer = s != null && s.valid() ? PgpKeys.fingerprint(s.signer()) : null;
-            return new Opened(keys.isRelayKey(r.get().ring()), "OpenPGP " + r.get().fingerprint(), signer, s);
+            String fpr = r.get().fingerprint();
+            boolean isRelay = relayKeys.stream().anyMatch(c -> PgpKeys.fingerprint(c.ring().getPublicKey()).equals(fpr));
+            return new Opened(isRelay, false, "OpenPGP " + fpr, signer, s);
         }
     }
 
@@ -233,7 +239,7 @@ public final class DecryptStage implements Stage {
     private void checkRelaySignature(String queueId, String sender, Opened opened, Path plain) throws Exception {
         PgpDecryptor.Signature s = opened.pgpSignature();
         SmtpReply unsigned = SmtpReply.of(550, "5.7.1", "Error: mail to the relay key must be signed with a key registered to <" + sender + ">");
-        if (opened.keyId().startsWith("S/MIME")) {
+        if (opened.smime()) {
             checkSmimeRelaySignature(sender, plain, unsigned);
             return;
         }

@@ -180,6 +180,10 @@ public final class Quarantine {
         Files.writeString(dir.resolve(id + ".releasing"), Instant.now().toString());
     }
 
+    public void unmarkReleasing(String id) throws IOException {
+        Files.deleteIfExists(dir.resolve(id + ".releasing"));
+    }
+
     public boolean isReleasing(String id) {
         return id.matches("[0-9a-f]{32}") && Files.exists(dir.resolve(id + ".releasing"));
     }

@@ -61,6 +61,9 @@ public final class QuarantineRelease {
                 q.delete(e.id());
                 return reply;
             }
+        } catch (Exception failed) {
+            q.unmarkReleasing(e.id()); // the entry stays; its pass through the scan is withdrawn
+            throw failed;
         } finally {
             Files.deleteIfExists(copy);
         }
