@@ -52,17 +52,18 @@ public final class SentCopyStage implements Stage {
             return Routing.proceed(item);
         }
         Treatment t;
-        Recipient self = item.recipients().get(0); // only labels the trace line inside the copy
+        // The sender is the copy's one reader; it labels the trace line inside the copy.
+        Recipient self = new Recipient(org.mailseal.smtp.RcptTo.of(org.mailseal.smtp.Address.parse(sender)), Direction.OUTBOUND, -1);
         Optional<PgpKeys.ValidCert> pgp = keys.find(sender);
         if (pgp.isPresent()) {
-            t = new Treatment.EncryptPgp(List.of(new Treatment.Keyed(self, pgp.get(), "Sent copy for <" + sender + ">")), "[...]");
+            t = new Treatment.EncryptPgp(List.of(new Treatment.Keyed(self, pgp.get(), "Sent copy")), "[...]");
         } else {
             Optional<CertDirectory.ValidCert> c = certs.find(sender);
             if (c.isEmpty()) {
                 log.warn("{}: no Sent copy for <{}>: no OpenPGP key or S/MIME certificate of the sender", item.queueId(), sender);
                 return Routing.proceed(item);
             }
-            t = new Treatment.EncryptSmime(List.of(new Treatment.Certified(self, c.get(), "Sent copy for <" + sender + ">")), "[...]", false);
+            t = new Treatment.EncryptSmime(List.of(new Treatment.Certified(self, c.get(), "Sent copy")), "[...]", false);
         }
         Path out = spool.workFile(item.queueId(), ".sent");
         boolean ok = false;
