@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * OpenPGP key in a valid Autocrypt header (Level 1 rules, see {@link Autocrypt}), and the signer's
  * certificate of an S/MIME-signed message (signature valid, certificate valid for the From address
  * and chaining to a trust anchor). A key is only added for an address that has no usable key yet, so
- * an administrator's import is never replaced. Reports (multipart/report) are skipped. Learning never
+ * an administrator's import is never replaced. Reports (multipart/report) and mail flagged as spam are skipped. Learning never
  * affects delivery: every failure is logged and the message goes on.
  */
 public final class HarvestStage implements Stage {
@@ -69,7 +69,8 @@ public final class HarvestStage implements Stage {
             h = RawHeader.read(in, PolicyStage.MAX_HEADER);
         }
         String from = fromAddress(h);
-        if (from == null || h.mediaType().equals("multipart/report")) {
+        // Autocrypt Level 1: reports and spam teach no keys (the scan stage, before this one, flags spam).
+        if (from == null || h.mediaType().equals("multipart/report") || "yes".equalsIgnoreCase(String.valueOf(h.value("X-Spam-Flag")).trim())) {
             return;
         }
         Autocrypt.Header ac = Autocrypt.of(h, from);

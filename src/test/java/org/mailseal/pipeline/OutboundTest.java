@@ -672,7 +672,11 @@ class OutboundTest {
         // an unknown critical attribute.
         inbound("From: gina@partner.test\r\nTo: alice@example.com\r\nSubject: c\r\nAutocrypt: addr=gina@partner.test; color=red; keydata="
                 + Base64.getEncoder().encodeToString(g1) + "\r\n\r\nx\r\n");
-        for (String who : List.of("gina@partner.test", "hank@partner.test")) {
+        // spam teaches nothing either.
+        byte[] i1 = gpgKey("ivy@partner.test");
+        inbound("From: ivy@partner.test\r\nTo: alice@example.com\r\nSubject: d\r\nX-Spam-Flag: YES\r\n" + autocrypt("ivy@partner.test", i1)
+                + "\r\nx\r\n");
+        for (String who : List.of("gina@partner.test", "hank@partner.test", "ivy@partner.test")) {
             String m = "From: alice@example.com\r\nTo: " + who + "\r\nSubject: plain\r\n\r\nnot encrypted\r\n";
             int before = sink.messages.size();
             assertThat(send("alice@example.com", who, m)).startsWith("250");
