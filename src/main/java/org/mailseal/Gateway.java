@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import org.mailseal.auth.PasswordHasher;
+import org.mailseal.auth.PasswordChecks;
 import org.mailseal.auth.UserStore;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.crypto.pgp.PgpKeys;
@@ -124,7 +125,7 @@ public final class Gateway implements AutoCloseable {
             MailFlow.Parts parts = new MailFlow.Parts(config, spool, policy, keys, certs, secrets, replay,
                     new org.mailseal.auth.SenderAddresses(db.dataSource()), logins, scanners, quarantine, g.metrics, relay, sentCopies);
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.assemble(parts),
-                    new RelayAccess(config), g.metrics, users::check);
+                    new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)));
             if (config.milter().enabled()) {
                 g.milter = new MilterServer(config.milter().listen(), new RecipientDecider(policy, keys, certs), new RelayAccess(config), spool);
             }
@@ -233,5 +234,13 @@ public final class Gateway implements AutoCloseable {
         relay.close();
         db.close();
         log.info("mailseal stopped");
+    }
+
+    private static GatewayHandler.Authenticator authenticator(PasswordChecks checks) {
+        return (user, password) -> switch (checks.check(user, password)) {
+            case OK -> org.mailseal.smtp.MailHandler.AuthResult.OK;
+            case FAILED -> org.mailseal.smtp.MailHandler.AuthResult.FAILED;
+            case UNAVAILABLE -> org.mailseal.smtp.MailHandler.AuthResult.TEMPORARY;
+        };
     }
 }

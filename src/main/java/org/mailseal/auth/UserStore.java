@@ -79,16 +79,14 @@ public final class UserStore {
         return out;
     }
 
-    /** Checks a password. A store error counts as a failure (fail closed). */
-    public boolean check(String user, String password) {
-        try {
-            String h = hashOf(user);
-            boolean ok = PasswordHasher.verify(password, h != null ? h : dummyHash);
-            return ok && h != null;
-        } catch (SQLException | RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger("auth").error("user store error while checking {}: {}", user, e.getMessage());
-            return false;
-        }
+    /**
+     * Checks a password (an unknown user costs the same time as a known one). A store error is thrown,
+     * so the caller can answer with a temporary failure instead of "wrong password".
+     */
+    public boolean verify(String user, String password) throws SQLException {
+        String h = hashOf(user);
+        boolean ok = PasswordHasher.verify(password, h != null ? h : dummyHash);
+        return ok && h != null;
     }
 
     private String hashOf(String user) throws SQLException {

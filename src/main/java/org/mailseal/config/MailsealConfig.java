@@ -42,7 +42,7 @@ public record MailsealConfig(
         dataDir = dataDir != null ? dataDir : Path.of("mailseal-data");
         smtp = Listener.withDefaults(smtp, true, HostPort.parse("127.0.0.1:10025"));
         lmtp = Listener.withDefaults(lmtp, false, HostPort.parse("127.0.0.1:10024"));
-        limits = limits != null ? limits : new Limits(null, null, null, null, null, null, null, null, null, null);
+        limits = limits != null ? limits : new Limits(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         tls = tls != null ? tls : new Tls(null, null);
         relay = relay != null ? relay : new Relay(null, null, null, null, null, null, null, null, null, null, null, null);
         domains = domains != null ? domains : new Domains(null, null);
@@ -105,8 +105,25 @@ public record MailsealConfig(
             Integer maxHops,
             Duration commandTimeout,
             Duration dataTimeout,
-            Duration shutdownTimeout) {
+            Duration shutdownTimeout,
+            Integer maxConnectionsPerClient,
+            Integer connectionRatePerMinute,
+            Integer maxAuthFailures,
+            Duration dataDeadline,
+            List<Cidr> clientLimitExceptions) {
         public Limits {
+            // anvil-style per-client limits (Postfix: smtpd_client_connection_count_limit etc.); 0 = off
+            maxConnectionsPerClient = maxConnectionsPerClient != null ? maxConnectionsPerClient : 20;
+            connectionRatePerMinute = connectionRatePerMinute != null ? connectionRatePerMinute : 0;
+            maxAuthFailures = maxAuthFailures != null ? maxAuthFailures : 10;
+            dataDeadline = dataDeadline != null ? dataDeadline : Duration.ofMinutes(10);
+            if (maxConnectionsPerClient < 0 || connectionRatePerMinute < 0 || maxAuthFailures < 0) {
+                throw new IllegalArgumentException("limits.maxConnectionsPerClient, connectionRatePerMinute and maxAuthFailures must be >= 0 (0 = off)");
+            }
+            if (dataDeadline.isNegative() || dataDeadline.isZero()) {
+                throw new IllegalArgumentException("limits.dataDeadline must be positive");
+            }
+            clientLimitExceptions = clientLimitExceptions != null ? List.copyOf(clientLimitExceptions) : null; // null: networks.trusted
             maxMessageSize = maxMessageSize != null ? maxMessageSize : 50L * 1024 * 1024;
             maxRecipients = maxRecipients != null ? maxRecipients : 1000;
             maxConnections = maxConnections != null ? maxConnections : 100;

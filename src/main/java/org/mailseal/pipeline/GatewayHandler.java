@@ -46,7 +46,7 @@ public final class GatewayHandler implements MailHandler {
 
     /** Checks SASL credentials (the user store). */
     public interface Authenticator {
-        boolean check(String user, String password);
+        AuthResult check(String user, String password);
     }
 
     public GatewayHandler(String hostname, Spool spool, Pipeline pipeline, RelayAccess access, GatewayMetrics metrics,
@@ -100,7 +100,7 @@ public final class GatewayHandler implements MailHandler {
     }
 
     @Override
-    public boolean authenticate(String user, String password) {
+    public AuthResult authenticate(String user, String password) {
         return authenticator.check(user, password);
     }
 

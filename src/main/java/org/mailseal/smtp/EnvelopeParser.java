@@ -75,9 +75,19 @@ public final class EnvelopeParser {
 
     /** Parses what follows {@code RCPT TO:}. */
     public static RcptTo parseRcpt(String arg, boolean smtputf8) throws SmtpException {
+        return parseRcpt(arg, smtputf8, null);
+    }
+
+    /**
+     * {@code postmasterDomain}: where a bare {@code <postmaster>} goes (RFC 5321 §4.5.1: it MUST be
+     * accepted without a domain); null refuses it as bad syntax.
+     */
+    public static RcptTo parseRcpt(String arg, boolean smtputf8, String postmasterDomain) throws SmtpException {
         Split s = split(arg, "recipient");
         Map<String, String> params = params(s.params);
-        Address rcpt = address(s.path, smtputf8, false, "recipient", "5.1.3");
+        Address rcpt = postmasterDomain != null && s.path.equalsIgnoreCase("postmaster")
+                ? new Address(s.path, postmasterDomain)
+                : address(s.path, smtputf8, false, "recipient", "5.1.3");
         Set<RcptTo.Notify> notify = EnumSet.noneOf(RcptTo.Notify.class);
         String orcpt = null;
         for (Map.Entry<String, String> p : params.entrySet()) {

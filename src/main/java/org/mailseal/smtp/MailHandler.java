@@ -27,8 +27,11 @@ public interface MailHandler {
      */
     List<SmtpReply> deliver(Transaction tx, SpoolSink spool, boolean perRecipient);
 
-    /** Checks SASL credentials. */
-    boolean authenticate(String user, String password);
+    /** The outcome of a SASL credential check. */
+    enum AuthResult { OK, FAILED, TEMPORARY }
+
+    /** Checks SASL credentials; {@code TEMPORARY} when the check cannot run now (RFC 4954 §6: 454 4.7.0). */
+    AuthResult authenticate(String user, String password);
 
     /** A spool file being written. */
     interface SpoolSink {

@@ -32,6 +32,18 @@ public final class SmtpInput {
         this.in = in;
     }
 
+    // An overall deadline for a DATA section: each read waits at most the per-read timeout and never past it.
+    private java.net.Socket deadlineSocket;
+    private long deadline;
+    private int perReadMillis;
+
+    /** Thrown when the overall DATA deadline passes, however steadily the client trickles bytes. */
+    public static final class DeadlineExceeded extends java.net.SocketTimeoutException {
+        DeadlineExceeded() {
+            super("DATA deadline exceeded");
+        }
+    }
+
     /** True when bytes the client already sent are waiting (pipelined commands). */
     public boolean hasBuffered() {
         return pos < lim;
@@ -96,6 +108,26 @@ public final class SmtpInput {
      * is exceeded it keeps reading (discarding) to the end of the data, so the session stays in sync.
      */
     public DataStatus readData(OutputStream out, long maxSize, int maxLineLength) throws IOException {
+        return readData(out, maxSize, maxLineLength, null, 0, 0);
+    }
+
+    /**
+     * As {@link #readData(OutputStream, long, int)}, with an overall deadline ({@link System#nanoTime()})
+     * on top of {@code perReadMillis}, enforced through {@code socket}'s read timeout (slowloris).
+     */
+    public DataStatus readData(OutputStream out, long maxSize, int maxLineLength, java.net.Socket socket, long deadlineNanos,
+                               int perReadMillis) throws IOException {
+        this.deadlineSocket = socket;
+        this.deadline = deadlineNanos;
+        this.perReadMillis = perReadMillis;
+        try {
+            return readDataUntilDot(out, maxSize, maxLineLength);
+        } finally {
+            this.deadlineSocket = null;
+        }
+    }
+
+    private DataStatus readDataUntilDot(OutputStream out, long maxSize, int maxLineLength) throws IOException {
         long size = 0;
         DataStatus status = DataStatus.OK;
         int keep = maxLineLength + 2;
@@ -131,6 +163,13 @@ public final class SmtpInput {
     }
 
     private void fill() throws IOException {
+        if (deadlineSocket != null) {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                throw new DeadlineExceeded();
+            }
+            deadlineSocket.setSoTimeout((int) Math.max(1, Math.min(perReadMillis, left)));
+        }
         int n = in.read(buf, 0, buf.length);
         if (n < 0) {
             throw new EOFException("client closed the connection");

@@ -28,6 +28,7 @@ public final class SmtpServer implements AutoCloseable {
     private final MailHandler handler;
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
+    private final Anvil anvil;
     private final ExecutorService workers;
     private ServerSocket listener;
     private Thread acceptor;
@@ -36,6 +37,7 @@ public final class SmtpServer implements AutoCloseable {
     public SmtpServer(SmtpSettings settings, MailHandler handler) {
         this.settings = settings;
         this.handler = handler;
+        this.anvil = new Anvil(settings.clientLimits());
         String name = settings.lmtp() ? "lmtpd" : "smtpd";
         AtomicInteger n = new AtomicInteger();
         ThreadFactory tf = r -> {
@@ -52,6 +54,10 @@ public final class SmtpServer implements AutoCloseable {
 
     MailHandler handler() {
         return handler;
+    }
+
+    Anvil anvil() {
+        return anvil;
     }
 
     boolean isDraining() {
@@ -101,7 +107,24 @@ public final class SmtpServer implements AutoCloseable {
             }
             if (active.incrementAndGet() > settings.maxConnections()) {
                 active.decrementAndGet();
-                refuse(s);
+                refuse(s, SmtpReply.of(421, "4.3.2", settings.hostname() + " Error: too many connections, try again later"),
+                        "too many connections (" + settings.maxConnections() + " active)");
+                continue;
+            }
+            Anvil.Refusal why = anvil.connect(s.getInetAddress());
+            if (why != null) {
+                active.decrementAndGet();
+                refuse(s, switch (why) {
+                    case TOO_MANY_CONNECTIONS -> SmtpReply.of(421, "4.7.0", settings.hostname() + " Error: too many connections from "
+                            + s.getInetAddress().getHostAddress());
+                    case RATE -> SmtpReply.of(421, "4.7.0", settings.hostname() + " Error: too many connections from "
+                            + s.getInetAddress().getHostAddress() + " per minute");
+                    case AUTH_BACKOFF -> SmtpReply.of(421, "4.7.0", settings.hostname() + " Error: too many authentication failures; try later");
+                }, switch (why) {
+                    case TOO_MANY_CONNECTIONS -> "connection count limit " + settings.clientLimits().maxConnectionsPerClient();
+                    case RATE -> "connection rate limit " + settings.clientLimits().connectionRatePerMinute() + "/min";
+                    case AUTH_BACKOFF -> "AUTH failure back-off";
+                });
                 continue;
             }
             SmtpSession session = new SmtpSession(this, s);
@@ -110,12 +133,12 @@ public final class SmtpServer implements AutoCloseable {
         }
     }
 
-    private void refuse(Socket s) {
-        log.warn("too many connections: refusing {} ({} active)", s.getInetAddress().getHostAddress(), settings.maxConnections());
+    private void refuse(Socket s, SmtpReply reply, String why) {
+        log.warn("refusing connection from [{}]: {}", s.getInetAddress().getHostAddress(), why);
         try (Socket sock = s) {
             sock.setSoTimeout(2000);
             OutputStream o = sock.getOutputStream();
-            o.write(SmtpReply.of(421, "4.3.2", settings.hostname() + " Error: too many connections, try again later").toWire());
+            o.write(reply.toWire());
             o.flush();
         } catch (IOException ignored) {
             // gone already
@@ -125,6 +148,7 @@ public final class SmtpServer implements AutoCloseable {
     void sessionEnded(SmtpSession s) {
         if (sessions.remove(s)) {
             active.decrementAndGet();
+            anvil.disconnect(s.clientAddress());
         }
     }
 

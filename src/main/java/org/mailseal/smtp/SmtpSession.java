@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import javax.net.ssl.SSLSocket;
+import org.mailseal.logging.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,7 @@ final class SmtpSession implements Runnable {
     private final SmtpSettings settings;
     private final MailHandler handler;
     private Socket socket;
+    private final java.net.InetAddress clientAddress;
     private SmtpInput in;
     private OutputStream out;
     private final Object writeLock = new Object();
@@ -53,6 +55,7 @@ final class SmtpSession implements Runnable {
     private volatile boolean closed;
 
     private int errors;
+    private String lastVerb = "CONNECT";
     private final Map<String, Integer> counts = new LinkedHashMap<>();
 
     SmtpSession(SmtpServer server, Socket socket) {
@@ -60,10 +63,19 @@ final class SmtpSession implements Runnable {
         this.settings = server.settings();
         this.handler = server.handler();
         this.socket = socket;
+        this.clientAddress = socket.getInetAddress();
     }
 
+    java.net.InetAddress clientAddress() {
+        return clientAddress;
+    }
+
+    /** Verbs counted by name in the disconnect line; anything else is {@code unknown} (as Postfix counts it). */
+    private static final java.util.Set<String> VERBS = java.util.Set.of("EHLO", "HELO", "LHLO", "MAIL", "RCPT", "DATA", "RSET",
+            "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "STARTTLS", "AUTH", "XFORWARD", "BDAT");
+
     private String client() {
-        return clientName + "[" + socket.getInetAddress().getHostAddress() + "]";
+        return clientName + "[" + clientAddress.getHostAddress() + "]";
     }
 
     @Override
@@ -82,8 +94,11 @@ final class SmtpSession implements Runnable {
                 handle(line);
             }
         } catch (ProtocolViolation e) {
-            log.warn("{}{} from {}: {}", queuePrefix(), "protocol violation", client(), e.reply().oneLine());
+            log.warn("{}{} from {}: {}", queuePrefix(), "protocol violation", client(), LogSafe.text(e.reply().oneLine()));
             safeReply(e.reply());
+        } catch (SmtpInput.DeadlineExceeded e) {
+            log.info("{}DATA deadline of {} s exceeded from {}", queuePrefix(), settings.clientLimits().dataDeadline().toSeconds(), client());
+            safeReply(SmtpReply.TIMEOUT);
         } catch (SocketTimeoutException e) {
             log.info("{}timeout after {} from {}", queuePrefix(), inTransaction ? "DATA" : "command", client());
             safeReply(SmtpReply.TIMEOUT);
@@ -170,7 +185,8 @@ final class SmtpSession implements Runnable {
         int sp = line.indexOf(' ');
         String verb = (sp < 0 ? line : line.substring(0, sp)).toUpperCase(Locale.ROOT);
         String arg = sp < 0 ? "" : line.substring(sp + 1);
-        counts.merge(verb.toLowerCase(Locale.ROOT), 1, Integer::sum);
+        lastVerb = VERBS.contains(verb) ? verb : "UNKNOWN";
+        counts.merge(VERBS.contains(verb) ? verb.toLowerCase(Locale.ROOT) : "unknown", 1, Integer::sum);
         switch (verb) {
             case "EHLO", "HELO" -> {
                 if (settings.lmtp()) {
@@ -273,12 +289,12 @@ final class SmtpSession implements Runnable {
             queueId = handler.newQueueId();
             inTransaction = true;
             log.info("{}: client={}{}{}", queueId, client(),
-                    authUser != null ? ", sasl_username=" + authUser : "",
-                    xforward.ident() != null ? ", orig_queue_id=" + xforward.ident() : "");
+                    authUser != null ? ", sasl_username=" + LogSafe.text(authUser) : "",
+                    xforward.ident() != null ? ", orig_queue_id=" + LogSafe.text(xforward.ident()) : "");
             reply(SmtpReply.of(250, "2.1.0", "Ok"));
         } catch (SmtpException e) {
-            log.info("NOQUEUE: reject: MAIL from {}: {}; proto={} helo=<{}>", client(), e.reply().oneLine(),
-                    esmtp ? "ESMTP" : "SMTP", helo);
+            log.info("NOQUEUE: reject: MAIL from {}: {}; proto={} helo=<{}>", client(), LogSafe.text(e.reply().oneLine()),
+                    esmtp ? "ESMTP" : "SMTP", LogSafe.text(helo));
             error(e.reply());
         }
     }
@@ -298,21 +314,22 @@ final class SmtpSession implements Runnable {
             return;
         }
         try {
-            RcptTo r = EnvelopeParser.parseRcpt(arg.substring(3), mailFrom.smtputf8());
+            RcptTo r = EnvelopeParser.parseRcpt(arg.substring(3), mailFrom.smtputf8(), settings.postmasterDomain());
             if ((!r.notifyOn().isEmpty() || r.orcpt() != null) && !esmtp) {
                 throw new SmtpException(555, "5.5.4", "Error: RCPT parameters need EHLO");
             }
             SmtpReply refusal = handler.checkRecipient(sessionInfo(), mailFrom, r);
             if (refusal != null) {
                 log.info("{}: reject: RCPT from {}: {}; from=<{}> to=<{}> proto={} helo=<{}>", queueId, client(),
-                        refusal.oneLine(), mailFrom.sender(), r.recipient(), esmtp ? "ESMTP" : "SMTP", helo);
+                        LogSafe.text(refusal.oneLine()), LogSafe.text(mailFrom.sender()), LogSafe.text(r.recipient()),
+                        esmtp ? "ESMTP" : "SMTP", LogSafe.text(helo));
                 error(refusal);
                 return;
             }
             rcpts.add(r);
             reply(SmtpReply.of(250, "2.1.5", "Ok"));
         } catch (SmtpException e) {
-            log.info("{}: reject: RCPT from {}: {}", queueId, client(), e.reply().oneLine());
+            log.info("{}: reject: RCPT from {}: {}", queueId, client(), LogSafe.text(e.reply().oneLine()));
             error(e.reply());
         }
     }
@@ -341,9 +358,10 @@ final class SmtpSession implements Runnable {
         }
         reply(SmtpReply.plain(354, "End data with <CR><LF>.<CR><LF>"));
         flush();
-        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.dataTimeout().toMillis()));
         GuardedOutput guarded = new GuardedOutput(spool.out());
-        SmtpInput.DataStatus status = in.readData(guarded, settings.maxMessageSize(), settings.maxDataLineLength());
+        SmtpInput.DataStatus status = in.readData(guarded, settings.maxMessageSize(), settings.maxDataLineLength(), socket,
+                System.nanoTime() + settings.clientLimits().dataDeadline().toNanos(),
+                (int) Math.min(Integer.MAX_VALUE, settings.dataTimeout().toMillis()));
         if (status == SmtpInput.DataStatus.TOO_BIG) {
             log.info("{}: reject: message too big (limit {}) from {}", queueId, settings.maxMessageSize(), client());
             reply(SmtpReply.of(552, "5.3.4", "Error: message file too big"));
@@ -474,13 +492,29 @@ final class SmtpSession implements Runnable {
             error(SmtpReply.of(501, "5.5.2", "Error: cannot decode response"));
             return;
         }
-        if (handler.authenticate(user, password)) {
-            authUser = user;
-            log.info("{}: sasl_method={}, sasl_username={}", client(), mech, user);
-            reply(SmtpReply.of(235, "2.7.0", "Authentication successful"));
-        } else {
-            log.warn("{}: SASL {} authentication failed for user {}", client(), mech, user);
-            error(SmtpReply.of(535, "5.7.8", "Error: authentication failed"));
+        switch (handler.authenticate(user, password)) {
+            case OK -> {
+                authUser = user;
+                log.info("{}: sasl_method={}, sasl_username={}", client(), mech, LogSafe.text(user));
+                reply(SmtpReply.of(235, "2.7.0", "Authentication successful"));
+            }
+            case TEMPORARY -> {
+                // RFC 4954 §6: a temporary failure (here: too many password checks at once)
+                log.warn("{}: SASL {} authentication deferred for user {}: too many concurrent checks", client(), mech, LogSafe.text(user));
+                error(SmtpReply.of(454, "4.7.0", "Error: temporary authentication failure"));
+            }
+            case FAILED -> {
+                log.warn("{}: SASL {} authentication failed for user {}", client(), mech, LogSafe.text(user));
+                if (server.anvil().authFailed(clientAddress)) {
+                    log.warn("{}: too many AUTH failures; backing off", client());
+                    reply(SmtpReply.of(421, "4.7.0", settings.hostname() + " Error: too many authentication failures"));
+                    flush();
+                    closed = true;
+                    return;
+                }
+                error(SmtpReply.of(535, "5.7.8", "Error: authentication failed"));
+            }
+            default -> throw new IllegalStateException();
         }
     }
 
@@ -584,11 +618,7 @@ final class SmtpSession implements Runnable {
     }
 
     private String lastCommand() {
-        String last = "CONNECT";
-        for (String k : counts.keySet()) {
-            last = k.toUpperCase(Locale.ROOT);
-        }
-        return last;
+        return lastVerb;
     }
 
     private String stats() {
