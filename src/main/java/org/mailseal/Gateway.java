@@ -7,6 +7,7 @@ import java.util.List;
 import javax.net.ssl.SSLContext;
 import org.mailseal.auth.PasswordHasher;
 import org.mailseal.auth.PasswordChecks;
+import org.mailseal.policy.KeyGenerationGate;
 import org.mailseal.auth.UserStore;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.crypto.pgp.PgpKeys;
@@ -122,12 +123,16 @@ public final class Gateway implements AutoCloseable {
                     log.warn("quarantine: retention purge failed: {}", e.getMessage());
                 }
             }
+            org.mailseal.auth.SenderAddresses senderAddresses = new org.mailseal.auth.SenderAddresses(db.dataSource());
+            // Keys are generated only for users of the store (a login or a registered address) or generateFor patterns.
+            KeyGenerationGate generation = new KeyGenerationGate(a -> users.exists(a) || senderAddresses.isRegistered(a),
+                    config.limits().keyGenerationsPerMinute());
             MailFlow.Parts parts = new MailFlow.Parts(config, spool, policy, keys, certs, secrets, replay,
-                    new org.mailseal.auth.SenderAddresses(db.dataSource()), logins, scanners, quarantine, g.metrics, relay, sentCopies);
+                    senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation);
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.assemble(parts),
                     new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)));
             if (config.milter().enabled()) {
-                g.milter = new MilterServer(config.milter().listen(), new RecipientDecider(policy, keys, certs), new RelayAccess(config), spool);
+                g.milter = new MilterServer(config.milter().listen(), new RecipientDecider(policy, keys, certs, generation), new RelayAccess(config), spool);
             }
             SSLContext tls = ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
             if (config.smtp().enabled()) {

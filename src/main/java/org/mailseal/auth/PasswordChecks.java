@@ -3,7 +3,6 @@ package org.mailseal.auth;
 import java.sql.SQLException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import org.mailseal.logging.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +53,7 @@ public final class PasswordChecks {
         try {
             return users.verify(user, password) ? Result.OK : Result.FAILED;
         } catch (SQLException | RuntimeException e) {
-            log.error("user store error while checking {}: {}", LogSafe.text(user), e.getMessage());
+            log.error("user store error while checking {}: {}", user, e.getMessage());
             return Result.UNAVAILABLE;
         } finally {
             slots.release();

@@ -59,4 +59,14 @@ public final class SenderAddresses {
         String a = PgpKeys.normalise(address.trim());
         return a.equals(PgpKeys.normalise(sender.trim())) || of(sender).contains(a);
     }
+
+    /** True if {@code address} is registered to any user. */
+    public boolean isRegistered(String address) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT 1 FROM user_addresses WHERE address = ?")) {
+            ps.setString(1, PgpKeys.normalise(address.trim()));
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
 }

@@ -42,16 +42,16 @@ public record MailsealConfig(
         dataDir = dataDir != null ? dataDir : Path.of("mailseal-data");
         smtp = Listener.withDefaults(smtp, true, HostPort.parse("127.0.0.1:10025"));
         lmtp = Listener.withDefaults(lmtp, false, HostPort.parse("127.0.0.1:10024"));
-        limits = limits != null ? limits : new Limits(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        limits = limits != null ? limits : new Limits(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         tls = tls != null ? tls : new Tls(null, null);
         relay = relay != null ? relay : new Relay(null, null, null, null, null, null, null, null, null, null, null, null);
-        domains = domains != null ? domains : new Domains(null, null);
+        domains = domains != null ? domains : new Domains(null, null, null);
         networks = networks != null ? networks : new Networks(null, null);
         auth = auth != null ? auth : new Auth(null, null, null);
         metrics = metrics != null ? metrics : new Metrics(null, null);
         database = database != null ? database : new Database(null, null, null);
         keys = keys != null ? keys : new Keys(null, null, null, null, null);
-        policy = policy != null ? policy : new PolicySettings(null, null, null, null, null, null, null, null);
+        policy = policy != null ? policy : new PolicySettings(null, null, null, null, null, null, null, null, null, null);
         outbound = outbound != null ? outbound : new Outbound(null, null, null, null);
         sentCopy = sentCopy != null ? sentCopy : new SentCopy(null, null, null, null, null);
         mode = mode != null ? mode : "full";
@@ -63,6 +63,11 @@ public record MailsealConfig(
         smime = smime != null ? smime : new Smime(null, null, null, null);
         ca = ca != null ? ca : new CaSettings(null, null, null, null);
         milter = Listener.withDefaults(milter, false, HostPort.parse("127.0.0.1:10027"));
+        for (String d : domains.allowUntrustedRouting()) {
+            if (!domains.local().contains(d)) {
+                throw new IllegalArgumentException("domains.allowUntrustedRouting: " + d + " is not a local domain (add it to domains.local)");
+            }
+        }
         for (String d : domains.policies().keySet()) {
             if (!domains.local().contains(d)) {
                 throw new IllegalArgumentException("domains.policies." + d + ": not a local domain (add it to domains.local)");
@@ -110,7 +115,8 @@ public record MailsealConfig(
             Integer connectionRatePerMinute,
             Integer maxAuthFailures,
             Duration dataDeadline,
-            List<Cidr> clientLimitExceptions) {
+            List<Cidr> clientLimitExceptions,
+            Integer keyGenerationsPerMinute) {
         public Limits {
             // anvil-style per-client limits (Postfix: smtpd_client_connection_count_limit etc.); 0 = off
             maxConnectionsPerClient = maxConnectionsPerClient != null ? maxConnectionsPerClient : 20;
@@ -142,6 +148,10 @@ public record MailsealConfig(
             requirePositive("maxConnections", maxConnections);
             requirePositive("maxErrors", maxErrors);
             requirePositive("maxHops", maxHops);
+            keyGenerationsPerMinute = keyGenerationsPerMinute != null ? keyGenerationsPerMinute : 30;
+            if (keyGenerationsPerMinute < 0) {
+                throw new IllegalArgumentException("limits.keyGenerationsPerMinute must be >= 0 (0 = no limit)");
+            }
             if (maxCommandLineLength < 512) {
                 throw new IllegalArgumentException("maxCommandLineLength must be at least 512 (RFC 5321 §4.5.3.1.4)");
             }
@@ -224,8 +234,10 @@ public record MailsealConfig(
     }
 
     /** Mail for these domains is inbound; {@code policies} overrides the global policy per domain. */
-    public record Domains(List<String> local, Map<String, PolicySettings> policies) {
+    public record Domains(List<String> local, Map<String, PolicySettings> policies, List<String> allowUntrustedRouting) {
         public Domains {
+            allowUntrustedRouting = allowUntrustedRouting != null
+                    ? allowUntrustedRouting.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList() : List.of();
             policies = policies != null ? Map.copyOf(lowerKeys(policies)) : Map.of();
             local = local != null ? local.stream().map(d -> {
                 if (!d.matches("[\\p{L}\\p{N}.-]+") || d.startsWith(".") || d.endsWith(".")) {
@@ -326,19 +338,21 @@ public record MailsealConfig(
 
     /** Encryption policy values; null means "inherit". See {@code policy.PolicyResolver}. */
     public record PolicySettings(String encrypt, String onMissingKey, String subjectPlaceholder, String method,
-                                 String preferredMethod, String generateMethod, String smimeCipher, String sign) {
+                                 String preferredMethod, String generateMethod, String smimeCipher, String sign,
+                                 String generateFor, String outerHeaders) {
         public PolicySettings {
-            map(encrypt, onMissingKey, subjectPlaceholder, method, preferredMethod, generateMethod, smimeCipher, sign)
+            map(encrypt, onMissingKey, subjectPlaceholder, method, preferredMethod, generateMethod, smimeCipher, sign, generateFor, outerHeaders)
                     .forEach(org.mailseal.policy.PolicyResolver::validate);
         }
 
         /** The set values, by setting name. */
         public java.util.Map<String, String> asMap() {
-            return map(encrypt, onMissingKey, subjectPlaceholder, method, preferredMethod, generateMethod, smimeCipher, sign);
+            return map(encrypt, onMissingKey, subjectPlaceholder, method, preferredMethod, generateMethod, smimeCipher, sign, generateFor, outerHeaders);
         }
 
         private static java.util.Map<String, String> map(String encrypt, String onMissingKey, String subjectPlaceholder, String method,
-                                                         String preferredMethod, String generateMethod, String smimeCipher, String sign) {
+                                                         String preferredMethod, String generateMethod, String smimeCipher, String sign,
+                                                         String generateFor, String outerHeaders) {
             java.util.Map<String, String> v = new java.util.LinkedHashMap<>();
             v.put("encrypt", encrypt);
             v.put("onMissingKey", onMissingKey);
@@ -348,6 +362,8 @@ public record MailsealConfig(
             v.put("generateMethod", generateMethod);
             v.put("smimeCipher", smimeCipher);
             v.put("sign", sign);
+            v.put("generateFor", generateFor);
+            v.put("outerHeaders", outerHeaders);
             v.values().removeIf(java.util.Objects::isNull);
             return v;
         }

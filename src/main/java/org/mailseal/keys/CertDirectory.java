@@ -158,6 +158,9 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
 
     /** Issues (once, even under concurrency) a certificate from the built-in CA for {@code email}. */
     public ValidCert issue(String email, Integer days, String algo) throws KeyStoreException, SQLException, GeneralSecurityException {
+        if (!PgpKeys.isPlainAddrSpec(email)) {
+            throw new KeyStoreException("cannot issue a certificate for a quoted or routing address");
+        }
         if (token != null) {
             return issueInToken(email, days);
         }
@@ -170,7 +173,7 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
             KeyPair kp = CertificateAuthority.keyPair(CertificateAuthority.Algo.parse(algo != null ? algo : config.ca().userKeyAlgorithm()));
             X509Certificate cert = CertificateAuthority.issue(ca.cert(), caKey(ca), kp.getPublic(), norm,
                     Duration.ofDays(days != null ? days : config.ca().userCertDays()), config.ca().crlUrl(), CertificateAuthority.serial());
-            store.putCert(cert, true);
+            store.putCert(cert, true, List.of(norm));
             store.putPrivateKey(cert, kp.getPrivate(), masterKey);
             log.info("issued S/MIME certificate {} ({}) for {}", SmimeCerts.fingerprint(cert), SmimeCerts.keyAlgorithm(cert), norm);
             return new ValidCert(cert, SmimeCerts.fingerprint(cert));
@@ -186,7 +189,7 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
             X509Certificate cert = CertificateAuthority.issue(ca.cert(), caKey(ca), kp.getPublic(), norm,
                     Duration.ofDays(days != null ? days : config.ca().userCertDays()), config.ca().crlUrl(), CertificateAuthority.serial());
             String alias = token.store(kp.getPrivate(), new X509Certificate[] {cert, ca.cert()});
-            store.putCert(cert, true);
+            store.putCert(cert, true, List.of(norm));
             tokenKeys.put(SmimeCerts.fingerprint(cert), TokenKeys.Kind.SMIME, alias);
             log.info("issued S/MIME certificate {} (rsa3072, key in the PKCS#11 token) for {}", SmimeCerts.fingerprint(cert), norm);
             return new ValidCert(cert, SmimeCerts.fingerprint(cert));

@@ -3,6 +3,7 @@ package org.mailseal.keys;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.openpgp.PGPException;
@@ -55,7 +56,7 @@ public final class KeyDirectory {
             java.security.cert.X509Certificate holder = org.mailseal.crypto.smime.CertificateAuthority.createCa(kp,
                     "mailseal OpenPGP key " + email, java.time.Duration.ofDays(36500));
             String alias = token.store(kp.getPrivate(), new java.security.cert.X509Certificate[] {holder});
-            PgpKeys.ValidCert v = store.putCert(ring, true);
+            PgpKeys.ValidCert v = store.putCert(ring, true, List.of(email));
             tokenKeys.put(v.fingerprint(), TokenKeys.Kind.PGP, alias);
             log.info("generated rsa3072 key {} in the PKCS#11 token for {}", v.fingerprint(), email);
             return v;
@@ -78,6 +79,9 @@ public final class KeyDirectory {
 
     /** Generates, stores and returns a gateway-managed key for {@code email} (once, even under concurrency). */
     public PgpKeys.ValidCert generate(String email) throws KeyStoreException, SQLException, IOException {
+        if (!PgpKeys.isPlainAddrSpec(email)) {
+            throw new KeyStoreException("cannot generate a key for a quoted or routing address");
+        }
         if (token != null) {
             String norm = PgpKeys.normalise(email);
             synchronized (locks.computeIfAbsent(norm, k -> new Object())) {
@@ -100,7 +104,7 @@ public final class KeyDirectory {
             } catch (PGPException e) {
                 throw new KeyStoreException("key generation failed for " + email + ": " + e.getMessage());
             }
-            PgpKeys.ValidCert v = store.putCert(PgpKeys.publicRing(secret), true);
+            PgpKeys.ValidCert v = store.putCert(PgpKeys.publicRing(secret), true, List.of(norm));
             store.putSecret(v.fingerprint(), secret, masterKey);
             log.info("generated {} key {} for {}", v.algorithm(), v.fingerprint(), norm);
             return v;

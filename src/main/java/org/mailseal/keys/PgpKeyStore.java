@@ -35,9 +35,27 @@ public final class PgpKeyStore {
         this.ds = ds;
     }
 
-    /** Validates and stores (or replaces) a certificate. Returns the validated view. */
+    /**
+     * Validates and stores (or replaces) a certificate, bound to every address of its valid self-signed
+     * user ids (an administrator's import). Returns the validated view.
+     */
     public PgpKeys.ValidCert putCert(PGPPublicKeyRing ring, boolean managed) throws KeyStoreException, SQLException, IOException {
+        return putCert(ring, managed, null);
+    }
+
+    /**
+     * As {@link #putCert(PGPPublicKeyRing, boolean)}, but bound to exactly {@code addresses}
+     * (normalised), each of which must be the address of one of the key's valid user ids. A key
+     * generated or learned for one address is filed under that address and no other: the binding is
+     * the store's, never re-read from a user id at use.
+     */
+    public PgpKeys.ValidCert putCert(PGPPublicKeyRing ring, boolean managed, List<String> addresses)
+            throws KeyStoreException, SQLException, IOException {
         PgpKeys.ValidCert v = PgpKeys.validate(ring, null, Instant.now());
+        List<String> bound = addresses == null ? v.emails() : addresses.stream().map(PgpKeys::normalise).distinct().toList();
+        if (bound.isEmpty() || !v.emails().containsAll(bound)) {
+            throw new KeyStoreException("key " + v.fingerprint() + " refused: no user id for " + bound);
+        }
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -67,7 +85,7 @@ public final class PgpKeyStore {
                     ps.executeUpdate();
                 }
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO pgp_cert_emails(fingerprint, email) VALUES (?,?)")) {
-                    for (String e : v.emails()) {
+                    for (String e : bound) {
                         ps.setString(1, v.fingerprint());
                         ps.setString(2, e);
                         ps.addBatch();
@@ -109,11 +127,14 @@ public final class PgpKeyStore {
         }
     }
 
-    /** Certificates stored for an address, newest first (not re-validated: callers validate at use). */
+    /**
+     * Certificates stored for an address: imported ones before gateway-generated ones, newest first within
+     * each (not re-validated: callers validate at use).
+     */
     public List<PGPPublicKeyRing> certsFor(String email) throws SQLException, IOException {
         List<PGPPublicKeyRing> out = new ArrayList<>();
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT p.cert FROM pgp_certs p JOIN pgp_cert_emails e ON e.fingerprint = p.fingerprint WHERE e.email = ? ORDER BY p.created_at DESC")) {
+                "SELECT p.cert FROM pgp_certs p JOIN pgp_cert_emails e ON e.fingerprint = p.fingerprint WHERE e.email = ? ORDER BY p.gateway_managed, p.created_at DESC")) {
             ps.setString(1, PgpKeys.normalise(email));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -44,7 +44,20 @@ public final class SmimeStore {
         this.ds = ds;
     }
 
+    /** Stores a certificate bound to every rfc822Name it carries (an administrator's import). */
     public void putCert(X509Certificate c, boolean issued) throws SQLException, GeneralSecurityException {
+        putCert(c, issued, SmimeCerts.emails(c));
+    }
+
+    /**
+     * Stores a certificate bound to exactly {@code addresses} (normalised), each of which the certificate
+     * must name: a certificate issued or learned for one address is filed under that one only.
+     */
+    public void putCert(X509Certificate c, boolean issued, List<String> addresses) throws SQLException, GeneralSecurityException {
+        List<String> bound = addresses.stream().map(PgpKeys::normalise).distinct().toList();
+        if (bound.isEmpty() || !SmimeCerts.emails(c).containsAll(bound)) {
+            throw new GeneralSecurityException("certificate " + SmimeCerts.fingerprint(c) + " does not name " + bound);
+        }
         String fpr = SmimeCerts.fingerprint(c);
         try (Connection con = ds.getConnection()) {
             con.setAutoCommit(false);
@@ -82,7 +95,7 @@ public final class SmimeStore {
                     }
                 }
                 try (PreparedStatement ps = con.prepareStatement("INSERT INTO smime_cert_emails(fingerprint, email) VALUES (?,?)")) {
-                    for (String e : SmimeCerts.emails(c)) {
+                    for (String e : bound) {
                         ps.setString(1, fpr);
                         ps.setString(2, e);
                         ps.addBatch();
@@ -143,7 +156,7 @@ public final class SmimeStore {
     public List<X509Certificate> certsFor(String email) throws SQLException, GeneralSecurityException {
         List<X509Certificate> out = new ArrayList<>();
         try (Connection con = ds.getConnection(); PreparedStatement ps = con.prepareStatement(
-                "SELECT c.cert FROM smime_certs c JOIN smime_cert_emails e ON e.fingerprint = c.fingerprint WHERE e.email = ? ORDER BY c.not_before DESC")) {
+                "SELECT c.cert FROM smime_certs c JOIN smime_cert_emails e ON e.fingerprint = c.fingerprint WHERE e.email = ? ORDER BY c.issued_by_gateway, c.not_before DESC")) {
             ps.setString(1, PgpKeys.normalise(email));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -170,6 +170,12 @@ final class MilterSession implements Runnable {
             reply(MilterPacket.CONTINUE); // the MTA judges syntax
             return;
         }
+        SmtpReply routing = server.access().checkLocalPart(a);
+        if (routing != null) {
+            log.info("{}: to=<{}>, reject: {}", queueId, a, routing.oneLine());
+            replyCode(routing);
+            return;
+        }
         RecipientDecider.Decision d;
         try {
             d = server.access().isLocal(a) ? server.decider().decide(queueId, a) : new RecipientDecider.Plain("outbound");

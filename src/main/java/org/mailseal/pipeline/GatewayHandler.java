@@ -66,6 +66,11 @@ public final class GatewayHandler implements MailHandler {
 
     @Override
     public SmtpReply checkRecipient(SessionInfo session, MailFrom from, RcptTo rcpt) {
+        SmtpReply routing = access.checkLocalPart(rcpt.recipient());
+        if (routing != null) {
+            metrics.rejected();
+            return routing;
+        }
         if (access.classify(session, rcpt.recipient()) == null) {
             metrics.rejected();
             return SmtpReply.of(554, "5.7.1", "<" + rcpt.recipient() + ">: Relay access denied");

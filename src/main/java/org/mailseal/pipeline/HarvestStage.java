@@ -77,7 +77,7 @@ public final class HarvestStage implements Stage {
         if (ac != null && keys.find(from).isEmpty()) {
             PGPPublicKeyRing ring = PgpKeys.parsePublic(ac.keydata());
             PgpKeys.ValidCert v = PgpKeys.validate(ring, from, java.time.Instant.now()); // throws if unusable for this address
-            keys.store().putCert(ring, false);
+            keys.store().putCert(ring, false, List.of(from)); // bound to the Autocrypt addr only, never to its other user ids
             log.info("{}: learned OpenPGP key {} for <{}> from its Autocrypt header", item.queueId(), v.fingerprint(), from);
         }
         String ct = h.value("Content-Type");
@@ -124,7 +124,7 @@ public final class HarvestStage implements Stage {
         for (X509Certificate x : chain) {
             certs.store().putChainCert(x);
         }
-        certs.store().putCert(r.signer(), false);
+        certs.store().putCert(r.signer(), false, List.of(from)); // bound to the From address only
         log.info("{}: learned S/MIME certificate {} for <{}> from its signature", item.queueId(), SmimeCerts.fingerprint(r.signer()), from);
     }
 

@@ -10,6 +10,7 @@ import org.mailseal.keys.DecryptionKeys;
 import org.mailseal.keys.KeyDirectory;
 import org.mailseal.keys.ReplayCache;
 import org.mailseal.metrics.GatewayMetrics;
+import org.mailseal.policy.KeyGenerationGate;
 import org.mailseal.policy.OutboundDecider;
 import org.mailseal.policy.PolicyResolver;
 import org.mailseal.policy.RecipientDecider;
@@ -39,7 +40,7 @@ public final class MailFlow {
     public record Parts(MailsealConfig config, Spool spool, PolicyResolver policy, KeyDirectory keys, CertDirectory certs,
                         DecryptionKeys secrets, ReplayCache replay, SenderAddresses addresses, ImapLogins logins,
                         List<Scanner> scanners, Quarantine quarantine, GatewayMetrics metrics,
-                        RelayClient relay, RelayStage.SentCopies sentCopies) {
+                        RelayClient relay, RelayStage.SentCopies sentCopies, KeyGenerationGate generation) {
     }
 
     public static Pipeline assemble(Parts p) {
@@ -55,7 +56,7 @@ public final class MailFlow {
         if (config.sentCopy().enabled()) {
             stages.add(new SentCopyStage(p.spool(), p.logins(), p.keys(), p.certs())); // outbound: the sender's encrypted Sent copy
         }
-        stages.add(new PolicyStage(new RecipientDecider(p.policy(), p.keys(), p.certs()),         // inbound: local policy
+        stages.add(new PolicyStage(new RecipientDecider(p.policy(), p.keys(), p.certs(), p.generation()),         // inbound: local policy
                 new OutboundDecider(config.outbound(), p.policy(), p.keys(), p.certs())));       // outbound: known recipient keys
         stages.add(new EncryptStage(p.spool()));                    // PGP/MIME or S/MIME, with header protection
         stages.add(new RelayStage(p.relay(), new RouteTable(config.relay()), config.relay().deadline(), p.sentCopies())); // then Sent copy

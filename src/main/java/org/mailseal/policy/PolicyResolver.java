@@ -15,12 +15,12 @@ public final class PolicyResolver {
 
     /** Setting names as used in the config, the store and the CLI. */
     public static final List<String> SETTINGS = List.of("encrypt", "onMissingKey", "subjectPlaceholder", "method", "preferredMethod",
-            "generateMethod", "smimeCipher", "sign");
+            "generateMethod", "smimeCipher", "sign", "generateFor", "outerHeaders");
 
     /** Built-in defaults. */
     private static final Map<String, String> DEFAULTS = Map.of("encrypt", "mandatory", "onMissingKey", "generate",
             "subjectPlaceholder", "[...]", "method", "any", "preferredMethod", "openpgp", "generateMethod", "openpgp",
-            "smimeCipher", "aes256-cbc", "sign", "none");
+            "smimeCipher", "aes256-cbc", "sign", "none", "generateFor", "users", "outerHeaders", "minimal");
 
     /** One effective value and its source: {@code default}, {@code global}, {@code domain <d>} or {@code user}. */
     public record Value(String value, String source) {
@@ -94,6 +94,13 @@ public final class PolicyResolver {
             case "preferredMethod", "generateMethod" -> oneOf(key, value, "openpgp", "smime");
             case "smimeCipher" -> oneOf(key, value, "aes256-cbc", "aes256-gcm");
             case "sign" -> oneOf(key, value, "none", "openpgp", "smime");
+            case "generateFor" -> GenerateFor.parse(value);
+            case "outerHeaders" -> {
+                if (!value.equals("minimal") && !value.matches("[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*")) {
+                    throw new IllegalArgumentException("outerHeaders must be minimal or a comma-separated list of field names kept outside"
+                            + " besides the minimal set (got '" + value + "')");
+                }
+            }
             case "subjectPlaceholder" -> {
                 if (value.isEmpty() || value.contains("\r") || value.contains("\n")) {
                     throw new IllegalArgumentException("subjectPlaceholder must be one non-empty line");

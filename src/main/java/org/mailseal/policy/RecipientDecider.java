@@ -61,11 +61,13 @@ public final class RecipientDecider implements Decider {
     private final PolicyResolver resolver;
     private final KeyDirectory keys;
     private final CertDirectory certs;
+    private final KeyGenerationGate generation;
 
-    public RecipientDecider(PolicyResolver resolver, KeyDirectory keys, CertDirectory certs) {
+    public RecipientDecider(PolicyResolver resolver, KeyDirectory keys, CertDirectory certs, KeyGenerationGate generation) {
         this.resolver = resolver;
         this.keys = keys;
         this.certs = certs;
+        this.generation = generation;
     }
 
     @Override
@@ -100,6 +102,16 @@ public final class RecipientDecider implements Decider {
                 return new Plain(why + ", " + missing);
             }
             case GENERATE -> {
+                KeyGenerationGate.Refusal no = generation.admit(email, GenerateFor.parse(p.get("generateFor")));
+                if (no == KeyGenerationGate.Refusal.UNKNOWN_RECIPIENT) {
+                    log.info("{}: to=<{}>, rejected: no usable key, and none is generated for an unknown recipient (generateFor={} from {})",
+                            queueId, rcpt, p.get("generateFor"), p.source("generateFor"));
+                    return new Refuse(SmtpReply.of(550, "5.7.1", "<" + rcpt + ">: no usable encryption key; encryption is mandatory"));
+                }
+                if (no == KeyGenerationGate.Refusal.RATE_LIMITED) {
+                    log.warn("{}: to=<{}>, deferred: key generation rate limit reached", queueId, rcpt);
+                    return new Refuse(SmtpReply.of(451, "4.7.5", "<" + rcpt + ">: cannot create an encryption key now; try again later"));
+                }
                 try {
                     String method = p.method().equals("any") ? p.get("generateMethod") : p.method();
                     String w = why + ", key generated (" + missing + ")";

@@ -17,10 +17,29 @@ public final class RelayAccess {
 
     private final Set<String> localDomains;
     private final MailsealConfig.Networks networks;
+    private final Set<String> routingAllowed;
 
     public RelayAccess(MailsealConfig config) {
         this.localDomains = Set.copyOf(config.domains().local());
         this.networks = config.networks();
+        this.routingAllowed = Set.copyOf(config.domains().allowUntrustedRouting());
+    }
+
+    /**
+     * Refuses, for a local domain, a quoted local part or one holding {@code @ % ! < >}: source routes
+     * in disguise ({@code user%other@local}, {@code other!user@local}) and strings that look like another
+     * address. Postfix refuses these with {@code allow_untrusted_routing = no}; a domain may opt in
+     * with {@code domains.allowUntrustedRouting}. Null when the address is fine.
+     */
+    public SmtpReply checkLocalPart(Address rcpt) {
+        if (!isLocal(rcpt) || routingAllowed.contains(rcpt.domainLower())) {
+            return null;
+        }
+        String l = rcpt.localPart();
+        if (l.startsWith("\"") || l.chars().anyMatch(c -> "@%!<>\"\\".indexOf(c) >= 0)) {
+            return SmtpReply.of(553, "5.7.1", "<" + rcpt + ">: quoted or routing local parts are not accepted for this domain");
+        }
+        return null;
     }
 
     public boolean isLocal(Address a) {

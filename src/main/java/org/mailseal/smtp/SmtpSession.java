@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import javax.net.ssl.SSLSocket;
-import org.mailseal.logging.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,7 +93,7 @@ final class SmtpSession implements Runnable {
                 handle(line);
             }
         } catch (ProtocolViolation e) {
-            log.warn("{}{} from {}: {}", queuePrefix(), "protocol violation", client(), LogSafe.text(e.reply().oneLine()));
+            log.warn("{}{} from {}: {}", queuePrefix(), "protocol violation", client(), e.reply().oneLine());
             safeReply(e.reply());
         } catch (SmtpInput.DeadlineExceeded e) {
             log.info("{}DATA deadline of {} s exceeded from {}", queuePrefix(), settings.clientLimits().dataDeadline().toSeconds(), client());
@@ -289,12 +288,12 @@ final class SmtpSession implements Runnable {
             queueId = handler.newQueueId();
             inTransaction = true;
             log.info("{}: client={}{}{}", queueId, client(),
-                    authUser != null ? ", sasl_username=" + LogSafe.text(authUser) : "",
-                    xforward.ident() != null ? ", orig_queue_id=" + LogSafe.text(xforward.ident()) : "");
+                    authUser != null ? ", sasl_username=" + authUser : "",
+                    xforward.ident() != null ? ", orig_queue_id=" + xforward.ident() : "");
             reply(SmtpReply.of(250, "2.1.0", "Ok"));
         } catch (SmtpException e) {
-            log.info("NOQUEUE: reject: MAIL from {}: {}; proto={} helo=<{}>", client(), LogSafe.text(e.reply().oneLine()),
-                    esmtp ? "ESMTP" : "SMTP", LogSafe.text(helo));
+            log.info("NOQUEUE: reject: MAIL from {}: {}; proto={} helo=<{}>", client(), e.reply().oneLine(),
+                    esmtp ? "ESMTP" : "SMTP", helo);
             error(e.reply());
         }
     }
@@ -321,15 +320,15 @@ final class SmtpSession implements Runnable {
             SmtpReply refusal = handler.checkRecipient(sessionInfo(), mailFrom, r);
             if (refusal != null) {
                 log.info("{}: reject: RCPT from {}: {}; from=<{}> to=<{}> proto={} helo=<{}>", queueId, client(),
-                        LogSafe.text(refusal.oneLine()), LogSafe.text(mailFrom.sender()), LogSafe.text(r.recipient()),
-                        esmtp ? "ESMTP" : "SMTP", LogSafe.text(helo));
+                        refusal.oneLine(), mailFrom.sender(), r.recipient(),
+                        esmtp ? "ESMTP" : "SMTP", helo);
                 error(refusal);
                 return;
             }
             rcpts.add(r);
             reply(SmtpReply.of(250, "2.1.5", "Ok"));
         } catch (SmtpException e) {
-            log.info("{}: reject: RCPT from {}: {}", queueId, client(), LogSafe.text(e.reply().oneLine()));
+            log.info("{}: reject: RCPT from {}: {}", queueId, client(), e.reply().oneLine());
             error(e.reply());
         }
     }
@@ -495,16 +494,16 @@ final class SmtpSession implements Runnable {
         switch (handler.authenticate(user, password)) {
             case OK -> {
                 authUser = user;
-                log.info("{}: sasl_method={}, sasl_username={}", client(), mech, LogSafe.text(user));
+                log.info("{}: sasl_method={}, sasl_username={}", client(), mech, user);
                 reply(SmtpReply.of(235, "2.7.0", "Authentication successful"));
             }
             case TEMPORARY -> {
                 // RFC 4954 §6: a temporary failure (here: too many password checks at once)
-                log.warn("{}: SASL {} authentication deferred for user {}: too many concurrent checks", client(), mech, LogSafe.text(user));
+                log.warn("{}: SASL {} authentication deferred for user {}: too many concurrent checks", client(), mech, user);
                 error(SmtpReply.of(454, "4.7.0", "Error: temporary authentication failure"));
             }
             case FAILED -> {
-                log.warn("{}: SASL {} authentication failed for user {}", client(), mech, LogSafe.text(user));
+                log.warn("{}: SASL {} authentication failed for user {}", client(), mech, user);
                 if (server.anvil().authFailed(clientAddress)) {
                     log.warn("{}: too many AUTH failures; backing off", client());
                     reply(SmtpReply.of(421, "4.7.0", settings.hostname() + " Error: too many authentication failures"));

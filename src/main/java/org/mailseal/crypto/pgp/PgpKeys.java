@@ -57,7 +57,6 @@ import org.mailseal.keys.KeyStoreException;
 public final class PgpKeys {
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Pattern EMAIL_IN_UID = Pattern.compile("<([^<>\\s]+@[^<>\\s]+)>");
 
     private PgpKeys() {
     }
@@ -261,11 +260,69 @@ public final class PgpKeys {
         }
     }
 
-    /** The address in a user id: {@code Name <a@b>} or a bare {@code a@b}; lower-cased domain. */
+    /**
+     * The address in a user id, read as RFC 5322 §3.4 anchored at the whole string: a {@code name-addr}
+     * ({@code [display-name] "<" addr-spec ">"}, nothing after the {@code >}) or a bare {@code addr-spec}.
+     * Quoted strings and comments in the display name are skipped as units, so a {@code <} inside them
+     * is not an address. The addr-spec must be a dot-atom local part (no quotes, no {@code < > @ % !})
+     * at a valid domain; anything else gives null, so the key is bound to no address by its user id.
+     */
     public static String emailOf(String uid) {
-        Matcher m = EMAIL_IN_UID.matcher(uid);
-        String e = m.find() ? m.group(1) : uid.trim().matches("[^\\s<>]+@[^\\s<>]+") ? uid.trim() : null;
-        return e == null ? null : normalise(e);
+        String u = uid.strip();
+        int open = -1;
+        boolean quoted = false;
+        int comment = 0;
+        for (int i = 0; i < u.length(); i++) {
+            char c = u.charAt(i);
+            if (c == '\\' && (quoted || comment > 0)) {
+                i++;
+            } else if (quoted) {
+                quoted = c != '"';
+            } else if (c == '(') {
+                comment++;
+            } else if (c == ')' && comment > 0) {
+                comment--;
+            } else if (comment > 0) {
+                continue;
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == '<') {
+                open = i;
+                break;
+            } else if (c == '>') {
+                return null;
+            }
+        }
+        String spec;
+        if (open >= 0) {
+            if (!u.endsWith(">") || u.indexOf('>', open) != u.length() - 1) {
+                return null;
+            }
+            spec = u.substring(open + 1, u.length() - 1);
+        } else if (!quoted && comment == 0) {
+            spec = u;
+        } else {
+            return null;
+        }
+        return isPlainAddrSpec(spec) ? normalise(spec) : null;
+    }
+
+    private static final java.util.regex.Pattern DOT_ATOM_LOCAL =
+            java.util.regex.Pattern.compile("[\\p{L}\\p{N}#$&'*+\\-/=?^_`{|}~]+(\\.[\\p{L}\\p{N}#$&'*+\\-/=?^_`{|}~]+)*");
+    private static final java.util.regex.Pattern DOMAIN =
+            java.util.regex.Pattern.compile("([\\p{L}\\p{N}]([\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?\\.)+[\\p{L}\\p{N}]([\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?");
+
+    /**
+     * True for {@code local@domain} with a dot-atom local part free of routing characters
+     * ({@code % !}) and quotes, and a dotted domain name: the only form a key is ever bound to.
+     */
+    public static boolean isPlainAddrSpec(String spec) {
+        int at = spec.lastIndexOf('@');
+        if (at <= 0 || at == spec.length() - 1 || spec.length() > 320) {
+            return false;
+        }
+        String local = spec.substring(0, at);
+        return local.length() <= 64 && DOT_ATOM_LOCAL.matcher(local).matches() && DOMAIN.matcher(spec.substring(at + 1)).matches();
     }
 
     public static String normalise(String email) {
