@@ -57,6 +57,7 @@ public final class Demo {
         int port = freePort();
         Path master = dataDir.resolve("master.pass");
         Files.writeString(master, "demo master passphrase, not for production\n");
+        Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         MailsealConfig config = ConfigLoader.parse("demo", String.join("\n",
                 "hostname: gateway.example.com",
                 "dataDir: " + dataDir,
@@ -66,7 +67,7 @@ public final class Demo {
                 "smtp: {listen: \"127.0.0.1:" + port + "\"}",
                 "metrics: {enabled: false}",
                 "relay: {defaultRoute: \"[127.0.0.1]:" + mboxSmtp + "\", tls: none}",
-                "domains: {local: [example.com]}",
+                "domains: {local: [example.com], policies: {example.com: {generateFor: alice}}}", // keys only for the known mailbox
                 "networks: {trusted: [], xforward: []}"));
         if (smime) {
             initCa(config);

@@ -17,6 +17,7 @@ public final class MasterPassphrase {
     public static char[] load(MailsealConfig config) {
         if (config.keys().masterPassphraseFile() != null) {
             try {
+                refuseShared(config.keys().masterPassphraseFile());
                 String s = Files.readString(config.keys().masterPassphraseFile()).lines().findFirst().orElse("");
                 if (s.isEmpty()) {
                     throw new ConfigException("keys.masterPassphraseFile: " + config.keys().masterPassphraseFile() + " is empty");
@@ -28,6 +29,21 @@ public final class MasterPassphrase {
         }
         String env = System.getenv(ENV);
         return env == null || env.isEmpty() ? null : env.toCharArray();
+    }
+
+    // Like ssh with a private key file: a passphrase others can read is no secret; say how to fix it.
+    private static void refuseShared(java.nio.file.Path f) throws IOException {
+        if (!f.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> p = Files.getPosixFilePermissions(f);
+        p.retainAll(java.util.EnumSet.of(java.nio.file.attribute.PosixFilePermission.GROUP_READ,
+                java.nio.file.attribute.PosixFilePermission.GROUP_WRITE, java.nio.file.attribute.PosixFilePermission.OTHERS_READ,
+                java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE));
+        if (!p.isEmpty()) {
+            throw new ConfigException("keys.masterPassphraseFile: " + f + " is accessible by group or others ("
+                    + java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)) + "); run: chmod 600 " + f);
+        }
     }
 
     /** Unlocks the store's master key, or returns null when no passphrase is configured. */

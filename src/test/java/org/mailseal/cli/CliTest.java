@@ -79,8 +79,8 @@ class CliTest {
         assertThat(run("changed-password\n", "users", "passwd", "alice@example.com", "--password-file", "-", "-c", cfg.toString()).code()).isZero();
         try (Database db = Database.open(ConfigLoader.load(cfg))) {
             UserStore s = new UserStore(db.dataSource(), new PasswordHasher(1024, 1));
-            assertThat(s.check("alice@example.com", "changed-password")).isTrue();
-            assertThat(s.check("alice@example.com", "first-password")).isFalse();
+            assertThat(s.verify("alice@example.com", "changed-password")).isTrue();
+            assertThat(s.verify("alice@example.com", "first-password")).isFalse();
             // hashes at rest are Argon2id, never the password
             try (var c = db.dataSource().getConnection(); var rs = c.createStatement().executeQuery("SELECT password_hash FROM users")) {
                 while (rs.next()) {

@@ -200,6 +200,7 @@ class KeyHandlingTest {
     Path config() throws Exception {
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "key handling master\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path cfg = dir.resolve("m.yml");
         Files.writeString(cfg, "dataDir: " + dir.resolve("data") + "\nkeys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}\n");
         return cfg;

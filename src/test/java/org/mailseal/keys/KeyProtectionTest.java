@@ -73,6 +73,7 @@ class KeyProtectionTest {
         int port = TestGateway.freePort();
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "a master passphrase\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         String keys = "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}";
         Path cfg = config(port, 1, keys);
         assertThat(Cli.run("keys", "generate", "--email", "alice@example.com", "-c", cfg.toString()).code()).isZero();
@@ -86,9 +87,11 @@ class KeyProtectionTest {
         int port = TestGateway.freePort();
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "the right passphrase\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path cfg = config(port, 1, "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}");
         assertThat(Cli.run("keys", "generate", "--email", "alice@example.com", "-c", cfg.toString()).code()).isZero();
         Files.writeString(master, "a wrong passphrase\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         assertThatThrownBy(() -> TestGateway.start(Files.readString(cfg))).hasMessageContaining("master passphrase does not match");
         Path none = config(port, 1);
         assertThatThrownBy(() -> TestGateway.start(Files.readString(none))).hasMessageContaining("no master passphrase")
@@ -101,8 +104,9 @@ class KeyProtectionTest {
             int port = TestGateway.freePort();
             Path master = dir.resolve("master.pass");
             Files.writeString(master, "the old master passphrase\n");
+            java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             Path cfg = config(port, sink.port(), "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
-                    "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}", "policy: {encrypt: mandatory, onMissingKey: generate}");
+                    "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}", "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}");
             String c = cfg.toString();
             assertThat(Cli.run("keys", "generate", "--email", "alice@example.com", "-c", c).code()).isZero();
             assertThat(Cli.run("ca", "init", "-c", c).code()).isZero();

@@ -72,6 +72,7 @@ class Pkcs11Test {
         Files.writeString(pin, "123456\n");
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "pkcs11 test master\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
         gpgHelper = new org.mailseal.testkit.Gpg(dir.resolve("gnupg"));
         gpgHome = gpgHelper.home();

@@ -48,12 +48,13 @@ class EncryptionFlowTest {
     String yaml(int port, int sink, String... extra) throws Exception {
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "flow master\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         List<String> all = new ArrayList<>(List.of(extra));
         if (all.stream().noneMatch(e -> e.startsWith("keys:"))) {
             all.add("keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}");
         }
         if (all.stream().noneMatch(e -> e.startsWith("policy:"))) {
-            all.add("policy: {encrypt: mandatory, onMissingKey: generate}");
+            all.add("policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}");
         }
         return TestGateway.yaml(dir.resolve("data"), port, 0, sink, all.toArray(new String[0]));
     }

@@ -94,6 +94,7 @@ class OutboundTest {
         port = TestGateway.freePort();
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "outbound master\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",

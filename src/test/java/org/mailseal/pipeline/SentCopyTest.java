@@ -52,6 +52,7 @@ class SentCopyTest {
         int imap = TestGateway.freePort();
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "sent copy master\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",

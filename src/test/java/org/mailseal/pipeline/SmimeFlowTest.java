@@ -43,6 +43,7 @@ class SmimeFlowTest {
     String yaml(int port, int sink, String... extra) throws Exception {
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "smime flow master\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         String[] all = java.util.stream.Stream.concat(java.util.stream.Stream.of(extra),
                 java.util.stream.Stream.of("keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}")).toArray(String[]::new);
         return TestGateway.yaml(dir.resolve("data"), port, 0, sink, all);
@@ -60,7 +61,7 @@ class SmimeFlowTest {
     void methodChoicePreferenceAndGeneration() throws Exception {
         int port = TestGateway.freePort();
         try (CapturingSink sink = new CapturingSink()) {
-            String y = yaml(port, sink.port(), "policy: {encrypt: mandatory, onMissingKey: generate}",
+            String y = yaml(port, sink.port(), "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}",
                     "domains: {local: [example.com, smime.example, only.example], policies: {smime.example: {preferredMethod: smime, generateMethod: smime},"
                             + " only.example: {method: openpgp, onMissingKey: tempfail}}}");
             MailsealConfig cfg = ConfigLoader.parse("t", y);
@@ -103,7 +104,7 @@ class SmimeFlowTest {
         String openssl = org.mailseal.testkit.Peers.require("openssl", "openssl");
         int port = TestGateway.freePort();
         try (CapturingSink sink = new CapturingSink()) {
-            String y = yaml(port, sink.port(), "policy: {encrypt: mandatory, onMissingKey: generate, method: smime, generateMethod: smime}");
+            String y = yaml(port, sink.port(), "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any, method: smime, generateMethod: smime}");
             MailsealConfig cfg = ConfigLoader.parse("t", y);
             try (Database db = Database.open(cfg)) {
                 MasterKey mk = MasterPassphrase.unlock(cfg, db.dataSource());
@@ -139,7 +140,7 @@ class SmimeFlowTest {
     void noCaMeansNoIssuedCertificateAndNoPlaintext() throws Exception {
         int port = TestGateway.freePort();
         try (CapturingSink sink = new CapturingSink();
-             Gateway gw = TestGateway.start(yaml(port, sink.port(), "policy: {encrypt: mandatory, onMissingKey: generate, method: smime}"))) {
+             Gateway gw = TestGateway.start(yaml(port, sink.port(), "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any, method: smime}"))) {
             assertThat(EncryptionFlowTest.send(port, List.of("alice@example.com"), MSG)).startsWith("451 4.7.5");
             assertThat(sink.messages).isEmpty();
         }

@@ -51,6 +51,7 @@ class PostfixContentFilterTest {
         int pf = TestGateway.freePort();
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "postfix test master\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), gw, lmtp, reinject, policy,
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
@@ -84,7 +85,7 @@ class PostfixContentFilterTest {
 
     @Test
     void smtpContentFilterEncryptsAndCrossLogsQueueIds() throws Exception {
-        Setup s = setup("policy: {encrypt: mandatory, onMissingKey: generate}");
+        Setup s = setup("policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}");
         try (SmtpSinkProcess sink = SmtpSinkProcess.start(s.sinkPort());
              GatewayProcess gw = GatewayProcess.start(s.config(), dir.resolve("gw.log"), s.gatewayPort());
              PrivatePostfix pf = postfix(s, false)) {
@@ -110,7 +111,7 @@ class PostfixContentFilterTest {
 
     @Test
     void lmtpContentFilterGivesPerRecipientResults() throws Exception {
-        Setup s = setup("policy: {encrypt: mandatory, onMissingKey: generate}");
+        Setup s = setup("policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}");
         try (SmtpSinkProcess sink = SmtpSinkProcess.start(s.sinkPort());
              GatewayProcess gw = GatewayProcess.start(s.config(), dir.resolve("gw.log"), s.gatewayPort());
              PrivatePostfix pf = postfix(s, true)) {

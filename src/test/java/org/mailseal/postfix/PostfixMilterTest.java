@@ -33,10 +33,11 @@ class PostfixMilterTest {
         smtp = TestGateway.freePort();
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "milter test master\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), smtp, 0, 1,
                 "milter: {enabled: true, listen: \"127.0.0.1:" + milter + "\"}",
-                "policy: {encrypt: mandatory, onMissingKey: generate}",
+                "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}",
                 "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}"));
     }
 

@@ -114,10 +114,11 @@ class ScanTest {
         Files.createDirectories(data);
         Path master = data.resolve("../" + data.getFileName() + ".pass");
         Files.writeString(master, "scan test master\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path cfg = data.resolve("../" + data.getFileName() + ".yml");
         Files.writeString(cfg, TestGateway.yaml(data, port, 0, sink.port(),
                 "domains: {local: [example.com, quarantine.test, strict.test, lenient.test]}",
-                "policy: {encrypt: mandatory, onMissingKey: generate}",
+                "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}",
                 "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
                 scan));
         return new Gw(TestGateway.start(Files.readString(cfg)), cfg, port);

@@ -74,8 +74,8 @@ class StoreBackendTest {
         try (Database db = Database.open(cfg)) {
             UserStore users = new UserStore(db.dataSource(), new PasswordHasher(1024, 1));
             assertThat(users.add("alice@example.com", "password-1")).isTrue();
-            assertThat(users.check("alice@example.com", "password-1")).isTrue();
-            assertThat(users.check("alice@example.com", "password-2")).isFalse();
+            assertThat(users.verify("alice@example.com", "password-1")).isTrue();
+            assertThat(users.verify("alice@example.com", "password-2")).isFalse();
 
             MasterKey mk = MasterKey.unlock(db.dataSource(), "master".toCharArray(), 1024, 1);
             assertThatThrownBy(() -> MasterKey.unlock(db.dataSource(), "other".toCharArray(), 1024, 1))
@@ -132,10 +132,11 @@ class StoreBackendTest {
         String db = databaseYaml(backend);
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "store test master\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         int port = TestGateway.freePort();
         try (CapturingSink sink = new CapturingSink();
              Gateway gw = TestGateway.start(TestGateway.yaml(dir.resolve("gw"), port, 0, sink.port(), db,
-                     "policy: {encrypt: mandatory, onMissingKey: generate}",
+                     "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}",
                      "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}"));
              SmtpClient c = new SmtpClient(port)) {
             c.expect("220");

@@ -78,6 +78,7 @@ class InteropTest {
             int port = TestGateway.freePort();
             Path master = dir.resolve("master.pass");
             Files.writeString(master, "interop master\n");
+            java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             Path cfg = dir.resolve("mailseal.yml");
             Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sinkPortHolder,
                     "policy: {encrypt: mandatory, onMissingKey: tempfail}",

@@ -95,6 +95,7 @@ class SmimeInteropTest {
             int port = TestGateway.freePort();
             Path master = dir.resolve("master.pass");
             Files.writeString(master, "smime interop master\n");
+            java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             cfg = dir.resolve("mailseal.yml");
             Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
                     "policy: {encrypt: mandatory, onMissingKey: tempfail, method: smime}",
