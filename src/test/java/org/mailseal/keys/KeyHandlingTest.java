@@ -175,6 +175,7 @@ class KeyHandlingTest {
         assertThat(Files.exists(dbFile)).isTrue();
         Path wrong = dir.resolve("wrong.pass");
         Files.writeString(wrong, "not the master passphrase\n");
+        Files.setPosixFilePermissions(wrong, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path wrongCfg = dir.resolve("wrong.yml");
         Files.writeString(wrongCfg, Files.readString(cfg).replace(dir.resolve("master.pass").toString(), wrong.toString()));
         Path pw = dir.resolve("pw");
