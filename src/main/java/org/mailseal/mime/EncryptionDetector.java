@@ -1,23 +1,42 @@
 package org.mailseal.mime;
 
-import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
+import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.stream.EntityState;
 import org.apache.james.mime4j.stream.Field;
 import org.apache.james.mime4j.stream.MimeConfig;
 import org.apache.james.mime4j.stream.MimeTokenStream;
+import org.mailseal.crypto.CiphertextShape;
 
 /**
- * Decides whether a message is already encrypted, so that it passes through untouched: PGP/MIME
- * (RFC 3156 §4), S/MIME enveloped or authEnveloped data (RFC 8551 §3.2), Exchange-mangled PGP/MIME
- * (multipart/mixed holding an application/pgp-encrypted part), and an inline PGP message
- * (a text body whose first non-blank line is {@code -----BEGIN PGP MESSAGE-----}).
+ * Decides whether a message is already encrypted, so that it may pass untouched. Every label a sender
+ * writes (a Content-Type, a first line, a file name) is only a claim; "encrypted" is returned only
+ * when the bytes prove it:
  *
- * <p>Armor lines quoted inside a longer text do not count: that mail is plaintext and gets encrypted.
+ * <ul>
+ *   <li><b>PGP/MIME</b> (RFC 3156 §4): {@code multipart/encrypted; protocol="application/pgp-encrypted"}
+ *       with exactly two leaf parts, the first {@code application/pgp-encrypted} whose body is the line
+ *       {@code Version: 1}, the second {@code application/octet-stream} whose body (armored or binary)
+ *       is an OpenPGP encrypted message ({@link CiphertextShape#openPgp}); no text outside the parts
+ *       but white space or the usual "This is an OpenPGP/MIME encrypted message" line.</li>
+ *   <li><b>Exchange-mangled PGP/MIME</b>: exactly Exchange's rewrite, {@code multipart/mixed} holding an
+ *       empty {@code text/plain} part, then the two PGP/MIME parts above, nothing else.</li>
+ *   <li><b>Inline PGP</b>: a single-part text body that is, apart from surrounding white space, one
+ *       {@code PGP MESSAGE} armor block decoding to an encrypted message.</li>
+ *   <li><b>S/MIME</b> (RFC 8551 §3.3): {@code application/(x-)pkcs7-mime} whose base64 body is a CMS
+ *       ContentInfo holding EnvelopedData or AuthEnvelopedData ({@link CiphertextShape#cms}).</li>
+ * </ul>
+ *
+ * <p>A header with Content-Type twice, or a malformed Content-Type field name, is plaintext. Anything
+ * else is plaintext and gets encrypted: encrypting twice is harmless, plaintext is not.
  */
 public final class EncryptionDetector {
 
@@ -27,79 +46,184 @@ public final class EncryptionDetector {
     /** What was found; {@code NONE} means plaintext. */
     public enum Kind { NONE, PGP_MIME, PGP_MIME_MANGLED, PGP_INLINE, SMIME }
 
+    /** The most of a message the detector reads before it gives up and calls it plaintext. */
+    static final long MAX_SCAN = 512L * 1024 * 1024;
+
+    private static final Set<String> PREAMBLES = Set.of("", "this is an openpgp/mime encrypted message (rfc 4880 and 3156)",
+            "this is an openpgp/mime encrypted message (rfc 2440 and 3156)", "this is an openpgp/mime encrypted message",
+            "this is an encrypted message.", "openpgp/mime encrypted message", "this is a pgp/mime encrypted message (rfc 2440 and 3156)");
+
     public static Kind detect(RawHeader header, InputStream body) throws IOException {
-        String ct = header.value("Content-Type");
-        String type = ContentTypes.mediaType(ct);
-        if (type.equals("multipart/encrypted")) {
-            return Kind.PGP_MIME;
+        String ct = single(header, "Content-Type");
+        String cte = single(header, "Content-Transfer-Encoding");
+        if (ct == BAD || cte == BAD) {
+            return Kind.NONE;
         }
-        if (isSmime(type, ct)) {
-            return Kind.SMIME;
+        String type = ct == null ? "text/plain" : ContentTypes.mediaType(ct);
+        try {
+            return switch (type) {
+                case "multipart/encrypted" -> pgpMime(ct, body) ? Kind.PGP_MIME : Kind.NONE;
+                case "multipart/mixed" -> mangled(ct, body) ? Kind.PGP_MIME_MANGLED : Kind.NONE;
+                case "application/pkcs7-mime", "application/x-pkcs7-mime" -> smime(ct, cte, body) ? Kind.SMIME : Kind.NONE;
+                case "text/plain", "application/pgp" -> inline(cte, body) ? Kind.PGP_INLINE : Kind.NONE;
+                default -> Kind.NONE;
+            };
+        } catch (MimeException | IOException | RuntimeException e) {
+            // Not parseable as what it claims: plaintext, so it is encrypted (fail closed). A real read
+            // error of the spool file shows again when the encrypt stage reads it, and defers there.
+            return Kind.NONE;
         }
-        if (type.equals("multipart/mixed")) {
-            return mangled(ct, body) ? Kind.PGP_MIME_MANGLED : Kind.NONE;
-        }
-        if (type.equals("text/plain") || type.equals("application/pgp")) {
-            return inline(body) ? Kind.PGP_INLINE : Kind.NONE;
-        }
-        return Kind.NONE;
     }
 
-    private static boolean isSmime(String type, String ct) {
-        if (!type.equals("application/pkcs7-mime") && !type.equals("application/x-pkcs7-mime")) {
+    private static final String BAD = new String("bad");
+
+    // The field's value if it occurs once with a clean name; null if absent; BAD if repeated or malformed.
+    private static String single(RawHeader h, String name) {
+        String found = null;
+        for (RawHeader.Field f : h.fields()) {
+            String n = f.name();
+            if (n.strip().equalsIgnoreCase(name)) {
+                if (found != null || !n.equals(n.strip())) {
+                    return BAD;
+                }
+                found = f.value();
+            }
+        }
+        return found;
+    }
+
+    private static boolean pgpMime(String ct, InputStream body) throws IOException, MimeException {
+        String protocol = ContentTypes.param(ct, "protocol");
+        if (protocol == null || !protocol.trim().equalsIgnoreCase("application/pgp-encrypted")) {
             return false;
         }
-        String st = ContentTypes.param(ct, "smime-type");
-        if (st == null) {
-            String name = ContentTypes.param(ct, "name");
-            return name == null || name.toLowerCase().endsWith(".p7m");
-        }
-        return st.equalsIgnoreCase("enveloped-data") || st.equalsIgnoreCase("authEnveloped-data");
+        List<Leaf> parts = leaves(ct, body, 2);
+        return parts != null && parts.size() == 2 && versionPart(parts.get(0)) && payloadPart(parts.get(1));
     }
 
-    // First non-blank line of at most the first 64 KiB.
-    private static boolean inline(InputStream body) throws IOException {
-        BufferedReader r = new BufferedReader(new InputStreamReader(new BoundedInputStream(body, 65536), StandardCharsets.ISO_8859_1));
-        String line;
-        while ((line = r.readLine()) != null) {
-            if (!line.isBlank()) {
-                return line.strip().equals("-----BEGIN PGP MESSAGE-----");
-            }
-        }
-        return false;
+    private static boolean mangled(String ct, InputStream body) throws IOException, MimeException {
+        List<Leaf> parts = leaves(ct, body, 3);
+        return parts != null && parts.size() == 3
+                && parts.get(0).type().equals("text/plain") && parts.get(0).text().isBlank()
+                && versionPart(parts.get(1)) && payloadPart(parts.get(2));
     }
 
-    // Exchange rewrites PGP/MIME as multipart/mixed with the application/pgp-encrypted part kept.
-    private static boolean mangled(String ct, InputStream body) throws IOException {
-        MimeConfig cfg = MimeConfig.custom().setMaxHeaderCount(1000).setMaxLineLen(-1).setMaxHeaderLen(-1).setMaxContentLen(-1).build();
+    private static boolean versionPart(Leaf p) {
+        return p.type().equals("application/pgp-encrypted") && p.text().strip().equalsIgnoreCase("Version: 1");
+    }
+
+    private static boolean payloadPart(Leaf p) {
+        return p.type().equals("application/octet-stream") && p.openPgp();
+    }
+
+    /** A leaf part as read: its media type, its text when small, and whether it is OpenPGP ciphertext. */
+    private record Leaf(String type, String text, boolean openPgp) {
+    }
+
+    /**
+     * The leaf parts of a multipart body at depth 1, each judged while it streams past; null if the
+     * structure is anything else (nested multiparts, more than {@code max} parts, text outside the parts).
+     */
+    private static List<Leaf> leaves(String ct, InputStream body, int max) throws IOException, MimeException {
+        MimeConfig cfg = MimeConfig.custom().setMaxHeaderCount(100).setMaxLineLen(-1).setMaxHeaderLen(64 * 1024)
+                .setMaxContentLen(-1).setStrictParsing(true).build();
         MimeTokenStream ts = new MimeTokenStream(cfg);
-        // Feed a synthetic root header so mime4j parses the parts of this multipart body.
         String root = "Content-Type: " + ct + "\r\n\r\n";
-        ts.parse(new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(root.getBytes(StandardCharsets.UTF_8)),
-                new BoundedInputStream(body, 1 << 20)));
+        ts.parse(new SequenceInputStream(new ByteArrayInputStream(root.getBytes(StandardCharsets.UTF_8)), bounded(body)));
+        List<Leaf> out = new ArrayList<>();
         int depth = 0;
-        int parts = 0;
-        try {
-            for (EntityState s = ts.getState(); s != EntityState.T_END_OF_STREAM && parts < 10; s = ts.next()) {
-                switch (s) {
-                    case T_START_MULTIPART -> depth++;
-                    case T_END_MULTIPART -> depth--;
-                    case T_START_BODYPART -> parts++;
-                    case T_FIELD -> {
-                        Field f = ts.getField();
-                        if (depth == 1 && f.getName().equalsIgnoreCase("Content-Type")
-                                && ContentTypes.mediaType(f.getBody()).equals("application/pgp-encrypted")) {
-                            return true;
-                        }
-                    }
-                    default -> {
+        String partType = null;
+        String partCte = null;
+        for (EntityState s = ts.getState(); s != EntityState.T_END_OF_STREAM; s = ts.next()) {
+            switch (s) {
+                case T_START_MULTIPART -> {
+                    if (++depth > 1) {
+                        return null;
                     }
                 }
+                case T_END_MULTIPART -> depth--;
+                case T_PREAMBLE, T_EPILOGUE -> {
+                    if (!PREAMBLES.contains(text(ts.getInputStream(), 4096).strip().toLowerCase(Locale.ROOT))) {
+                        return null;
+                    }
+                }
+                case T_START_BODYPART -> {
+                    if (out.size() == max) {
+                        return null;
+                    }
+                    partType = null;
+                    partCte = null;
+                }
+                case T_FIELD -> {
+                    Field f = ts.getField();
+                    if (depth == 1 && f.getName().equalsIgnoreCase("Content-Type")) {
+                        if (partType != null) {
+                            return null;
+                        }
+                        partType = ContentTypes.mediaType(f.getBody());
+                    } else if (depth == 1 && f.getName().equalsIgnoreCase("Content-Transfer-Encoding")) {
+                        if (partCte != null) {
+                            return null;
+                        }
+                        partCte = f.getBody().trim().toLowerCase(Locale.ROOT);
+                    }
+                }
+                case T_BODY -> {
+                    if (depth != 1) {
+                        return null;
+                    }
+                    String type = partType != null ? partType : "text/plain";
+                    InputStream decoded = decode(partCte, ts.getInputStream());
+                    if (decoded == null) {
+                        return null;
+                    }
+                    if (type.equals("application/octet-stream")) {
+                        out.add(new Leaf(type, "", CiphertextShape.openPgp(decoded)));
+                    } else {
+                        String t = text(decoded, 4096);
+                        if (decoded.read() >= 0) {
+                            return null; // a version or cover part is a line, not a letter
+                        }
+                        out.add(new Leaf(type, t, false));
+                    }
+                }
+                default -> {
+                }
             }
-        } catch (MimeException | RuntimeException e) {
-            return false; // not parseable: treat as plaintext, so it is encrypted (fail closed)
         }
-        return false;
+        return out;
+    }
+
+    private static boolean smime(String ct, String cte, InputStream body) throws IOException {
+        String st = ContentTypes.param(ct, "smime-type");
+        if (st != null && !st.trim().equalsIgnoreCase("enveloped-data") && !st.trim().equalsIgnoreCase("authEnveloped-data")) {
+            return false;
+        }
+        InputStream decoded = decode(cte, bounded(body));
+        return decoded != null && CiphertextShape.cms(decoded);
+    }
+
+    private static boolean inline(String cte, InputStream body) throws IOException {
+        InputStream decoded = decode(cte, bounded(body));
+        return decoded != null && CiphertextShape.armoredMessage(decoded);
+    }
+
+    /** The part's content under its transfer encoding; null for an encoding we do not read (then: plaintext). */
+    private static InputStream decode(String cte, InputStream in) {
+        String c = cte == null ? "7bit" : cte.trim().toLowerCase(Locale.ROOT);
+        return switch (c) {
+            case "7bit", "8bit", "binary" -> in;
+            case "base64" -> new StrictBase64InputStream(in);
+            default -> null;
+        };
+    }
+
+    private static String text(InputStream in, int max) throws IOException {
+        return new String(in.readNBytes(max), StandardCharsets.ISO_8859_1);
+    }
+
+    private static InputStream bounded(InputStream in) {
+        return new BoundedInputStream(in, MAX_SCAN);
     }
 
     /** Reads at most {@code limit} bytes, then reports end of stream. */

@@ -17,6 +17,26 @@ import org.mailseal.mime.RawHeader;
 @Order(Integer.MAX_VALUE - 1)
 class MimeDetectionFuzzTest {
 
+    /**
+     * The detector's promise: whenever it says "encrypted", Bouncy Castle's own parsers read the bytes as
+     * an encrypted message too (PGP: an encrypted-data list; S/MIME: EnvelopedData or AuthEnvelopedData).
+     */
+    @FuzzTest(maxDuration = "60s")
+    void encryptedMeansCiphertext(byte[] data) throws Exception {
+        BufferedInputStream in = new BufferedInputStream(new ByteArrayInputStream(data));
+        RawHeader h;
+        EncryptionDetector.Kind k;
+        try {
+            h = RawHeader.read(in, 1 << 20);
+            k = EncryptionDetector.detect(h, in);
+        } catch (IOException expected) {
+            return;
+        }
+        if (k != EncryptionDetector.Kind.NONE) {
+            org.assertj.core.api.Assertions.assertThat(ParsesAsCiphertext.check(data, k)).as("detected %s", k).isTrue();
+        }
+    }
+
     @FuzzTest(maxDuration = "60s")
     void detection(byte[] data) throws IOException {
         try {

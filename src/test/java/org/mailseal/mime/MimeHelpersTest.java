@@ -61,25 +61,4 @@ class MimeHelpersTest {
                 .isEqualTo("Received: x\r\nFrom: a@b\r\nSubject: [...]\r\nContent-Type: text/plain\r\n");
     }
 
-    @Test
-    void detectsEncryptedMailButNotQuotedArmor() throws Exception {
-        assertThat(detect("Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=x\r\n\r\n"))
-                .isEqualTo(EncryptionDetector.Kind.PGP_MIME);
-        assertThat(detect("Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nMIIB"))
-                .isEqualTo(EncryptionDetector.Kind.SMIME);
-        assertThat(detect("Content-Type: application/pkcs7-mime; smime-type=signed-data\r\n\r\nMIIB"))
-                .isEqualTo(EncryptionDetector.Kind.NONE);
-        assertThat(detect("Subject: x\r\n\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n\r\nabc\r\n-----END PGP MESSAGE-----\r\n"))
-                .isEqualTo(EncryptionDetector.Kind.PGP_INLINE);
-        assertThat(detect("Subject: x\r\n\r\nsee:\r\n-----BEGIN PGP MESSAGE-----\r\n")).isEqualTo(EncryptionDetector.Kind.NONE);
-        assertThat(detect("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\r\n--b\r\n"
-                + "Content-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--b--\r\n")).isEqualTo(EncryptionDetector.Kind.PGP_MIME_MANGLED);
-        assertThat(detect("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n"))
-                .isEqualTo(EncryptionDetector.Kind.NONE);
-    }
-
-    static EncryptionDetector.Kind detect(String msg) throws Exception {
-        ByteArrayInputStream in = new ByteArrayInputStream(msg.getBytes(StandardCharsets.UTF_8));
-        return EncryptionDetector.detect(RawHeader.read(in, 1 << 20), in);
-    }
 }

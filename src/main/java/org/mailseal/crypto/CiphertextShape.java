@@ -1,0 +1,419 @@
+package org.mailseal.crypto;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PushbackInputStream;
+import java.util.Base64;
+import java.util.Locale;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetStringParser;
+import org.bouncycastle.asn1.ASN1SequenceParser;
+import org.bouncycastle.asn1.ASN1SetParser;
+import org.bouncycastle.asn1.ASN1StreamParser;
+import org.bouncycastle.asn1.ASN1TaggedObjectParser;
+import org.bouncycastle.asn1.BERTags;
+import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
+
+/**
+ * Proves from the bytes, without any key, that data has the shape of an encrypted message, streaming
+ * and with no more than a few KiB held:
+ *
+ * <ul>
+ *   <li>OpenPGP (RFC 9580 §10.3): optional Marker packets, one or more PKESK (v3, v6) or SKESK (v4–v6)
+ *       packets, then exactly one SEIPD (v1, v2) or AEAD (LibrePGP tag 20) packet running to the end of
+ *       the data, nothing after it;</li>
+ *   <li>CMS (RFC 5652 §6, RFC 5083): a ContentInfo holding EnvelopedData or AuthEnvelopedData with at
+ *       least one RecipientInfo and its encrypted content, nothing after it.</li>
+ * </ul>
+ *
+ * The ciphertext itself must also look like ciphertext: a run of {@value #MAX_TEXT_RUN} or more
+ * printable ASCII bytes (which random bytes give with probability about 10^-10 per position) means
+ * readable text was dressed up as an encrypted packet, and the data is not accepted.
+ */
+public final class CiphertextShape {
+
+    /** Printable bytes in a row that ciphertext practically never has. */
+    static final int MAX_TEXT_RUN = 24;
+
+    private CiphertextShape() {
+    }
+
+    /** An OpenPGP encrypted message, ASCII-armored ({@code PGP MESSAGE}) or binary, with only white space around it. */
+    public static boolean openPgp(InputStream in) throws IOException {
+        PushbackInputStream p = new PushbackInputStream(in, 1);
+        int b;
+        do {
+            b = p.read();
+        } while (b == ' ' || b == '\t' || b == '\r' || b == '\n');
+        if (b < 0) {
+            return false;
+        }
+        p.unread(b);
+        return b == '-' ? armoredMessage(p) : packets(p);
+    }
+
+    /** One {@code -----BEGIN PGP MESSAGE-----} armor block (RFC 9580 §6.2) and only white space around it. */
+    public static boolean armoredMessage(InputStream in) throws IOException {
+        Armor a = new Armor(in);
+        if (!a.begin()) {
+            return false;
+        }
+        return packets(a) && a.endedCleanly();
+    }
+
+    /** A CMS ContentInfo with EnvelopedData or AuthEnvelopedData (DER or BER). */
+    public static boolean cms(InputStream in) throws IOException {
+        try {
+            ASN1StreamParser p = new ASN1StreamParser(in);
+            ASN1SequenceParser contentInfo = (ASN1SequenceParser) p.readObject();
+            ASN1ObjectIdentifier type = (ASN1ObjectIdentifier) contentInfo.readObject();
+            boolean auth = CMSObjectIdentifiers.authEnvelopedData.equals(type);
+            if (!auth && !CMSObjectIdentifiers.envelopedData.equals(type)) {
+                return false;
+            }
+            ASN1TaggedObjectParser content = (ASN1TaggedObjectParser) contentInfo.readObject();
+            ASN1SequenceParser env = (ASN1SequenceParser) content.parseExplicitBaseObject();
+            env.readObject().toASN1Primitive(); // version
+            ASN1Encodable next = env.readObject();
+            if (next instanceof ASN1TaggedObjectParser) {
+                next.toASN1Primitive(); // originatorInfo [0]
+                next = env.readObject();
+            }
+            ASN1SetParser recipients = (ASN1SetParser) next;
+            int n = 0;
+            for (ASN1Encodable r = recipients.readObject(); r != null; r = recipients.readObject()) {
+                r.toASN1Primitive();
+                n++;
+            }
+            if (n == 0) {
+                return false;
+            }
+            ASN1SequenceParser eci = (ASN1SequenceParser) env.readObject(); // (Auth)EncryptedContentInfo
+            eci.readObject().toASN1Primitive();                           // contentType
+            eci.readObject().toASN1Primitive();                           // contentEncryptionAlgorithm
+            ASN1TaggedObjectParser ec = (ASN1TaggedObjectParser) eci.readObject();
+            if (ec == null || !ec.hasContextTag(0)) {
+                return false; // detached content: nothing here is ciphertext we could vouch for
+            }
+            ASN1OctetStringParser octets = (ASN1OctetStringParser) ec.parseBaseUniversal(false, BERTags.OCTET_STRING);
+            if (!looksRandom(octets.getOctetStream(), 16)) {
+                return false;
+            }
+            if (eci.readObject() != null) {
+                return false;
+            }
+            for (ASN1Encodable rest = env.readObject(); rest != null; rest = env.readObject()) {
+                rest.toASN1Primitive(); // unprotectedAttrs, or authAttrs / mac / unauthAttrs
+            }
+            if (contentInfo.readObject() != null) {
+                return false;
+            }
+            return p.readObject() == null && in.read() < 0;
+        } catch (ClassCastException | IllegalStateException | IllegalArgumentException | NullPointerException e) {
+            return false;
+        }
+    }
+
+    private static final int PKESK = 1;
+    private static final int SKESK = 3;
+    private static final int MARKER = 10;
+    private static final int SEIPD = 18;
+    private static final int AEAD = 20;
+
+    // The packet sequence of an encrypted message, from the first packet header to the end of the data.
+    private static boolean packets(InputStream in) throws IOException {
+        int sessionKeys = 0;
+        while (true) {
+            Header h = Header.read(in);
+            if (h == null) {
+                return false; // ended before the encrypted data
+            }
+            switch (h.tag) {
+                case MARKER -> {
+                    if (sessionKeys > 0 || h.partial || h.length != 3 || !skip(h, in, 3)) {
+                        return false;
+                    }
+                }
+                case PKESK, SKESK -> {
+                    if (h.partial || h.length < 2 || h.length > 65536) {
+                        return false;
+                    }
+                    int version = in.read();
+                    boolean ok = h.tag == PKESK ? version == 3 || version == 6 : version >= 4 && version <= 6;
+                    if (!ok || !skip(h, in, h.length - 1)) {
+                        return false;
+                    }
+                    sessionKeys++;
+                }
+                case SEIPD, AEAD -> {
+                    if (sessionKeys == 0) {
+                        return false;
+                    }
+                    Body body = new Body(h, in);
+                    int version = body.read();
+                    boolean ok = h.tag == SEIPD ? version == 1 || version == 2 : version == 1;
+                    if (!ok || !looksRandom(body, 16)) {
+                        return false;
+                    }
+                    return Header.read(in) == null; // running to the end: nothing after the encrypted data
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+    }
+
+    private static boolean skip(Header h, InputStream in, long n) throws IOException {
+        if (h.length < 0 || n < 0) {
+            return false;
+        }
+        try {
+            in.skipNBytes(n);
+            return true;
+        } catch (java.io.EOFException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Reads {@code in} to its end; false if it holds a run of {@link #MAX_TEXT_RUN} printable bytes or
+     * fewer than {@code min} bytes.
+     */
+    static boolean looksRandom(InputStream in, long min) throws IOException {
+        byte[] buf = new byte[16384];
+        int run = 0;
+        long total = 0;
+        for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+            total += n;
+            for (int i = 0; i < n; i++) {
+                int c = buf[i] & 0xff;
+                run = (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\r' || c == '\n' ? run + 1 : 0;
+                if (run >= MAX_TEXT_RUN) {
+                    return false;
+                }
+            }
+        }
+        return total >= min;
+    }
+
+    /** An OpenPGP packet header (RFC 9580 §4.2), both formats. */
+    private static final class Header {
+        int tag;
+        long length;      // of this chunk; -1: to the end of the data (old-format indeterminate)
+        boolean partial;  // partial body lengths follow (new format)
+
+        static Header read(InputStream in) throws IOException {
+            int b = in.read();
+            if (b < 0) {
+                return null;
+            }
+            if ((b & 0x80) == 0) {
+                throw new IOException("not a packet header");
+            }
+            Header h = new Header();
+            if ((b & 0x40) != 0) {
+                h.tag = b & 0x3f;
+                h.readNewLength(in, true);
+            } else {
+                h.tag = (b >> 2) & 0x0f;
+                int lt = b & 3;
+                h.length = switch (lt) {
+                    case 0 -> u8(in);
+                    case 1 -> (u8(in) << 8) | u8(in);
+                    case 2 -> (u8(in) << 24) | (u8(in) << 16) | (u8(in) << 8) | u8(in);
+                    default -> -1;
+                };
+            }
+            return h;
+        }
+
+        void readNewLength(InputStream in, boolean first) throws IOException {
+            int l = (int) u8(in);
+            partial = false;
+            if (l < 192) {
+                length = l;
+            } else if (l < 224) {
+                length = ((long) (l - 192) << 8) + u8(in) + 192;
+            } else if (l == 255) {
+                length = (u8(in) << 24) | (u8(in) << 16) | (u8(in) << 8) | u8(in);
+            } else {
+                length = 1L << (l & 0x1f);
+
+                partial = true;
+                if (first && length < 512) {
+                    throw new IOException("first partial body shorter than 512 octets"); // RFC 9580 §4.2.1.4
+                }
+            }
+        }
+
+        private static long u8(InputStream in) throws IOException { // as long, so the shifts above cannot overflow
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("truncated packet header");
+            }
+            return b;
+        }
+    }
+
+    /** A packet body across partial-length chunks; ends where the packet ends. */
+    private static final class Body extends InputStream {
+        private final Header h;
+        private final InputStream in;
+        private long left;
+
+        Body(Header h, InputStream in) {
+            this.h = h;
+            this.in = in;
+            this.left = h.length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (left == 0) {
+                if (!h.partial) {
+                    return -1;
+                }
+                h.readNewLength(in, false);
+                left = h.length;
+            }
+            int n = in.read(b, off, left < 0 ? len : (int) Math.min(len, left));
+            if (n < 0) {
+                if (left < 0) {
+                    return -1;
+                }
+                throw new IOException("truncated packet");
+            }
+            if (left > 0) {
+                left -= n;
+            }
+            return n;
+        }
+    }
+
+    /**
+     * The base64 payload of one armor block, decoded as it is read. Before the block only white space
+     * may stand; the header lines are limited to the armor headers of RFC 9580 §6.2.2; after the END line
+     * only white space.
+     */
+    private static final class Armor extends InputStream {
+        private final InputStream in;
+        private byte[] chunk = new byte[0];
+        private int pos;
+        private boolean done;
+        private boolean clean;
+
+        Armor(InputStream in) {
+            this.in = in;
+        }
+
+        boolean begin() throws IOException {
+            String l;
+            do {
+                l = line();
+                if (l == null) {
+                    return false;
+                }
+            } while (l.isBlank());
+            if (!l.strip().equals("-----BEGIN PGP MESSAGE-----")) {
+                return false;
+            }
+            while (true) {
+                l = line();
+                if (l == null) {
+                    return false;
+                }
+                if (l.isBlank()) {
+                    return true;
+                }
+                int colon = l.indexOf(": ");
+                String key = colon > 0 ? l.substring(0, colon).toLowerCase(Locale.ROOT) : "";
+                if (!key.equals("version") && !key.equals("comment") && !key.equals("charset") && !key.equals("messageid")
+                        && !key.equals("hash")) {
+                    return false;
+                }
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (pos >= chunk.length) {
+                if (done) {
+                    return -1;
+                }
+                String l = line();
+                if (l == null) {
+                    throw new IOException("armor ends without its END line");
+                }
+                String t = l.strip();
+                if (t.equals("-----END PGP MESSAGE-----")) {
+                    done = true;
+                    clean = trailerBlank();
+                    return -1;
+                }
+                if (t.startsWith("=") && t.length() == 5) {
+                    continue; // the optional CRC24 line
+                }
+                if (!t.matches("[A-Za-z0-9+/]*={0,2}")) {
+                    throw new IOException("not base64 inside armor");
+                }
+                chunk = Base64.getDecoder().decode(t);
+                pos = 0;
+            }
+            int n = Math.min(len, chunk.length - pos);
+            System.arraycopy(chunk, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        boolean endedCleanly() throws IOException {
+            while (!done) {
+                if (read() < 0 && !done) {
+                    return false;
+                }
+            }
+            return clean;
+        }
+
+        private boolean trailerBlank() throws IOException {
+            for (int c = in.read(); c >= 0; c = in.read()) {
+                if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        // One line of at most 4 KiB (armor lines are 76 characters); longer is not armor.
+        private String line() throws IOException {
+            StringBuilder sb = new StringBuilder(80);
+            for (int c = in.read(); ; c = in.read()) {
+                if (c < 0) {
+                    return sb.length() == 0 ? null : sb.toString();
+                }
+                if (c == '\n') {
+                    return sb.toString();
+                }
+                if (sb.length() >= 4096) {
+                    throw new IOException("armor line too long");
+                }
+                if (c != '\r') {
+                    sb.append((char) c);
+                }
+            }
+        }
+    }
+}
