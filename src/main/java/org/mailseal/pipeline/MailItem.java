@@ -16,10 +16,18 @@ import org.mailseal.smtp.SessionInfo;
  * sender's encrypted copy for the IMAP Sent folder.
  */
 public record MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients,
-                       Path content, Instant received, Treatment treatment, Path sentCopy) {
+                       Path content, Instant received, Treatment treatment, Path sentCopy, String releaseClaim) {
 
     public MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients, Path content, Instant received) {
-        this(queueId, session, from, recipients, content, received, Treatment.NONE, null);
+        this(queueId, session, from, recipients, content, received, Treatment.NONE, null, null);
+    }
+
+    /**
+     * The quarantine id this message claims to be released from (the {@code X-Mailseal-Released} field,
+     * taken out of the header by the sanitize stage); only a claim until the scan stage checks it.
+     */
+    public MailItem withReleaseClaim(String id) {
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, id);
     }
 
     public MailItem {
@@ -30,20 +38,20 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
     }
 
     public MailItem withRecipients(List<Recipient> subset) {
-        return new MailItem(queueId, session, from, subset, content, received, treatment, sentCopy);
+        return new MailItem(queueId, session, from, subset, content, received, treatment, sentCopy, releaseClaim);
     }
 
     public MailItem withContent(Path newContent) {
-        return new MailItem(queueId, session, from, recipients, newContent, received, treatment, sentCopy);
+        return new MailItem(queueId, session, from, recipients, newContent, received, treatment, sentCopy, releaseClaim);
     }
 
     public MailItem withTreatment(Treatment t) {
-        return new MailItem(queueId, session, from, recipients, content, received, t, sentCopy);
+        return new MailItem(queueId, session, from, recipients, content, received, t, sentCopy, releaseClaim);
     }
 
     /** With the sender's encrypted Sent copy (a work file), queued for IMAP once the message is relayed. */
     public MailItem withSentCopy(Path copy) {
-        return new MailItem(queueId, session, from, recipients, content, received, treatment, copy);
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, copy, releaseClaim);
     }
 
     public InputStream open() throws IOException {

@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Removes header fields that claim mailseal's own identity, so that nobody can spoof them: the
- * gateway's {@code X-Mailseal-*} trace (except the quarantine release marker, which the scan stage
- * checks against the quarantine), {@code Authentication-Results} with our host name as authserv-id
- * (RFC 8601 §5), the internal {@code X-Spam-Subject-Tag}, and, when mailseal scans itself, every
+ * gateway's {@code X-Mailseal-*} fields (the quarantine release marker is taken off too and kept on the
+ * mail item as a claim the scan stage checks against the quarantine), {@code Authentication-Results}
+ * and {@code ARC-Authentication-Results} whose authserv-id is our host name (RFC 8601 §5, parsed as
+ * §2.2 writes it: comments, a quoted string, a trailing dot), the internal {@code X-Spam-Subject-Tag}, and, when mailseal scans itself, every
  * {@code X-Spam-*} field (the scanners' verdict is the one that counts). A message without such
  * fields is not touched (byte-exact).
  */
@@ -45,7 +46,7 @@ public final class SanitizeStage implements Stage {
     boolean spoofed(RawHeader.Field f) {
         String n = f.name().toLowerCase(Locale.ROOT);
         if (n.startsWith("x-mailseal-")) {
-            return !f.is(ScanStage.RELEASED);
+            return true; // every one: ours are added after this stage; the release marker is kept as a claim only
         }
         if (n.equals("x-spam-subject-tag")) {
             return true;
@@ -54,12 +55,10 @@ public final class SanitizeStage implements Stage {
             return true;
         }
         if (n.equals("authentication-results")) {
-            String v = f.value().trim();
-            int end = 0;
-            while (end < v.length() && v.charAt(end) != ';' && !Character.isWhitespace(v.charAt(end))) {
-                end++;
-            }
-            return v.substring(0, end).toLowerCase(Locale.ROOT).equals(hostname);
+            return hostname.equals(AuthservId.of(f.value(), false));
+        }
+        if (n.equals("arc-authentication-results")) {
+            return hostname.equals(AuthservId.of(f.value(), true));
         }
         return false;
     }
@@ -76,8 +75,10 @@ public final class SanitizeStage implements Stage {
                 removed.add(f.name());
             }
         }
+        String released = h.value(ScanStage.RELEASED);
+        MailItem claimed = released != null ? item.withReleaseClaim(released.trim()) : item;
         if (removed.isEmpty()) {
-            return Routing.proceed(item);
+            return Routing.proceed(claimed);
         }
         Path out = spool.workFile(item.queueId(), ".san");
         try (InputStream in = new BufferedInputStream(item.open(), 65536);
@@ -94,6 +95,6 @@ public final class SanitizeStage implements Stage {
             in.transferTo(o);
         }
         log.info("{}: removed header fields that claim mailseal's identity: {}", item.queueId(), String.join(", ", removed));
-        return Routing.proceed(item.withContent(out));
+        return Routing.proceed(claimed.withContent(out));
     }
 }

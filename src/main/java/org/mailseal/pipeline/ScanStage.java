@@ -98,7 +98,7 @@ public final class ScanStage implements Stage {
         try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
             h = RawHeader.read(in, PolicyStage.MAX_HEADER);
         }
-        String released = h.value(RELEASED);
+        String released = item.releaseClaim();
         if (released != null && quarantine != null && quarantine.isReleasing(released.trim())) {
             log.info("{}: released from quarantine ({}); not scanned again", item.queueId(), released.trim());
             return Routing.proceed(item);
