@@ -130,7 +130,8 @@ public final class Gateway implements AutoCloseable {
             MailFlow.Parts parts = new MailFlow.Parts(config, spool, policy, keys, certs, secrets, replay,
                     senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation);
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.assemble(parts),
-                    new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)));
+                    new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)),
+                    senderAddresses::owns);
             if (config.milter().enabled()) {
                 g.milter = new MilterServer(config.milter().listen(), new RecipientDecider(policy, keys, certs, generation), new RelayAccess(config), spool);
             }

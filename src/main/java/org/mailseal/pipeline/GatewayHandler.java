@@ -43,6 +43,12 @@ public final class GatewayHandler implements MailHandler {
     private final RelayAccess access;
     private final GatewayMetrics metrics;
     private final Authenticator authenticator;
+    private final Ownership ownership;
+
+    /** Whether an authenticated user owns an address (its login or a registered address). */
+    public interface Ownership {
+        boolean owns(String user, String address) throws java.sql.SQLException;
+    }
 
     /** Checks SASL credentials (the user store). */
     public interface Authenticator {
@@ -50,13 +56,14 @@ public final class GatewayHandler implements MailHandler {
     }
 
     public GatewayHandler(String hostname, Spool spool, Pipeline pipeline, RelayAccess access, GatewayMetrics metrics,
-                          Authenticator authenticator) {
+                          Authenticator authenticator, Ownership ownership) {
         this.hostname = hostname;
         this.spool = spool;
         this.pipeline = pipeline;
         this.access = access;
         this.metrics = metrics;
         this.authenticator = authenticator;
+        this.ownership = ownership;
     }
 
     @Override
@@ -76,6 +83,27 @@ public final class GatewayHandler implements MailHandler {
             return SmtpReply.of(554, "5.7.1", "<" + rcpt.recipient() + ">: Relay access denied");
         }
         return null;
+    }
+
+    /**
+     * An authenticated user may send only from its own addresses (Postfix's reject_sender_login_mismatch);
+     * the null reverse path stays allowed. A store error defers.
+     */
+    @Override
+    public SmtpReply checkSender(SessionInfo session, MailFrom from) {
+        if (session.authUser() == null || from.sender().isNull()) {
+            return null;
+        }
+        try {
+            if (ownership.owns(session.authUser(), from.sender().toString())) {
+                return null;
+            }
+        } catch (java.sql.SQLException e) {
+            log.error("sender check failed: {}", e.getMessage());
+            return SmtpReply.of(451, "4.3.0", "Error: cannot check the sender now; try again later");
+        }
+        metrics.rejected();
+        return SmtpReply.of(553, "5.7.1", "<" + from.sender() + ">: Sender address rejected: not owned by user " + session.authUser());
     }
 
     @Override

@@ -25,7 +25,7 @@ import org.mailseal.spool.Spool;
  * when it gets here; it then goes through these stages in order:
  *
  * <pre>
- *   receive → spool → hop check → decrypt (outbound) → sanitize → scan → learn keys (inbound) → sign, Sent copy (outbound)
+ *   receive → spool → hop check → sender (authenticated) → decrypt (outbound) → sanitize → scan → learn keys (inbound) → sign, Sent copy (outbound)
  *           → policy (per recipient) → encrypt → relay
  * </pre>
  *
@@ -47,6 +47,7 @@ public final class MailFlow {
         MailsealConfig config = p.config();
         List<Stage> stages = new ArrayList<>();
         stages.add(new HopCountStage(config.limits().maxHops()));   // RFC 5321 §6.3 loop check
+        stages.add(new SenderStage(p.addresses()));                 // authenticated users: only their own From
         stages.add(new DecryptStage(p.spool(), p.secrets(), p.replay(), config.outbound().signatureWindow(), p.addresses(),
                 2 * config.limits().maxMessageSize())); // outbound: the sender's or the relay key; at most twice the size limit
         stages.add(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*

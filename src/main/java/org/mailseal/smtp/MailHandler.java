@@ -17,6 +17,11 @@ public interface MailHandler {
     /** Relay control at RCPT time; null accepts the recipient, otherwise the rejection reply. */
     SmtpReply checkRecipient(SessionInfo session, MailFrom from, RcptTo rcpt);
 
+    /** Checks the reverse path at MAIL (e.g. that an authenticated user owns it); null accepts. */
+    default SmtpReply checkSender(SessionInfo session, MailFrom from) {
+        return null;
+    }
+
     /** Opens the spool file that will receive the message data. */
     SpoolSink openSpool(Transaction tx) throws IOException;
 

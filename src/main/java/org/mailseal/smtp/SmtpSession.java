@@ -284,6 +284,13 @@ final class SmtpSession implements Runnable {
             if ((m.body() != null || m.smtputf8() || m.size() != null || m.ret() != null || m.envid() != null) && !esmtp) {
                 throw new SmtpException(555, "5.5.4", "Error: MAIL parameters need EHLO");
             }
+            SmtpReply refused = handler.checkSender(sessionInfo(), m);
+            if (refused != null) {
+                log.info("NOQUEUE: reject: MAIL from {}: {}; from=<{}> proto={} helo=<{}>", client(), refused.oneLine(), m.sender(),
+                        esmtp ? "ESMTP" : "SMTP", helo);
+                error(refused);
+                return;
+            }
             mailFrom = m;
             queueId = handler.newQueueId();
             inTransaction = true;
