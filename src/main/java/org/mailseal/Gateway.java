@@ -65,6 +65,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static Gateway start(MailsealConfig config) throws IOException, GeneralSecurityException {
+        org.mailseal.crypto.Providers.register(); // once, before any key is used (OpenPGP-only sites included)
         org.mailseal.store.DataDir.secure(config.dataDir());
         // Proxy mode: the next hop's 250 is the guarantee, so the spool need not fsync (see Spool).
         Spool spool = new Spool(config.dataDir(), false);

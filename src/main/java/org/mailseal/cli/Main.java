@@ -18,6 +18,7 @@ public final class Main implements Runnable {
     }
 
     public static int run(String... args) {
+        org.mailseal.crypto.Providers.register();
         return new CommandLine(new Main())
                 .setExitCodeExceptionMapper(e -> e instanceof org.mailseal.config.ConfigException ? 2 : 1)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {

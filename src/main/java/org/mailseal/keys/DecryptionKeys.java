@@ -56,10 +56,10 @@ public final class DecryptionKeys {
                     out.add(new PgpDecryptor.Candidate(ring, keyId -> {
                         try {
                             return new org.bouncycastle.openpgp.operator.jcajce.JcePublicKeyDataDecryptorFactoryBuilder().setProvider(token.provider())
-                                    .setContentProvider(org.bouncycastle.jce.provider.BouncyCastleProvider.PROVIDER_NAME)
+                                    .setContentProvider(org.mailseal.crypto.Providers.BC) // an instance: no lookup by name
                                     .build(token.privateKey(alias.get()));
                         } catch (GeneralSecurityException | KeyStoreException e) {
-                            throw new org.bouncycastle.openpgp.PGPException("token key unavailable: " + e.getMessage());
+                            throw new PgpDecryptor.KeyUnavailableException("token key unavailable: " + e.getMessage());
                         }
                     }));
                 }

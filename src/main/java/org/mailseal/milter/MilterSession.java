@@ -254,7 +254,7 @@ final class MilterSession implements Runnable {
                 RecipientDecider.Pgp g = (RecipientDecider.Pgp) decisions.get(i);
                 keys.add(new Treatment.Keyed(recipients.get(i), g.cert(), g.why()));
             }
-            return new Treatment.EncryptPgp(keys, g0.placeholder());
+            return new Treatment.EncryptPgp(keys, g0.outer());
         }
         RecipientDecider.Smime s0 = (RecipientDecider.Smime) d0;
         List<Treatment.Certified> certs = new ArrayList<>();
@@ -262,7 +262,7 @@ final class MilterSession implements Runnable {
             RecipientDecider.Smime s = (RecipientDecider.Smime) decisions.get(i);
             certs.add(new Treatment.Certified(recipients.get(i), s.cert(), s.why()));
         }
-        return new Treatment.EncryptSmime(certs, s0.placeholder(), s0.gcm());
+        return new Treatment.EncryptSmime(certs, s0.outer(), s0.gcm());
     }
 
     /**

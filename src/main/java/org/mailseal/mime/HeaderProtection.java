@@ -13,9 +13,11 @@ import java.util.Set;
  * except that Content-Type gains {@code hp="cipher"; protected-headers="v1"}; then one {@code HP-Outer}
  * field per non-structural field of the outer header (RFC 9788 §2.2), then the gateway's trace fields.
  *
- * <p>Outer header (what the provider sees), hcp_baseline (RFC 9788 §3.2): the original non-structural
- * fields, with Subject replaced by the placeholder and Keywords and Comments removed. From, To, Cc,
- * Date, Message-ID, References, List-* and trace fields stay as they are.
+ * <p>Outer header (what the provider sees): an allowlist ({@link OuterHeader}), stricter than
+ * hcp_baseline (RFC 9788 §3.2): only the fields delivery and threading need, in their original form
+ * and order, with Subject replaced by the placeholder. Everything else ({@code Thread-Topic},
+ * {@code Thread-Index}, the sender's {@code X-*}) is inside only, and has no HP-Outer line, so a
+ * reader knows it was removed outside.
  */
 public final class HeaderProtection {
 
@@ -40,6 +42,15 @@ public final class HeaderProtection {
      * @param innerExtra         fields (with CRLF) added after HP-Outer inside, e.g. X-Mailseal-Info
      */
     public static Result protect(RawHeader h, String subjectPlaceholder, List<String> innerExtra) {
+        return protect(h, OuterHeader.minimal(subjectPlaceholder), innerExtra);
+    }
+
+    /**
+     * @param outerPolicy which fields stay outside ({@link OuterHeader}: an allowlist) and the outer Subject
+     * @param innerExtra  fields (with CRLF) added after HP-Outer inside, e.g. X-Mailseal-Info
+     */
+    public static Result protect(RawHeader h, OuterHeader outerPolicy, List<String> innerExtra) {
+        String subjectPlaceholder = outerPolicy.subjectPlaceholder();
         ByteArrayOutputStream outer = new ByteArrayOutputStream();
         ByteArrayOutputStream hpOuter = new ByteArrayOutputStream();
         String tag = h.value("X-Spam-Subject-Tag"); // once: a header may have 100,000 fields
@@ -47,7 +58,7 @@ public final class HeaderProtection {
             String n = f.name().toLowerCase(Locale.ROOT);
             // Scanner details stay inside; outside only X-Spam-Flag, so the mailbox can still file spam.
             boolean spamDetail = n.startsWith("x-spam-") && !n.equals("x-spam-flag");
-            if (f.name().isEmpty() || isStructural(f) || DROPPED_OUTSIDE.contains(n) || spamDetail) {
+            if (f.name().isEmpty() || isStructural(f) || DROPPED_OUTSIDE.contains(n) || spamDetail || !outerPolicy.keeps(n)) {
                 continue;
             }
             byte[] outerRaw = n.equals("subject")

@@ -193,6 +193,8 @@ public final class DecryptStage implements Stage {
                         return null;
                     }
                 }, o);
+            } catch (PgpDecryptor.KeyUnavailableException e) {
+                throw new IOException("OpenPGP key unavailable, deferred: " + e.getMessage()); // the runner answers 4xx
             } catch (org.bouncycastle.openpgp.PGPException e) {
                 throw o.exceeded() ? new Capped.TooLarge() : new Refused(FAILED, "OpenPGP decryption failed");
             }

@@ -55,7 +55,7 @@ public final class EncryptStage implements Stage {
                         + " (" + k.why() + ")\r\n");
                 keys.add(k.cert().encryptionKeys().get(0));
             }
-            HeaderProtection.Result hp = HeaderProtection.protect(h, e.subjectPlaceholder(), info);
+            HeaderProtection.Result hp = HeaderProtection.protect(h, e.outer(), info);
             PgpMimeEncryptor.write(o, hp.outer(), hp.inner(), body, keys);
             return "OpenPGP, PGP/MIME";
         }
@@ -66,7 +66,7 @@ public final class EncryptStage implements Stage {
                         + " (" + c.why() + ")\r\n");
                 certs.add(c.cert().cert());
             }
-            HeaderProtection.Result hp = HeaderProtection.protect(h, e.subjectPlaceholder(), info);
+            HeaderProtection.Result hp = HeaderProtection.protect(h, e.outer(), info);
             SmimeEncryptor.write(o, hp.outer(), hp.inner(), body, certs, e.gcm());
             return e.gcm() ? "S/MIME, AuthEnvelopedData AES-256-GCM" : "S/MIME, EnvelopedData AES-256-CBC";
         }

@@ -67,7 +67,7 @@ public final class PolicyStage implements Stage {
         List<Recipient> plain = new ArrayList<>();
         Map<String, List<Treatment.Keyed>> pgpGroups = new LinkedHashMap<>();
         Map<String, List<Treatment.Certified>> smimeGroups = new LinkedHashMap<>();
-        Map<String, String> placeholders = new LinkedHashMap<>();
+        Map<String, org.mailseal.mime.OuterHeader> placeholders = new LinkedHashMap<>();
         Map<String, Boolean> gcm = new LinkedHashMap<>();
         for (Recipient r : inbound) {
             String email = PgpKeys.normalise(r.address().toString());
@@ -81,10 +81,10 @@ public final class PolicyStage implements Stage {
                 routing.add(item.withRecipients(List.of(r)), f.reply().isTransient() ? Outcome.defer(f.reply()) : Outcome.reject(f.reply()));
             } else if (d instanceof RecipientDecider.Pgp g) {
                 pgpGroups.computeIfAbsent(group, k -> new ArrayList<>()).add(new Treatment.Keyed(r, g.cert(), g.why()));
-                placeholders.put(group, g.placeholder());
+                placeholders.put(group, g.outer());
             } else if (d instanceof RecipientDecider.Smime m) {
                 smimeGroups.computeIfAbsent(group, k -> new ArrayList<>()).add(new Treatment.Certified(r, m.cert(), m.why()));
-                placeholders.put(group, m.placeholder());
+                placeholders.put(group, m.outer());
                 gcm.put(group, m.gcm());
             }
         }

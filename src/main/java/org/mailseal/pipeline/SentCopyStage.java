@@ -56,14 +56,14 @@ public final class SentCopyStage implements Stage {
         Recipient self = new Recipient(org.mailseal.smtp.RcptTo.of(org.mailseal.smtp.Address.parse(sender)), Direction.OUTBOUND, -1);
         Optional<PgpKeys.ValidCert> pgp = keys.find(sender);
         if (pgp.isPresent()) {
-            t = new Treatment.EncryptPgp(List.of(new Treatment.Keyed(self, pgp.get(), "Sent copy")), "[...]");
+            t = new Treatment.EncryptPgp(List.of(new Treatment.Keyed(self, pgp.get(), "Sent copy")), org.mailseal.mime.OuterHeader.minimal("[...]"));
         } else {
             Optional<CertDirectory.ValidCert> c = certs.find(sender);
             if (c.isEmpty()) {
                 log.warn("{}: no Sent copy for <{}>: no OpenPGP key or S/MIME certificate of the sender", item.queueId(), sender);
                 return Routing.proceed(item);
             }
-            t = new Treatment.EncryptSmime(List.of(new Treatment.Certified(self, c.get(), "Sent copy")), "[...]", false);
+            t = new Treatment.EncryptSmime(List.of(new Treatment.Certified(self, c.get(), "Sent copy")), org.mailseal.mime.OuterHeader.minimal("[...]"), false);
         }
         Path out = spool.workFile(item.queueId(), ".sent");
         boolean ok = false;

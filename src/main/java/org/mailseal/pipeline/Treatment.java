@@ -23,7 +23,7 @@ public sealed interface Treatment {
     }
 
     /** Encrypt one copy with OpenPGP to every key listed; {@code info} explains each recipient. */
-    record EncryptPgp(List<Keyed> keys, String subjectPlaceholder) implements Treatment {
+    record EncryptPgp(List<Keyed> keys, org.mailseal.mime.OuterHeader outer) implements Treatment {
         public EncryptPgp {
             keys = List.copyOf(keys);
         }
@@ -34,7 +34,7 @@ public sealed interface Treatment {
     }
 
     /** Encrypt one copy with S/MIME to every certificate listed; AES-256-GCM AuthEnvelopedData if {@code gcm}. */
-    record EncryptSmime(List<Certified> certs, String subjectPlaceholder, boolean gcm) implements Treatment {
+    record EncryptSmime(List<Certified> certs, org.mailseal.mime.OuterHeader outer, boolean gcm) implements Treatment {
         public EncryptSmime {
             certs = List.copyOf(certs);
         }

@@ -50,13 +50,13 @@ public final class OutboundDecider implements Decider {
                 Optional<PgpKeys.ValidCert> k = keys.find(email);
                 if (k.isPresent()) {
                     log.info("{}: to=<{}>, encrypt: OpenPGP key {} ({})", queueId, rcpt, k.get().fingerprint(), why);
-                    return new RecipientDecider.Pgp(k.get(), p.subjectPlaceholder(), why);
+                    return new RecipientDecider.Pgp(k.get(), p.outerHeader(), why);
                 }
             } else {
                 Optional<CertDirectory.ValidCert> c = certs.find(email);
                 if (c.isPresent()) {
                     log.info("{}: to=<{}>, encrypt: S/MIME certificate {} ({})", queueId, rcpt, c.get().fingerprint(), why);
-                    return new RecipientDecider.Smime(c.get(), p.subjectPlaceholder(), p.smimeGcm(), why);
+                    return new RecipientDecider.Smime(c.get(), p.outerHeader(), p.smimeGcm(), why);
                 }
             }
         }

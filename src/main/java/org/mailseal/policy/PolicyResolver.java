@@ -41,6 +41,11 @@ public final class PolicyResolver {
             return get("method");
         }
 
+        /** What the provider may see of the header of a message encrypted under this policy. */
+        public org.mailseal.mime.OuterHeader outerHeader() {
+            return org.mailseal.mime.OuterHeader.of(subjectPlaceholder, get("outerHeaders"));
+        }
+
         public boolean smimeGcm() {
             return get("smimeCipher").equals("aes256-gcm");
         }

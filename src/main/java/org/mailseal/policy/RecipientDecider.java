@@ -8,6 +8,7 @@ import org.mailseal.keys.KeyDirectory;
 import org.mailseal.keys.KeyStoreException;
 import org.mailseal.smtp.Address;
 import org.mailseal.smtp.SmtpReply;
+import org.mailseal.mime.OuterHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,18 +44,18 @@ public final class RecipientDecider implements Decider {
     }
 
     /** Encrypt with OpenPGP to {@code cert}. */
-    public record Pgp(PgpKeys.ValidCert cert, String placeholder, String why) implements Decision {
+    public record Pgp(PgpKeys.ValidCert cert, OuterHeader outer, String why) implements Decision {
         @Override
         public String groupKey() {
-            return "pgp|" + placeholder;
+            return "pgp|" + outer.key();
         }
     }
 
     /** Encrypt with S/MIME to {@code cert}. */
-    public record Smime(CertDirectory.ValidCert cert, String placeholder, boolean gcm, String why) implements Decision {
+    public record Smime(CertDirectory.ValidCert cert, OuterHeader outer, boolean gcm, String why) implements Decision {
         @Override
         public String groupKey() {
-            return "smime|" + placeholder + "|" + gcm;
+            return "smime|" + outer.key() + "|" + gcm;
         }
     }
 
@@ -116,8 +117,8 @@ public final class RecipientDecider implements Decider {
                     String method = p.method().equals("any") ? p.get("generateMethod") : p.method();
                     String w = why + ", key generated (" + missing + ")";
                     Decision g = method.equals("smime")
-                            ? new Smime(certs.issue(email, null, null), p.subjectPlaceholder(), p.smimeGcm(), w)
-                            : new Pgp(keys.generate(email), p.subjectPlaceholder(), w);
+                            ? new Smime(certs.issue(email, null, null), p.outerHeader(), p.smimeGcm(), w)
+                            : new Pgp(keys.generate(email), p.outerHeader(), w);
                     return logged(queueId, rcpt, g);
                 } catch (KeyStoreException e) {
                     // Fail closed: mandatory encryption and no key: 4xx, never plaintext.
@@ -142,12 +143,12 @@ public final class RecipientDecider implements Decider {
             if (m.equals("openpgp")) {
                 Optional<PgpKeys.ValidCert> pgp = keys.find(email);
                 if (pgp.isPresent()) {
-                    return new Pgp(pgp.get(), p.subjectPlaceholder(), why);
+                    return new Pgp(pgp.get(), p.outerHeader(), why);
                 }
             } else {
                 Optional<CertDirectory.ValidCert> smime = certs.find(email);
                 if (smime.isPresent()) {
-                    return new Smime(smime.get(), p.subjectPlaceholder(), p.smimeGcm(), why);
+                    return new Smime(smime.get(), p.outerHeader(), p.smimeGcm(), why);
                 }
             }
         }

@@ -26,7 +26,12 @@ public final class SmtpClient implements AutoCloseable {
     public final List<String> transcript = new ArrayList<>();
 
     public SmtpClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port));
+    }
+
+    /** Over a socket the caller connected (e.g. from another loopback address). */
+    public SmtpClient(Socket connected) throws IOException {
+        socket = connected;
         socket.setSoTimeout(20_000);
         in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();

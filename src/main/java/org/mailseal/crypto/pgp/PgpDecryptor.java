@@ -130,9 +130,35 @@ public final class PgpDecryptor {
                 }
             }
             return Optional.empty();
+        } catch (KeyUnavailableException e) {
+            throw e;
         } catch (IOException | PGPException | RuntimeException e) {
+            if (providerFault(e)) {
+                throw new KeyUnavailableException("the key's provider failed: " + e.getClass().getSimpleName());
+            }
             throw new PGPException("decryption failed");
         }
+    }
+
+    /**
+     * The private key could not be used (a PKCS#11 token removed or failing, a provider missing): a
+     * transient fault of the gateway, never the sender's, so the caller defers instead of refusing.
+     */
+    public static final class KeyUnavailableException extends PGPException {
+        public KeyUnavailableException(String message) {
+            super(message);
+        }
+    }
+
+    // A java.security.ProviderException (what SunPKCS11 throws when the token fails) or a missing provider.
+    private static boolean providerFault(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.security.ProviderException || t instanceof java.security.NoSuchProviderException
+                    || t instanceof java.security.KeyStoreException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // [compressed] [one-pass signature] literal [signature] (RFC 9580 §10.3 message grammar)

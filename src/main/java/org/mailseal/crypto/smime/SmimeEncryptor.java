@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.Security;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -42,9 +41,7 @@ public final class SmimeEncryptor {
     }
 
     static void ensureBc() {
-        if (Security.getProvider(BouncyCastleProvider.PROVIDER_NAME) == null) {
-            Security.addProvider(new BouncyCastleProvider());
-        }
+        org.mailseal.crypto.Providers.register();
     }
 
     public static void write(OutputStream out, byte[] outerFields, byte[] innerHeader, InputStream body,
