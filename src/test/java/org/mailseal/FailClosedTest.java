@@ -182,7 +182,7 @@ class FailClosedTest {
                 int refused = 0;
                 try {
                     for (int i = 0; i < 300; i++) {
-                        Socket s = new Socket(InetAddress.getByName("127.0.0.9"), port, InetAddress.getByName("127.0.0.9"), 0);
+                        Socket s = new Socket(InetAddress.getByName("127.0.0.1"), port, InetAddress.getByName("127.0.0.9"), 0);
                         s.setSoTimeout(10_000);
                         idle.add(s);
                         byte[] b = new byte[128];
