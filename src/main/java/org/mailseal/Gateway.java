@@ -124,17 +124,24 @@ public final class Gateway implements AutoCloseable {
                     log.warn("quarantine: retention purge failed: {}", e.getMessage());
                 }
             }
+            org.mailseal.keys.StorageSeal seal = org.mailseal.keys.StorageSeal.load(config.dataDir());
             org.mailseal.auth.SenderAddresses senderAddresses = new org.mailseal.auth.SenderAddresses(db.dataSource());
             // Keys are generated only for users of the store (a login or a registered address) or generateFor patterns.
             KeyGenerationGate generation = new KeyGenerationGate(a -> users.exists(a) || senderAddresses.isRegistered(a),
                     config.limits().keyGenerationsPerMinute());
             MailFlow.Parts parts = new MailFlow.Parts(config, spool, policy, keys, certs, secrets, replay,
-                    senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation);
+                    senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation, seal);
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.assemble(parts),
                     new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)),
-                    senderAddresses::owns);
+                    senderAddresses::owns, queueId -> {
+                        try {
+                            replay.release(queueId);
+                        } catch (java.sql.SQLException e) {
+                            log.error("{}: cannot release its replay-cache claims: {}", queueId, e.getMessage());
+                        }
+                    });
             if (config.milter().enabled()) {
-                g.milter = new MilterServer(config.milter().listen(), new RecipientDecider(policy, keys, certs, generation), new RelayAccess(config), spool);
+                g.milter = new MilterServer(config.milter().listen(), new RecipientDecider(policy, keys, certs, generation), new RelayAccess(config), spool, seal);
             }
             SSLContext tls = ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
             if (config.smtp().enabled()) {

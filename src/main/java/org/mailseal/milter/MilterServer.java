@@ -32,7 +32,9 @@ public final class MilterServer implements AutoCloseable {
         return t;
     });
 
-    public MilterServer(HostPort listen, RecipientDecider decider, RelayAccess access, Spool spool) throws IOException {
+    public MilterServer(HostPort listen, RecipientDecider decider, RelayAccess access, Spool spool, org.mailseal.keys.StorageSeal seal)
+            throws IOException {
+        this.seal = seal;
         this.decider = decider;
         this.access = access;
         this.spool = spool;
@@ -43,6 +45,12 @@ public final class MilterServer implements AutoCloseable {
         t.setDaemon(true);
         t.start();
         log.info("milter listening on {}", listener.getLocalSocketAddress());
+    }
+
+    private final org.mailseal.keys.StorageSeal seal;
+
+    org.mailseal.keys.StorageSeal seal() {
+        return seal;
     }
 
     RecipientDecider decider() {

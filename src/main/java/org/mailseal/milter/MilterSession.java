@@ -230,7 +230,7 @@ final class MilterSession implements Runnable {
             encrypted = server.spool().workFile(queueId, ".milter-enc");
             String method;
             try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(encrypted), 65536)) {
-                method = EncryptStage.encrypt(treatment(), h, new java.io.SequenceInputStream(new ByteArrayInputStream(firstBody), message), o);
+                method = EncryptStage.encrypt(treatment(), h, new java.io.SequenceInputStream(new ByteArrayInputStream(firstBody), message), o, server.seal());
             }
             apply(h, encrypted);
             log.info("{}: milter: encrypted ({}) in place for {}, mta_queue_id={}", queueId, method, recipients, macros.getOrDefault("i", "?"));

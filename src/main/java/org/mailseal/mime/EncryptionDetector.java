@@ -75,6 +75,35 @@ public final class EncryptionDetector {
         }
     }
 
+    /**
+     * What a message claims to be by its label alone (Content-Type, or a text body that starts with a
+     * {@code PGP MESSAGE} armor line): for the outbound decrypt stage, which tries to open what a local
+     * user's client says it encrypted and refuses, with one reply, what does not open. Never a reason to
+     * let mail pass untouched: that is {@link #detect}'s proof.
+     */
+    public static Kind claimed(RawHeader header, InputStream body) throws IOException {
+        String ct = header.value("Content-Type");
+        String type = ct == null ? "text/plain" : ContentTypes.mediaType(ct);
+        if (type.equals("multipart/encrypted")) {
+            return Kind.PGP_MIME;
+        }
+        if (type.equals("application/pkcs7-mime") || type.equals("application/x-pkcs7-mime")) {
+            String st = ContentTypes.param(ct, "smime-type");
+            return st == null || st.trim().equalsIgnoreCase("enveloped-data") || st.trim().equalsIgnoreCase("authEnveloped-data")
+                    ? Kind.SMIME : Kind.NONE;
+        }
+        if (type.equals("text/plain") || type.equals("application/pgp")) {
+            java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(new BoundedInputStream(body, 65536),
+                    StandardCharsets.ISO_8859_1));
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                if (!line.isBlank()) {
+                    return line.strip().equals("-----BEGIN PGP MESSAGE-----") ? Kind.PGP_INLINE : Kind.NONE;
+                }
+            }
+        }
+        return Kind.NONE;
+    }
+
     private static final String BAD = new String("bad");
 
     // The field's value if it occurs once with a clean name; null if absent; BAD if repeated or malformed.

@@ -137,7 +137,7 @@ public final class HeaderProtection {
         for (RawHeader.Field f : inner.fields()) {
             String n = f.name().toLowerCase(Locale.ROOT);
             // HP-Outer and our own trace are encryption artefacts; inner trace fields are copies of the outer ones.
-            if (f.is("HP-Outer") || f.is("X-Mailseal-Info") || TRACE.contains(n) || (!prot && !isStructural(f))) {
+            if (f.is("HP-Outer") || n.startsWith("x-mailseal-") || TRACE.contains(n) || (!prot && !isStructural(f))) {
                 continue;
             }
             o.writeBytes(f.is("Content-Type") ? withoutMarkers(f.raw()) : crlf(f.raw()));

@@ -10,11 +10,11 @@ import java.util.Base64;
  * breaks or blanks is an error, where the JDK's MIME decoder would silently skip it (and so let text
  * hide between base64 lines of a part that is checked as ciphertext).
  */
-final class StrictBase64InputStream extends InputStream {
+public final class StrictBase64InputStream extends InputStream {
 
     private final InputStream decoded;
 
-    StrictBase64InputStream(InputStream raw) {
+    public StrictBase64InputStream(InputStream raw) {
         this.decoded = Base64.getMimeDecoder().wrap(new FilterInputStream(raw) {
             @Override
             public int read() throws IOException {

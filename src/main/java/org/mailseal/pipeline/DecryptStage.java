@@ -19,6 +19,7 @@ import org.mailseal.crypto.smime.SmimeCerts;
 import org.mailseal.crypto.smime.SmimeDecryptor;
 import org.mailseal.keys.DecryptionKeys;
 import org.mailseal.keys.ReplayCache;
+import org.mailseal.keys.StorageSeal;
 import org.mailseal.mime.ContentTypes;
 import org.mailseal.mime.EncryptionDetector;
 import org.mailseal.mime.HeaderProtection;
@@ -36,15 +37,20 @@ import org.slf4j.LoggerFactory;
  * sender's domain is decrypted, its protected header restored (RFC 9788 §4), and the inner From checked
  * against the sender. Only top-level encryption counts: ciphertext quoted or attached is never touched.
  *
- * <p>No oracle (EFAIL): any failure once the message is known to be for one of our keys (integrity,
- * truncation, malformed packets, a missing MDC) rejects it with one and the same reply, and the partial
- * plaintext is deleted. A relay-key message must also carry a valid signature by a key registered to
- * the sender, made within the signature window and not seen before.
+ * <p>No oracle (EFAIL, and the provider as attacker): every decryption, to the sender's own key, a
+ * gateway-managed key or the relay key, needs the sender's fresh intent: a valid signature inside the
+ * encryption by a key registered to the sender, made within the signature window and never seen before
+ * (replay cache). The signature also proves the integrity CBC S/MIME lacks. A message carrying
+ * mailseal's own storage seal ({@link StorageSeal}: inbound mail, Sent copies) is never relayed. Any
+ * refusal once the message is known to be for one of our keys (integrity, truncation, malformed
+ * packets, a missing MDC, no or a stale or replayed signature, a foreign From, the seal) gets one and
+ * the same reply, and the plaintext is deleted; the log says which it was.
  */
 public final class DecryptStage implements Stage {
 
     private static final Logger log = LoggerFactory.getLogger("decrypt");
-    static final SmtpReply FAILED = SmtpReply.of(550, "5.7.5", "Error: the message could not be decrypted");
+    static final SmtpReply FAILED = SmtpReply.of(550, "5.7.5", "Error: the message could not be decrypted and relayed"
+            + " (encrypt it to your key or the relay key, signed with your registered key, and send it fresh)");
 
     private final Spool spool;
     private final DecryptionKeys keys;
@@ -52,14 +58,16 @@ public final class DecryptStage implements Stage {
     private final Duration window;
     private final org.mailseal.auth.SenderAddresses addresses;
     private final long maxPlaintext;
+    private final StorageSeal seal;
 
     /**
      * {@code maxPlaintext}: the largest decrypted message accepted; more (a compression bomb) is refused
      * with 552 before the disk fills.
      */
     public DecryptStage(Spool spool, DecryptionKeys keys, ReplayCache replay, Duration window, org.mailseal.auth.SenderAddresses addresses,
-                        long maxPlaintext) {
+                        long maxPlaintext, StorageSeal seal) {
         this.maxPlaintext = maxPlaintext;
+        this.seal = seal;
         this.spool = spool;
         this.keys = keys;
         this.replay = replay;
@@ -98,7 +106,7 @@ public final class DecryptStage implements Stage {
         EncryptionDetector.Kind kind;
         try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
             outer = RawHeader.read(in, PolicyStage.MAX_HEADER);
-            kind = EncryptionDetector.detect(outer, in);
+            kind = EncryptionDetector.claimed(outer, in); // what the client says it encrypted; a failure to open it is refused
         } catch (RawHeader.TooLargeException e) {
             return routing.reject(out, SmtpReply.of(552, "5.3.4", "Error: message header exceeds " + PolicyStage.MAX_HEADER + " bytes"));
         }
@@ -119,11 +127,14 @@ public final class DecryptStage implements Stage {
                 log.info("{}: encrypted ({}) to keys the gateway does not hold; relayed as it is (end to end)", item.queueId(), label(kind));
                 return routing.proceedWith(out);
             }
-            if (opened.relayKey()) {
-                checkRelaySignature(item.queueId(), sender, opened, plain);
-            }
+            checkSealed(plain, kind);
+            byte[] signed = checkSignature(sender, opened, plain);
             String innerFrom = assemble(outer, plain, kind, result);
             checkFrom(sender, innerFrom);
+            // Last, so a message refused for another reason can be mended and sent again: now it is relayed once.
+            if (!replay.firstSeen(signed, item.queueId())) {
+                throw new Refused(FAILED, "signature seen before (replay)");
+            }
             log.info("{}: decrypted ({}, {} {}{}) for {}", item.queueId(), label(kind), opened.relayKey() ? "relay key" : "sender key",
                     opened.keyId(), opened.signer() != null ? ", signed by " + opened.signer() : "", outbound);
             ok = true;
@@ -238,27 +249,44 @@ public final class DecryptStage implements Stage {
         }
     }
 
-    private void checkRelaySignature(String queueId, String sender, Opened opened, Path plain) throws Exception {
+    // A copy mailseal encrypted for storage (its valid seal inside) is never decrypted for relaying.
+    private void checkSealed(Path plain, EncryptionDetector.Kind kind) throws Exception {
+        if (kind == EncryptionDetector.Kind.PGP_INLINE || seal == null) {
+            return; // mailseal never writes inline PGP; an inline body has no header to carry a seal
+        }
+        RawHeader inner;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536)) {
+            inner = RawHeader.read(in, PolicyStage.MAX_HEADER);
+        }
+        for (RawHeader.Field f : inner.fields()) {
+            if (f.is(StorageSeal.FIELD) && seal.verifies(f.value())) {
+                throw new Refused(FAILED, "a copy this gateway encrypted for storage (sealed), resent for relaying");
+            }
+        }
+    }
+
+    /** Checks the sender's signature inside the encryption; returns its digest, for the replay cache. */
+    private byte[] checkSignature(String sender, Opened opened, Path plain) throws Exception {
         PgpDecryptor.Signature s = opened.pgpSignature();
-        SmtpReply unsigned = SmtpReply.of(550, "5.7.1", "Error: mail to the relay key must be signed with a key registered to <" + sender + ">");
+        SmtpReply unsigned = FAILED;
         if (opened.smime()) {
-            checkSmimeRelaySignature(sender, plain, unsigned);
-            return;
+            return checkSmimeSignature(sender, plain, unsigned);
         }
         if (s == null) {
-            throw new Refused(unsigned, "relay-key message is not signed");
+            throw new Refused(unsigned, "message is not signed inside the encryption");
         }
         if (s.signer() == null) {
-            throw new Refused(unsigned, "relay-key message signed by unregistered key " + Long.toHexString(s.keyId()).toUpperCase(Locale.ROOT));
+            throw new Refused(unsigned, "message signed by unregistered key " + Long.toHexString(s.keyId()).toUpperCase(Locale.ROOT));
         }
         if (!s.valid()) {
-            throw new Refused(unsigned, "relay-key message signature does not verify");
+            throw new Refused(unsigned, "message signature does not verify");
         }
-        checkFreshness(s.created(), s.digest());
+        checkFreshness(s.created());
+        return s.digest();
     }
 
     // The decrypted entity must be multipart/signed (RFC 8551 §3.5.3) by a certificate registered to the sender.
-    private void checkSmimeRelaySignature(String sender, Path plain, SmtpReply unsigned) throws Exception {
+    private byte[] checkSmimeSignature(String sender, Path plain, SmtpReply unsigned) throws Exception {
         RawHeader inner;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536)) {
             inner = RawHeader.read(in, PolicyStage.MAX_HEADER);
@@ -268,43 +296,49 @@ public final class DecryptStage implements Stage {
         String boundary = ContentTypes.param(String.valueOf(ct), "boundary");
         if (!inner.mediaType().equals("multipart/signed") || boundary == null || protocol == null
                 || !protocol.trim().toLowerCase(Locale.ROOT).matches("application/(x-)?pkcs7-signature")) {
-            throw new Refused(unsigned, "S/MIME relay-key message is not signed");
+            throw new Refused(unsigned, "S/MIME message is not signed inside the encryption");
         }
-        byte[] signature;
+        // CBC gives no integrity: what the signature does not cover must be clean text (garbled blocks are not).
+        if (!org.mailseal.mime.UnsignedRegions.clean(plain, boundary)) {
+            throw new Refused(unsigned, "S/MIME message: bytes outside the signed part are not text (tampered ciphertext?)");
+        }
+        byte[] raw;
+        boolean base64;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536)) {
             RawHeader.read(in, PolicyStage.MAX_HEADER);
             MimeParts.Part sig = MimeParts.open(in, boundary, 2);
-            InputStream body = "base64".equalsIgnoreCase(trim(sig.header().value("Content-Transfer-Encoding")))
-                    ? java.util.Base64.getMimeDecoder().wrap(sig.body()) : sig.body();
-            signature = body.readNBytes(1 << 20);
+            base64 = "base64".equalsIgnoreCase(trim(sig.header().value("Content-Transfer-Encoding")));
+            raw = sig.body().readNBytes(2 << 20);
         } catch (MimeParts.MalformedException | IllegalArgumentException e) {
-            throw new Refused(unsigned, "S/MIME relay-key message: malformed signature part");
+            throw new Refused(unsigned, "S/MIME message: malformed signature part");
+        }
+        byte[] signature;
+        try {
+            signature = base64 ? new org.mailseal.mime.StrictBase64InputStream(new java.io.ByteArrayInputStream(raw)).readAllBytes() : raw;
+        } catch (IOException e) {
+            throw new Refused(unsigned, "S/MIME message: signature part is not base64");
         }
         org.mailseal.crypto.smime.SmimeVerifier.Result r;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536)) {
             RawHeader.read(in, PolicyStage.MAX_HEADER);
             r = org.mailseal.crypto.smime.SmimeVerifier.verify(MimeParts.openRaw(in, boundary, 1), signature, keys.registeredCerts(sender));
         } catch (Exception e) {
-            throw new Refused(unsigned, "S/MIME relay-key message: signature unreadable (" + e.getMessage() + ")");
+            throw new Refused(unsigned, "S/MIME message: signature unreadable (" + e.getMessage() + ")");
         }
         if (r.signer() == null) {
-            throw new Refused(unsigned, "S/MIME relay-key message not validly signed by a certificate registered to the sender");
+            throw new Refused(unsigned, "S/MIME message not validly signed by a certificate registered to the sender");
         }
         if (r.signingTime() == null) {
-            throw new Refused(unsigned, "S/MIME relay-key message signature has no signing time");
+            throw new Refused(unsigned, "S/MIME message signature has no signing time");
         }
-        checkFreshness(r.signingTime(), r.digest());
+        checkFreshness(r.signingTime());
+        return r.digest();
     }
 
-    private void checkFreshness(Instant created, byte[] digest) throws Exception {
+    private void checkFreshness(Instant created) throws Exception {
         Duration skew = Duration.between(created, Instant.now()).abs();
         if (skew.compareTo(window) > 0) {
-            throw new Refused(SmtpReply.of(550, "5.7.1", "Error: the signature is older than " + window.toMinutes() + " minutes (or in the future); sign again"),
-                    "relay-key message signature made " + created + ", outside the window of " + window);
-        }
-        if (!replay.firstSeen(digest)) {
-            throw new Refused(SmtpReply.of(550, "5.7.1", "Error: this signed message was already relayed (replay)"),
-                    "relay-key message signature seen before (replay)");
+            throw new Refused(FAILED, "signature made " + created + ", outside the window of " + window);
         }
     }
 
@@ -339,7 +373,7 @@ public final class DecryptStage implements Stage {
 
     // The inner From must be the sender or an address it owns (users addresses).
     private void checkFrom(String sender, String fromHeader) throws Refused, java.sql.SQLException {
-        SmtpReply reply = SmtpReply.of(550, "5.7.1", "Error: the From address is not <" + sender + "> or one of its addresses");
+        SmtpReply reply = FAILED;
         if (fromHeader == null) {
             throw new Refused(reply, "decrypted message has no From");
         }

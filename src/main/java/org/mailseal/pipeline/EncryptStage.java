@@ -13,6 +13,7 @@ import org.bouncycastle.openpgp.PGPPublicKey;
 import java.security.cert.X509Certificate;
 import org.mailseal.crypto.pgp.PgpMimeEncryptor;
 import org.mailseal.crypto.smime.SmimeEncryptor;
+import org.mailseal.keys.StorageSeal;
 import org.mailseal.mime.HeaderProtection;
 import org.mailseal.mime.RawHeader;
 import org.mailseal.smtp.SmtpReply;
@@ -31,9 +32,11 @@ public final class EncryptStage implements Stage {
     private static final Logger log = LoggerFactory.getLogger("encrypt");
 
     private final Spool spool;
+    private final StorageSeal seal;
 
-    public EncryptStage(Spool spool) {
+    public EncryptStage(Spool spool, StorageSeal seal) {
         this.spool = spool;
+        this.seal = seal;
     }
 
     @Override
@@ -45,8 +48,11 @@ public final class EncryptStage implements Stage {
      * Writes the encrypted form of a message (header {@code h}, then the rest of {@code body}) for one
      * encrypting treatment; returns a description of the method for the log.
      */
-    public static String encrypt(Treatment treatment, RawHeader h, InputStream body, OutputStream o) throws Exception {
+    public static String encrypt(Treatment treatment, RawHeader h, InputStream body, OutputStream o, StorageSeal seal) throws Exception {
         List<String> info = new ArrayList<>();
+        if (seal != null) {
+            info.add(seal.field()); // inside only: this copy is mailseal's, never to be decrypted and relayed outbound
+        }
         if (treatment instanceof Treatment.EncryptPgp e) {
             List<PGPPublicKey> keys = new ArrayList<>();
             for (Treatment.Keyed k : e.keys()) {
@@ -84,7 +90,7 @@ public final class EncryptStage implements Stage {
         try (InputStream in = new BufferedInputStream(item.open(), 65536);
              OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
             RawHeader h = RawHeader.read(in, PolicyStage.MAX_HEADER);
-            method = encrypt(item.treatment(), h, in, o);
+            method = encrypt(item.treatment(), h, in, o, seal);
             ok = true;
         } catch (RawHeader.TooLargeException tooLarge) {
             return Routing.all(item, Outcome.reject(SmtpReply.of(552, "5.3.4", "Error: message header too large")));

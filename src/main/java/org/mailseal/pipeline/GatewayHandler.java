@@ -44,6 +44,7 @@ public final class GatewayHandler implements MailHandler {
     private final GatewayMetrics metrics;
     private final Authenticator authenticator;
     private final Ownership ownership;
+    private final java.util.function.Consumer<String> deferred;
 
     /** Whether an authenticated user owns an address (its login or a registered address). */
     public interface Ownership {
@@ -56,7 +57,8 @@ public final class GatewayHandler implements MailHandler {
     }
 
     public GatewayHandler(String hostname, Spool spool, Pipeline pipeline, RelayAccess access, GatewayMetrics metrics,
-                          Authenticator authenticator, Ownership ownership) {
+                          Authenticator authenticator, Ownership ownership, java.util.function.Consumer<String> deferred) {
+        this.deferred = deferred;
         this.hostname = hostname;
         this.spool = spool;
         this.pipeline = pipeline;
@@ -155,10 +157,14 @@ public final class GatewayHandler implements MailHandler {
             MailItem item = new MailItem(tx.queueId(), tx.session(), tx.mailFrom(), recipients, content, tx.started());
             List<RecipientResult> results = pipeline.run(item);
             logResults(item, results);
+            if (results.stream().anyMatch(r -> r.outcome().kind() == Outcome.Kind.DEFER)) {
+                deferred.accept(tx.queueId()); // the client retries: undo what this attempt claimed (replay cache)
+            }
             metrics.latency(Duration.between(tx.started(), Instant.now()));
             return perRecipient ? lmtpReplies(tx, results) : smtpReply(item, results);
         } catch (IOException | RuntimeException e) {
             log.error("{}: internal error; answering 451", tx.queueId(), e);
+            deferred.accept(tx.queueId());
             return perRecipient ? tx.recipients().stream().map(r -> SmtpReply.TEMP_ERROR).toList() : List.of(SmtpReply.TEMP_ERROR);
         } finally {
             sink.discard();

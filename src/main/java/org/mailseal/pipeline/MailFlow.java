@@ -9,6 +9,7 @@ import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.DecryptionKeys;
 import org.mailseal.keys.KeyDirectory;
 import org.mailseal.keys.ReplayCache;
+import org.mailseal.keys.StorageSeal;
 import org.mailseal.metrics.GatewayMetrics;
 import org.mailseal.policy.KeyGenerationGate;
 import org.mailseal.policy.OutboundDecider;
@@ -40,7 +41,8 @@ public final class MailFlow {
     public record Parts(MailsealConfig config, Spool spool, PolicyResolver policy, KeyDirectory keys, CertDirectory certs,
                         DecryptionKeys secrets, ReplayCache replay, SenderAddresses addresses, ImapLogins logins,
                         List<Scanner> scanners, Quarantine quarantine, GatewayMetrics metrics,
-                        RelayClient relay, RelayStage.SentCopies sentCopies, KeyGenerationGate generation) {
+                        RelayClient relay, RelayStage.SentCopies sentCopies, KeyGenerationGate generation,
+                        StorageSeal seal) {
     }
 
     public static Pipeline assemble(Parts p) {
@@ -49,17 +51,17 @@ public final class MailFlow {
         stages.add(new HopCountStage(config.limits().maxHops()));   // RFC 5321 §6.3 loop check
         stages.add(new SenderStage(p.addresses()));                 // authenticated users: only their own From
         stages.add(new DecryptStage(p.spool(), p.secrets(), p.replay(), config.outbound().signatureWindow(), p.addresses(),
-                2 * config.limits().maxMessageSize())); // outbound: the sender's or the relay key; at most twice the size limit
+                2 * config.limits().maxMessageSize(), p.seal())); // outbound: the sender's or the relay key; at most twice the size limit
         stages.add(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*
         stages.add(new ScanStage(config.scan(), p.scanners(), p.quarantine(), p.spool(), p.metrics())); // virus/spam, while readable
         stages.add(new HarvestStage(p.keys(), p.certs()));          // inbound: learn senders' keys (Autocrypt, S/MIME signatures)
         stages.add(new SignStage(p.spool(), p.policy(), p.secrets())); // outbound: PGP/MIME or S/MIME signature, per sender policy
         if (config.sentCopy().enabled()) {
-            stages.add(new SentCopyStage(p.spool(), p.logins(), p.keys(), p.certs())); // outbound: the sender's encrypted Sent copy
+            stages.add(new SentCopyStage(p.spool(), p.logins(), p.keys(), p.certs(), p.seal())); // outbound: the sender's encrypted Sent copy
         }
         stages.add(new PolicyStage(new RecipientDecider(p.policy(), p.keys(), p.certs(), p.generation()),         // inbound: local policy
                 new OutboundDecider(config.outbound(), p.policy(), p.keys(), p.certs())));       // outbound: known recipient keys
-        stages.add(new EncryptStage(p.spool()));                    // PGP/MIME or S/MIME, with header protection
+        stages.add(new EncryptStage(p.spool(), p.seal()));                    // PGP/MIME or S/MIME, with header protection
         stages.add(new RelayStage(p.relay(), new RouteTable(config.relay()), config.relay().deadline(), p.sentCopies())); // then Sent copy
         return new Pipeline(stages);
     }

@@ -32,7 +32,10 @@ public final class SentCopyStage implements Stage {
     private final KeyDirectory keys;
     private final CertDirectory certs;
 
-    public SentCopyStage(Spool spool, ImapLogins logins, KeyDirectory keys, CertDirectory certs) {
+    private final org.mailseal.keys.StorageSeal seal;
+
+    public SentCopyStage(Spool spool, ImapLogins logins, KeyDirectory keys, CertDirectory certs, org.mailseal.keys.StorageSeal seal) {
+        this.seal = seal;
         this.spool = spool;
         this.logins = logins;
         this.keys = keys;
@@ -70,7 +73,7 @@ public final class SentCopyStage implements Stage {
         try (InputStream in = new BufferedInputStream(item.open(), 65536);
              OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
             RawHeader h = RawHeader.read(in, PolicyStage.MAX_HEADER);
-            EncryptStage.encrypt(t, h, in, o);
+            EncryptStage.encrypt(t, h, in, o, seal); // sealed: a stored Sent copy is never decrypted for relaying
             ok = true;
         } finally {
             if (!ok) {

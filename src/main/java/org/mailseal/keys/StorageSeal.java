@@ -1,0 +1,83 @@
+package org.mailseal.keys;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * A keyed marker that mailseal puts inside everything it encrypts for storage (inbound mail, Sent
+ * copies): {@code X-Mailseal-Sealed: v1; n=<nonce>; m=<HMAC-SHA256(key, nonce)>} in the encrypted
+ * header. The outbound path never relays what carries a valid one, so a provider cannot resend a
+ * stored message (even one with a user's signature inside) as the user to have mailseal decrypt it.
+ * The key is 32 random bytes in {@code <dataDir>/seal.key} (0600), made at first start.
+ */
+public final class StorageSeal {
+
+    public static final String FIELD = "X-Mailseal-Sealed";
+
+    private final byte[] key;
+    private final SecureRandom random = new SecureRandom();
+
+    StorageSeal(byte[] key) {
+        this.key = key.clone();
+    }
+
+    public static StorageSeal load(Path dataDir) throws IOException {
+        Path f = dataDir.resolve("seal.key");
+        if (!Files.exists(f)) {
+            byte[] k = new byte[32];
+            new SecureRandom().nextBytes(k);
+            Path tmp = dataDir.resolve("seal.key.tmp");
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.write(tmp, k, StandardOpenOption.WRITE);
+            Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        byte[] k = Files.readAllBytes(f);
+        if (k.length != 32) {
+            throw new IOException(f + ": not a seal key (32 bytes expected)");
+        }
+        return new StorageSeal(k);
+    }
+
+    /** A fresh marker field, with CRLF, for the inner header of one encrypted copy. */
+    public String field() {
+        byte[] nonce = new byte[16];
+        random.nextBytes(nonce);
+        Base64.Encoder b = Base64.getUrlEncoder().withoutPadding();
+        return FIELD + ": v1; n=" + b.encodeToString(nonce) + "; m=" + b.encodeToString(mac(nonce)) + "\r\n";
+    }
+
+    /** True if {@code value} (a field value) is a marker this gateway made. */
+    public boolean verifies(String value) {
+        try {
+            String[] p = value.trim().split(";\\s*");
+            if (p.length != 3 || !p[0].equals("v1") || !p[1].startsWith("n=") || !p[2].startsWith("m=")) {
+                return false;
+            }
+            Base64.Decoder d = Base64.getUrlDecoder();
+            return MessageDigest.isEqual(mac(d.decode(p[1].substring(2))), d.decode(p[2].substring(2)));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private byte[] mac(byte[] nonce) {
+        try {
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(new SecretKeySpec(key, "HmacSHA256"));
+            m.update("mailseal stored copy v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return m.doFinal(nonce);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
