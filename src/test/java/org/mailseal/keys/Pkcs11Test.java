@@ -181,9 +181,46 @@ class Pkcs11Test {
         assertThat(v.code()).as(v.err()).isZero();
     }
 
+    /**
+     * A freshly started gateway (its own JVM, so no provider was registered by an earlier S/MIME operation)
+     * whose first work is OpenPGP mail to the relay key in the token: decrypted and relayed, never the
+     * 5xx it used to answer until some S/MIME operation had registered Bouncy Castle.
+     */
+    @Test
+    void freshGatewayDecryptsOpenPgpWithATokenKeyFirst() throws Exception {
+        int freshPort = org.mailseal.testkit.TestGateway.freePort();
+        Path freshCfg = dir.resolve("fresh.yml");
+        Files.writeString(freshCfg, Files.readString(cfg).replace("127.0.0.1:" + port + "\"", "127.0.0.1:" + freshPort + "\""));
+        Path in = dir.resolve("fresh.eml");
+        Files.writeString(in, inner("alice@example.com", "first after start"));
+        String armored = gpg("--sign", "-u", "alice@example.com", "--armor", "--encrypt", "-r", "mailseal-relay@example.com", "--output", "-",
+                in.toString()).outText();
+        String msg = "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: [...]\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"b1\"\r\n\r\n--b1\r\n"
+                + "Content-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n--b1\r\nContent-Type: application/octet-stream\r\n\r\n"
+                + armored.replaceAll("\r?\n", "\r\n") + "\r\n--b1--\r\n";
+        int before = sink.messages.size();
+        try (org.mailseal.testkit.GatewayProcess fresh = org.mailseal.testkit.GatewayProcess.start(freshCfg, dir.resolve("fresh.log"), freshPort);
+             SmtpClient c = new SmtpClient(freshPort)) {
+            c.expect("220");
+            c.send("EHLO client.example.com");
+            c.expect("250");
+            assertThat(c.sendMail("alice@example.com", List.of("bob@remote.test"), msg)).as(Files.readString(dir.resolve("fresh.log"))).startsWith("250");
+        }
+        assertThat(sink.messages.get(before).text()).contains("body of first after start");
+    }
+
     @Test
     void userCertificateKeyInTheTokenDecryptsOpensslMail() throws Exception {
-        String m = inner("alice@example.com", "smime via token");
+        // Every outbound decryption needs alice's signature inside: her key is in the token, so the gateway
+        // (sign=smime) signs a first message with it, and that signed message, encrypted to her certificate
+        // by openssl as her client would, is what she sends.
+        int first = sink.messages.size();
+        assertThat(send("alice@example.com", "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: smime via token\r\n\r\n"
+                + "body of smime via token\r\n")).startsWith("250");
+        String signedText = sink.messages.get(first).text();
+        assertThat(signedText).contains("application/pkcs7-signature");
+        String m = signedText.substring(signedText.indexOf("\nFrom: ") + 1);
         Path in = dir.resolve("smime.eml");
         Files.writeString(in, m);
         String entity = Cmd.run(openssl, "cms", "-encrypt", "-aes256", "-binary", "-in", in.toString(), dir.resolve("alice.crt").toString())

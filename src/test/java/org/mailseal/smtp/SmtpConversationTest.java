@@ -283,9 +283,16 @@ class SmtpConversationTest {
             c.expect("334 UGFzc3dvcmQ6");
             c.send(java.util.Base64.getEncoder().encodeToString("correct horse".getBytes()));
             c.expect("235 2.7.0");
-            assertThat(c.sendMail("alice@example.com", List.of("friend@elsewhere.test"), MSG)).startsWith("250");
+            // reject_sender_login_mismatch: only alice's own addresses, in MAIL FROM and in From (plaintext too)
+            c.send("MAIL FROM:<ceo@example.com>");
+            c.expect("553 5.7.1");
+            assertThat(c.sendMail("alice@example.com", List.of("friend@elsewhere.test"), MSG.replace("From: a@internet.test", "From: ceo@example.com")))
+                    .startsWith("553 5.7.1");
+            assertThat(c.sendMail("alice@example.com", List.of("friend@elsewhere.test"), MSG.replace("From: a@internet.test",
+                    "From: Alice <alice@example.com>"))).startsWith("250");
         }
-        assertThat(sink.messages.get(0).text()).contains("with ESMTPSA");
+        assertThat(sink.messages).hasSize(1);
+        assertThat(sink.messages.get(0).text()).contains("with ESMTPSA").contains("From: Alice <alice@example.com>");
     }
 
     @Test
