@@ -25,6 +25,7 @@ import org.mailseal.store.Database;
 import org.mailseal.testkit.CapturingSink;
 import org.mailseal.testkit.Cli;
 import org.mailseal.testkit.Cmd;
+import org.mailseal.testkit.NeedsPeers;
 import org.mailseal.testkit.Peers;
 import org.mailseal.testkit.SmtpClient;
 import org.mailseal.testkit.TestGateway;
@@ -35,6 +36,7 @@ import org.mailseal.testkit.TestGateway;
  * (verified by gpg and openssl) through it, and no private key is ever in the store or extractable.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@NeedsPeers({"softhsm2-util=softhsm2", "/usr/lib/softhsm/libsofthsm2.so=softhsm2", "gpg=gnupg", "openssl=openssl"})
 class Pkcs11Test {
 
     static final String LIB = "/usr/lib/softhsm/libsofthsm2.so";

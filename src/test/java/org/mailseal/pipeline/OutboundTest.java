@@ -35,6 +35,7 @@ import org.mailseal.testkit.CapturingSink;
 import org.mailseal.testkit.Cli;
 import org.mailseal.testkit.Cmd;
 import org.mailseal.testkit.Corpus;
+import org.mailseal.testkit.NeedsPeers;
 import org.mailseal.testkit.Peers;
 import org.mailseal.testkit.SmtpClient;
 import org.mailseal.testkit.TestGateway;
@@ -47,6 +48,7 @@ import org.mailseal.testkit.TestGateway;
  * mandatory).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@NeedsPeers({"gpg=gnupg", "sq=sq", "rnp=rnp", "rnpkeys=rnp", "openssl=openssl"})
 class OutboundTest {
 
     Path dir;

@@ -20,6 +20,7 @@ import org.mailseal.testkit.CapturingSink;
 import org.mailseal.testkit.Cli;
 import org.mailseal.testkit.Cmd;
 import org.mailseal.testkit.Daemon;
+import org.mailseal.testkit.NeedsPeers;
 import org.mailseal.testkit.Peers;
 import org.mailseal.testkit.SmtpClient;
 import org.mailseal.testkit.StoreKeys;
@@ -32,6 +33,7 @@ import org.mailseal.testkit.TestGateway;
  * a quarantined message released end to end (it arrives encrypted).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@NeedsPeers({"clamd=clamav-daemon", "sigtool=clamav", "spamd=spamd", "rspamd=rspamd"})
 class ScanTest {
 
     static final String EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";

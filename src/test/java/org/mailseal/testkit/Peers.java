@@ -26,6 +26,35 @@ public final class Peers {
         Assumptions.abort(msg);
     }
 
+    /** True under CI ({@code MAILSEAL_REQUIRE_PEERS=1}): a missing peer fails instead of skipping. */
+    public static boolean required() {
+        return "1".equals(System.getenv("MAILSEAL_REQUIRE_PEERS"));
+    }
+
+    /** Null if {@code command} (or an absolute path) is there; else the message naming the package. */
+    public static String missing(String command, String debianPackage) {
+        if (command.startsWith("/") ? Files.exists(Path.of(command)) : find(command) != null) {
+            return null;
+        }
+        return command + " not found: install the Debian package '" + debianPackage + "' (apt-get install " + debianPackage + ")";
+    }
+
+    private static String find(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            Path p = Path.of(dir, command);
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        for (String dir : new String[] {"/usr/sbin", "/usr/lib/postfix/sbin"}) {
+            Path p = Path.of(dir, command);
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return null;
+    }
+
     public static String require(String command, String debianPackage) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
             Path p = Path.of(dir, command);

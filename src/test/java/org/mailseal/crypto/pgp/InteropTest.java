@@ -26,6 +26,7 @@ import org.mailseal.testkit.ByteExact;
 import org.mailseal.testkit.CapturingSink;
 import org.mailseal.testkit.Cmd;
 import org.mailseal.testkit.Corpus;
+import org.mailseal.testkit.NeedsPeers;
 import org.mailseal.testkit.Peers;
 import org.mailseal.testkit.TestGateway;
 
@@ -35,6 +36,7 @@ import org.mailseal.testkit.TestGateway;
  * original (see {@link ByteExact}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@NeedsPeers({"gpg=gnupg", "sq=sq", "rnp=rnp", "rnpkeys=rnp"})
 class InteropTest {
 
     static final String PASS = "interop-passphrase";

@@ -26,6 +26,7 @@ import org.mailseal.testkit.ByteExact;
 import org.mailseal.testkit.CapturingSink;
 import org.mailseal.testkit.Cmd;
 import org.mailseal.testkit.Corpus;
+import org.mailseal.testkit.NeedsPeers;
 import org.mailseal.testkit.Peers;
 import org.mailseal.testkit.TestGateway;
 
@@ -36,6 +37,7 @@ import org.mailseal.testkit.TestGateway;
  * decrypts ECDH). Also: the PKCS#12 files open in openssl and gpgsm.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@NeedsPeers({"openssl=openssl", "gpgsm=gpgsm"})
 class SmimeInteropTest {
 
     static final String PW = "p12-password-1";
