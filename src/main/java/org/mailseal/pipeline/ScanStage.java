@@ -136,7 +136,7 @@ public final class ScanStage implements Stage {
     private List<Verdict> scanAll(MailItem item) throws InterruptedException {
         Scanner.Request req = new Scanner.Request(item.queueId(), item.from().sender().isNull() ? "" : item.from().sender().toString(),
                 item.recipients().stream().map(r -> r.address().toString()).toList(),
-                item.session().clientAddress().getHostAddress(), item.session().helo());
+                item.session().originalClientAddress(), item.session().originalHelo()); // behind Postfix: the XFORWARD client
         Map<Scanner, Future<Verdict>> running = new LinkedHashMap<>();
         for (Scanner s : scanners) {
             running.put(s, pool.submit(() -> s.scan(req, item.content())));

@@ -17,6 +17,23 @@ import java.net.InetAddress;
 public record SessionInfo(InetAddress clientAddress, String clientName, String helo, boolean esmtp, boolean lmtp,
                           String tls, String authUser, XForward xforward) {
 
+    /**
+     * The original client's address: XFORWARD ADDR from a trusted upstream MTA (Postfix hands its
+     * content filter the real client that way), else the connecting peer. What scanners must judge.
+     */
+    public String originalClientAddress() {
+        if (xforward == null || xforward.addr() == null) {
+            return clientAddress.getHostAddress();
+        }
+        String a = xforward.addr();
+        return a.regionMatches(true, 0, "IPV6:", 0, 5) ? a.substring(5) : a; // Postfix marks IPv6 so (XFORWARD_README)
+    }
+
+    /** The original client's HELO: XFORWARD HELO when present, else this session's. */
+    public String originalHelo() {
+        return xforward != null && xforward.helo() != null ? xforward.helo() : helo;
+    }
+
     /** {@code name[addr]}, as Postfix logs a client. */
     public String client() {
         return clientName + "[" + clientAddress.getHostAddress() + "]";

@@ -83,6 +83,8 @@ class ScanTest {
         Files.writeString(local.resolve("worker-proxy.inc"), "bind_socket = \"127.0.0.1:" + TestGateway.freePort() + "\";\n");
         // The test's mail comes from 127.0.0.1, which rspamd treats as local (and skips checks for) by default.
         Files.writeString(local.resolve("options.inc"), "local_addrs = [];\n");
+        // Its per-message log line (with "ip: ...") in a file the test reads.
+        Files.writeString(local.resolve("logging.inc"), "type = \"file\";\nfilename = \"" + dir.resolve("rspamd.log") + "\";\nlevel = \"info\";\n");
         Files.createDirectories(dir.resolve("rspamd/db"));
         Files.createDirectories(dir.resolve("rspamd/run"));
         rspamd = Daemon.start("rspamd", List.of(rspamdBin, "-f", "-u", "root", "-g", "root", "-c", "/etc/rspamd/rspamd.conf",
@@ -264,6 +266,24 @@ class ScanTest {
             assertThat(sink.messages).hasSize(1);
             System.out.println("scan latency (rspamd): " + latencies(gw));
         }
+    }
+
+    /** Behind Postfix the scanner must judge the original client (XFORWARD), not mailseal's loopback peer. */
+    @Test
+    void rspamdSeesTheXforwardClient() throws Exception {
+        String scan = "scan: {rspamd: {url: \"http://127.0.0.1:" + rspamdPort + "\"}}";
+        try (CapturingSink sink = new CapturingSink(); Gw gw = gateway(dir.resolve("rspamd-xf"), sink, scan);
+             SmtpClient c = new SmtpClient(gw.port())) {
+            c.expect("220");
+            c.send("EHLO postfix.local");
+            c.expect("250");
+            c.send("XFORWARD NAME=mx.sender.example ADDR=203.0.113.77 HELO=mx.sender.example");
+            c.expect("250");
+            assertThat(c.sendMail("bob@internet.test", List.of("alice@example.com"), plain("xforward", "a plain note about the budget")))
+                    .startsWith("250");
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(Files.exists(dir.resolve("rspamd.log")) ? Files.readString(dir.resolve("rspamd.log")) : "").contains("ip: 203.0.113.77"));
     }
 
     /** Mean scan time per scanner, from the gateway's Prometheus metrics. */
