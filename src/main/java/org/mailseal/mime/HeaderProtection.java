@@ -53,7 +53,7 @@ public final class HeaderProtection {
         String subjectPlaceholder = outerPolicy.subjectPlaceholder();
         ByteArrayOutputStream outer = new ByteArrayOutputStream();
         ByteArrayOutputStream hpOuter = new ByteArrayOutputStream();
-        String tag = h.value("X-Spam-Subject-Tag"); // once: a header may have 100,000 fields
+        String tag = outerPolicy.subjectTag();
         for (RawHeader.Field f : h.fields()) {
             String n = f.name().toLowerCase(Locale.ROOT);
             // Scanner details stay inside; outside only X-Spam-Flag, so the mailbox can still file spam.

@@ -13,11 +13,20 @@ import java.util.TreeSet;
  * spam. Everything else ({@code Thread-Topic}, {@code Thread-Index}, {@code X-*} from the sender, ...)
  * is inside the encryption only. A domain may keep more fields outside ({@code outerHeaders}).
  */
-public record OuterHeader(String subjectPlaceholder, Set<String> extra) {
+public record OuterHeader(String subjectPlaceholder, Set<String> extra, String subjectTag) {
 
     /** Fields kept outside by default (lower case); plus every {@code list-*} and {@code arc-*} field. */
     public static final Set<String> MINIMAL = Set.of("received", "return-path", "date", "from", "sender", "to", "cc", "message-id",
             "in-reply-to", "references", "authentication-results", "dkim-signature", "x-spam-flag", "subject");
+
+    public OuterHeader(String subjectPlaceholder, Set<String> extra) {
+        this(subjectPlaceholder, extra, null);
+    }
+
+    /** The same, with a spam tag ({@code [SPAM]}) in front of the outer placeholder; null: none. */
+    public OuterHeader withSubjectTag(String tag) {
+        return new OuterHeader(subjectPlaceholder, extra, tag);
+    }
 
     public OuterHeader {
         TreeSet<String> lower = new TreeSet<>();

@@ -49,6 +49,12 @@ public final class EncryptStage implements Stage {
      * encrypting treatment; returns a description of the method for the log.
      */
     public static String encrypt(Treatment treatment, RawHeader h, InputStream body, OutputStream o, StorageSeal seal) throws Exception {
+        return encrypt(treatment, h, body, o, seal, null);
+    }
+
+    /** {@code subjectTag}: the scan stage's spam tag, put in front of the outer Subject placeholder (or null). */
+    public static String encrypt(Treatment treatment, RawHeader h, InputStream body, OutputStream o, StorageSeal seal, String subjectTag)
+            throws Exception {
         List<String> info = new ArrayList<>();
         if (seal != null) {
             info.add(seal.field()); // inside only: this copy is mailseal's, never to be decrypted and relayed outbound
@@ -61,7 +67,7 @@ public final class EncryptStage implements Stage {
                         + " (" + k.why() + ")\r\n");
                 keys.add(k.cert().encryptionKeys().get(0));
             }
-            HeaderProtection.Result hp = HeaderProtection.protect(h, e.outer(), info);
+            HeaderProtection.Result hp = HeaderProtection.protect(h, e.outer().withSubjectTag(subjectTag), info);
             PgpMimeEncryptor.write(o, hp.outer(), hp.inner(), body, keys);
             return "OpenPGP, PGP/MIME";
         }
@@ -72,7 +78,7 @@ public final class EncryptStage implements Stage {
                         + " (" + c.why() + ")\r\n");
                 certs.add(c.cert().cert());
             }
-            HeaderProtection.Result hp = HeaderProtection.protect(h, e.outer(), info);
+            HeaderProtection.Result hp = HeaderProtection.protect(h, e.outer().withSubjectTag(subjectTag), info);
             SmimeEncryptor.write(o, hp.outer(), hp.inner(), body, certs, e.gcm());
             return e.gcm() ? "S/MIME, AuthEnvelopedData AES-256-GCM" : "S/MIME, EnvelopedData AES-256-CBC";
         }
@@ -90,7 +96,7 @@ public final class EncryptStage implements Stage {
         try (InputStream in = new BufferedInputStream(item.open(), 65536);
              OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
             RawHeader h = RawHeader.read(in, PolicyStage.MAX_HEADER);
-            method = encrypt(item.treatment(), h, in, o, seal);
+            method = encrypt(item.treatment(), h, in, o, seal, item.subjectTag());
             ok = true;
         } catch (RawHeader.TooLargeException tooLarge) {
             return Routing.all(item, Outcome.reject(SmtpReply.of(552, "5.3.4", "Error: message header too large")));

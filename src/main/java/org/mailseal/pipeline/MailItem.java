@@ -16,18 +16,28 @@ import org.mailseal.smtp.SessionInfo;
  * sender's encrypted copy for the IMAP Sent folder.
  */
 public record MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients,
-                       Path content, Instant received, Treatment treatment, Path sentCopy, String releaseClaim) {
+                       Path content, Instant received, Treatment treatment, Path sentCopy, String releaseClaim,
+                       String subjectTag) {
 
     public MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients, Path content, Instant received) {
-        this(queueId, session, from, recipients, content, received, Treatment.NONE, null, null);
+        this(queueId, session, from, recipients, content, received, Treatment.NONE, null, null, null);
     }
 
     /**
      * The quarantine id this message claims to be released from (the {@code X-Mailseal-Released} field,
      * taken out of the header by the sanitize stage); only a claim until the scan stage checks it.
      */
+    /**
+     * The scan stage's spam tag for the Subject ({@code [SPAM]}): already in the Subject inside; the
+     * encrypt stage puts it in front of the outer placeholder. Never a header field of its own, so no
+     * internal field can leave the gateway.
+     */
+    public MailItem withSubjectTag(String tag) {
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, releaseClaim, tag);
+    }
+
     public MailItem withReleaseClaim(String id) {
-        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, id);
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, id, subjectTag);
     }
 
     public MailItem {
@@ -38,20 +48,20 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
     }
 
     public MailItem withRecipients(List<Recipient> subset) {
-        return new MailItem(queueId, session, from, subset, content, received, treatment, sentCopy, releaseClaim);
+        return new MailItem(queueId, session, from, subset, content, received, treatment, sentCopy, releaseClaim, subjectTag);
     }
 
     public MailItem withContent(Path newContent) {
-        return new MailItem(queueId, session, from, recipients, newContent, received, treatment, sentCopy, releaseClaim);
+        return new MailItem(queueId, session, from, recipients, newContent, received, treatment, sentCopy, releaseClaim, subjectTag);
     }
 
     public MailItem withTreatment(Treatment t) {
-        return new MailItem(queueId, session, from, recipients, content, received, t, sentCopy, releaseClaim);
+        return new MailItem(queueId, session, from, recipients, content, received, t, sentCopy, releaseClaim, subjectTag);
     }
 
     /** With the sender's encrypted Sent copy (a work file), queued for IMAP once the message is relayed. */
     public MailItem withSentCopy(Path copy) {
-        return new MailItem(queueId, session, from, recipients, content, received, treatment, copy, releaseClaim);
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, copy, releaseClaim, subjectTag);
     }
 
     public InputStream open() throws IOException {

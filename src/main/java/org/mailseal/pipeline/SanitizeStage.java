@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * gateway's {@code X-Mailseal-*} fields (the quarantine release marker is taken off too and kept on the
  * mail item as a claim the scan stage checks against the quarantine), {@code Authentication-Results}
  * and {@code ARC-Authentication-Results} whose authserv-id is our host name (RFC 8601 §5, parsed as
- * §2.2 writes it: comments, a quoted string, a trailing dot), the internal {@code X-Spam-Subject-Tag}, and, when mailseal scans itself, every
+ * §2.2 writes it: comments, a quoted string, a trailing dot), a {@code X-Spam-Subject-Tag} (an internal field of older mailseal versions), and, when mailseal scans itself, every
  * {@code X-Spam-*} field (the scanners' verdict is the one that counts). A message without such
  * fields is not touched (byte-exact).
  */

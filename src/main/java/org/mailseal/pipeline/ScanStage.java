@@ -125,7 +125,7 @@ public final class ScanStage implements Stage {
             } else if (d instanceof Hold q) {
                 routing.add(group, hold(group, q.reason()));
             } else if (d instanceof Tag t) {
-                routing.proceedWith(group.withContent(tagged(group, h, t)));
+                routing.proceedWith(group.withContent(tagged(group, h, t)).withSubjectTag(t.subjectTag()));
             } else {
                 routing.proceedWith(group);
             }
@@ -254,9 +254,6 @@ public final class ScanStage implements Stage {
     private static void writeFields(OutputStream o, Tag t) throws java.io.IOException {
         for (String f : t.fields()) {
             o.write((f + "\r\n").getBytes(StandardCharsets.UTF_8));
-        }
-        if (t.subjectTag() != null) {
-            o.write(("X-Spam-Subject-Tag: " + t.subjectTag() + "\r\n").getBytes(StandardCharsets.UTF_8));
         }
     }
 }

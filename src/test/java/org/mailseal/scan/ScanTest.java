@@ -121,7 +121,7 @@ class ScanTest {
         java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path cfg = data.resolve("../" + data.getFileName() + ".yml");
         Files.writeString(cfg, TestGateway.yaml(data, port, 0, sink.port(),
-                "domains: {local: [example.com, quarantine.test, strict.test, lenient.test]}",
+                "domains: {local: [example.com, quarantine.test, strict.test, lenient.test, plain.test], policies: {plain.test: {encrypt: never}}}",
                 "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}",
                 "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
                 scan));
@@ -212,6 +212,11 @@ class ScanTest {
             assertThat(outer).contains("X-Spam-Flag: YES", "Subject: [SPAM] [...]").doesNotContain("X-Spam-Symbols", "X-Spam-Score", GTUBE);
             String inner = StoreKeys.decrypt(ConfigLoader.load(gw.config()), "alice@example.com", outer);
             assertThat(inner).contains("X-Spam-Flag: YES", "X-Spam-Symbols: ", "GTUBE", "Subject: [SPAM] cheap pills", GTUBE);
+            assertThat(outer + inner).as("no internal field leaves the gateway").doesNotContainIgnoringCase("X-Spam-Subject-Tag");
+            // delivered in plaintext (encrypt: never): tagged Subject, no internal field either
+            assertThat(send(gw.port(), "erin@plain.test", plain("cheap plain", GTUBE))).startsWith("250");
+            String plainCopy = sink.messages.get(1).text();
+            assertThat(plainCopy).contains("Subject: [SPAM] cheap plain", "X-Spam-Flag: YES").doesNotContainIgnoringCase("X-Spam-Subject-Tag");
         }
     }
 
