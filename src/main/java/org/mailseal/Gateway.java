@@ -98,7 +98,8 @@ public final class Gateway implements AutoCloseable {
                 g.sentCopier = new SentCopier(config.sentCopy(), sentQueue, logins, master).start();
             }
             RelayStage.SentCopies sentCopies = item -> {
-                if (sentQueue.enqueue(item.queueId(), item.senderIdentity(), item.sentCopy()) && g.sentCopier != null) {
+                String key = SentCopyQueue.keyFor(item.senderIdentity(), item.queueId(), item.sentCopy()); // one copy per message, whatever the retries
+                if (sentQueue.enqueue(key, item.senderIdentity(), item.sentCopy()) && g.sentCopier != null) {
                     g.sentCopier.wake();
                 }
             };

@@ -31,15 +31,44 @@ public final class SentCopyQueue {
         this.dir = Files.createDirectories(dataDir.resolve("sent-copies"));
     }
 
+    /** How long an appended message's key is remembered, so a late retry of it is not appended again. */
+    static final java.time.Duration REMEMBER = java.time.Duration.ofDays(7);
+
     /**
-     * Moves {@code copy} (a work file) into the queue for {@code email}. Returns false if the queue
-     * already holds a copy of this message, or {@code copy} is gone (another group of the same message
-     * already queued it).
+     * The key of one sent message: its sender, Message-ID and Date (from the copy's outer header, which
+     * keeps both). A client that retries after a 4xx sends the same message again under a new queue id;
+     * the key is the same, so the Sent folder gets one copy. Without a Message-ID the queue id is the
+     * key (no de-duplication: a duplicate is preferred to a loss).
      */
-    public boolean enqueue(String queueId, String email, Path copy) throws IOException {
+    public static String keyFor(String email, String queueId, Path copy) throws IOException {
+        org.mailseal.mime.RawHeader h;
+        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(copy), 16384)) {
+            h = org.mailseal.mime.RawHeader.read(in, 1 << 20);
+        }
+        String id = h.value("Message-ID");
+        if (id == null || id.isBlank()) {
+            return queueId;
+        }
+        try {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            d.update((email.toLowerCase(java.util.Locale.ROOT) + "\n" + id.trim() + "\n" + String.valueOf(h.value("Date")).trim())
+                    .getBytes(StandardCharsets.UTF_8));
+            return "m" + java.util.HexFormat.of().formatHex(d.digest(), 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Moves {@code copy} (a work file) into the queue for {@code email} under {@code key} ({@link #keyFor}).
+     * Returns false if the queue holds or recently appended a copy of this message, or {@code copy} is
+     * gone (another group of the same message already queued it).
+     */
+    public boolean enqueue(String key, String email, Path copy) throws IOException {
+        String queueId = key;
         Path user = dir.resolve(queueId + ".user");
         Path eml = dir.resolve(queueId + ".eml");
-        if (Files.exists(eml) || !Files.exists(copy)) {
+        if (Files.exists(eml) || Files.exists(dir.resolve(queueId + ".done")) || !Files.exists(copy)) {
             return false;
         }
         Path tmpUser = dir.resolve(queueId + ".user.tmp");
@@ -78,10 +107,19 @@ public final class SentCopyQueue {
         return out;
     }
 
-    /** Removes an entry whose APPEND succeeded. */
+    /** Removes an entry whose APPEND succeeded, remembering its key for {@link #REMEMBER}. */
     public void done(Entry e) throws IOException {
+        Files.writeString(dir.resolve(e.queueId() + ".done"), "", StandardCharsets.US_ASCII);
         Files.deleteIfExists(e.message());
         Files.deleteIfExists(dir.resolve(e.queueId() + ".user"));
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(REMEMBER));
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.done")) {
+            for (Path p : ds) {
+                if (Files.getLastModifiedTime(p).compareTo(old) < 0) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 
     private static void fsync(Path p) throws IOException {

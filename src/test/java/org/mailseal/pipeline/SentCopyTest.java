@@ -57,7 +57,9 @@ class SentCopyTest {
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
                 "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
-                "sentCopy: {enabled: true, imapUrl: \"imap://127.0.0.1:" + imap + "\", folder: Sent, retryInterval: 1s, requireTls: false}"));
+                "sentCopy: {enabled: true, imapUrl: \"imap://127.0.0.1:" + imap + "\", folder: Sent, retryInterval: 1s, requireTls: false}")
+                // dead.test's next hop refuses connections: its recipients are deferred (4xx)
+                .replace("tls: none,", "tls: none, routes: {dead.test: {nexthop: \"[127.0.0.1]:1\"}},"));
         assertThat(Cli.run("keys", "generate", "--email", "alice@example.com", "-c", cfg.toString()).code()).isZero();
         Path pw = dir.resolve("imap.pw");
         Files.writeString(pw, "imap-secret-1\n");
@@ -127,6 +129,36 @@ class SentCopyTest {
         }
     }
 
+    /**
+     * One recipient accepted, one deferred: the client gets 4xx and sends the same message again, three
+     * times. The accepted recipient gets duplicates (documented), the Sent folder one copy.
+     */
+    @Test
+    void retriesOfAPartiallyDeferredMessageLeaveOneSentCopy() throws Exception {
+        try (CapturingSink sink = new CapturingSink()) {
+            Setup s = setup(sink);
+            GreenMail g = cloud(s.imapPort());
+            String msg = "From: alice@example.com\r\nTo: bob@remote.test, carol@dead.test\r\nSubject: retried\r\n"
+                    + "Message-ID: <retried-1@example.com>\r\nDate: Wed, 02 Dec 2026 10:00:00 +0000\r\n\r\nthe body of retried\r\n";
+            try (Gateway gw = TestGateway.start(Files.readString(s.config()))) {
+                for (int i = 0; i < 3; i++) {
+                    try (SmtpClient c = new SmtpClient(s.smtpPort())) {
+                        c.expect("220");
+                        c.send("EHLO client.example.com");
+                        c.expect("250");
+                        assertThat(c.sendMail("alice@example.com", List.of("bob@remote.test", "carol@dead.test"), msg)).startsWith("4");
+                    }
+                }
+                assertThat(sink.messages).hasSize(3);
+                await().atMost(Duration.ofSeconds(20)).until(() -> sentFolder(s.imapPort()).size() >= 1);
+                Thread.sleep(3000); // a second copy would arrive within the retry interval (1 s)
+                assertThat(sentFolder(s.imapPort())).hasSize(1);
+            } finally {
+                g.stop();
+            }
+        }
+    }
+
     @Test
     void imapDownDelaysOnlyTheCopy() throws Exception {
         try (CapturingSink sink = new CapturingSink()) {
@@ -147,8 +179,8 @@ class SentCopyTest {
                     await().atMost(Duration.ofSeconds(20)).until(() -> sentFolder(s.imapPort()).size() == 1);
                     assertThat(decryptAsAlice(s.config(), sentFolder(s.imapPort()).get(0))).contains("Subject: while imap is down");
                     await().atMost(Duration.ofSeconds(5)).until(() -> {
-                        try (var st = Files.list(queue)) {
-                            return st.findAny().isEmpty();
+                        try (var st = Files.list(queue)) { // only the appended message's key stays (.done)
+                            return st.noneMatch(p -> p.toString().endsWith(".eml") || p.toString().endsWith(".user"));
                         }
                     });
                 } finally {
