@@ -148,6 +148,19 @@ class FailClosedTest {
         }
     }
 
+    @Test
+    void aMasterPassphraseFileOthersCanReadIsRefusedWithTheFix() throws Exception {
+        Path m = dir.resolve("shared.pass");
+        Files.writeString(m, "a shared master\n");
+        Files.setPosixFilePermissions(m, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        String y = TestGateway.yaml(dir.resolve("data"), TestGateway.freePort(), 0, TestGateway.freePort(),
+                "keys: {masterPassphraseFile: \"" + m + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestGateway.start(y).close())
+                .hasMessageContaining("keys.masterPassphraseFile").hasMessageContaining("group or others").hasMessageContaining("chmod 600 " + m);
+        Files.setPosixFilePermissions(m, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        TestGateway.start(y).close();
+    }
+
     /** A fresh JVM at -Xmx256m, as the issue measured it: floods, limits, log forgery. */
     @Test
     void floodsLeaveANormalClientServedAndLogsUnforged() throws Exception {

@@ -184,32 +184,53 @@ class Pkcs11Test {
     }
 
     /**
-     * A freshly started gateway (its own JVM, so no provider was registered by an earlier S/MIME operation)
-     * whose first work is OpenPGP mail to the relay key in the token: decrypted and relayed, never the
-     * 5xx it used to answer until some S/MIME operation had registered Bouncy Castle.
+     * Fresh gateways (each in its own JVM, so no provider was registered by an earlier S/MIME operation)
+     * whose first work is OpenPGP mail decrypted with a key in the token: decrypted and relayed, never
+     * the 5xx the gateway used to answer until some S/MIME operation had registered Bouncy Castle.
      */
     @Test
-    void freshGatewayDecryptsOpenPgpWithATokenKeyFirst() throws Exception {
+    void freshGatewayDecryptsOpenPgpWithTheRelayKeyInTheToken() throws Exception {
+        freshGatewayRelays("alice@example.com", "mailseal-relay@example.com", "first after start");
+    }
+
+    @Test
+    void freshGatewayDecryptsOpenPgpWithAUsersOwnKeyInTheToken() throws Exception {
+        // dora's gateway-managed key is made in the token; she signs with her own client's key, registered too.
+        Cli.Run gen = Cli.run("keys", "generate", "--email", "dora@example.com", "-c", cfg.toString());
+        assertThat(gen.code()).as(gen.err()).isZero();
+        String tokenFpr = gen.out().split(" ")[1];
+        Cli.Run exp = Cli.run("keys", "export", tokenFpr, "-c", cfg.toString());
+        assertThat(exp.code()).as(exp.err()).isZero();
+        Files.writeString(dir.resolve("dora-token.pub"), exp.out());
+        gpg("--import", dir.resolve("dora-token.pub").toString());
+        gpg("--passphrase", "", "--quick-gen-key", "<dora@example.com>", "future-default", "default", "never");
+        Files.write(dir.resolve("dora.pub"), gpg("--armor", "--export", "dora@example.com").out());
+        assertThat(Cli.run("keys", "import", dir.resolve("dora.pub").toString(), "-c", cfg.toString()).code()).isZero();
+        freshGatewayRelays("dora@example.com", tokenFpr + "!", "dora's own token key");
+    }
+
+    private void freshGatewayRelays(String sender, String encryptTo, String subject) throws Exception {
         int freshPort = org.mailseal.testkit.TestGateway.freePort();
-        Path freshCfg = dir.resolve("fresh.yml");
+        Path freshCfg = dir.resolve("fresh-" + freshPort + ".yml");
         Files.writeString(freshCfg, Files.readString(cfg).replace("127.0.0.1:" + port + "\"", "127.0.0.1:" + freshPort + "\""));
-        Path in = dir.resolve("fresh.eml");
-        Files.writeString(in, inner("alice@example.com", "first after start"));
-        String armored = gpg("--sign", "-u", "alice@example.com", "--armor", "--encrypt", "-r", "mailseal-relay@example.com", "--output", "-",
+        Path in = dir.resolve("fresh-" + freshPort + ".eml");
+        Files.writeString(in, inner(sender, subject));
+        String armored = gpg("--trust-model", "always", "--sign", "-u", sender, "--armor", "--encrypt", "-r", encryptTo, "--output", "-",
                 in.toString()).outText();
-        String msg = "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: [...]\r\nMIME-Version: 1.0\r\n"
+        String msg = "From: " + sender + "\r\nTo: <bob@remote.test>\r\nSubject: [...]\r\nMIME-Version: 1.0\r\n"
                 + "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"b1\"\r\n\r\n--b1\r\n"
                 + "Content-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n--b1\r\nContent-Type: application/octet-stream\r\n\r\n"
                 + armored.replaceAll("\r?\n", "\r\n") + "\r\n--b1--\r\n";
         int before = sink.messages.size();
-        try (org.mailseal.testkit.GatewayProcess fresh = org.mailseal.testkit.GatewayProcess.start(freshCfg, dir.resolve("fresh.log"), freshPort);
+        Path log = dir.resolve("fresh-" + freshPort + ".log");
+        try (org.mailseal.testkit.GatewayProcess fresh = org.mailseal.testkit.GatewayProcess.start(freshCfg, log, freshPort);
              SmtpClient c = new SmtpClient(freshPort)) {
             c.expect("220");
             c.send("EHLO client.example.com");
             c.expect("250");
-            assertThat(c.sendMail("alice@example.com", List.of("bob@remote.test"), msg)).as(Files.readString(dir.resolve("fresh.log"))).startsWith("250");
+            assertThat(c.sendMail(sender, List.of("bob@remote.test"), msg)).as(Files.readString(log)).startsWith("250");
         }
-        assertThat(sink.messages.get(before).text()).contains("body of first after start");
+        assertThat(sink.messages.get(before).text()).contains("body of " + subject);
     }
 
     @Test
