@@ -257,8 +257,17 @@ public final class CiphertextShape {
         }
     }
 
+    /** An input read in chunks; single bytes go through the chunk read. */
+    private abstract static class ChunkInput extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+    }
+
     /** A packet body across partial-length chunks; ends where the packet ends. */
-    private static final class Body extends InputStream {
+    private static final class Body extends ChunkInput {
         private final Header h;
         private final InputStream in;
         private long left;
@@ -267,12 +276,6 @@ public final class CiphertextShape {
             this.h = h;
             this.in = in;
             this.left = h.length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -303,7 +306,7 @@ public final class CiphertextShape {
      * may stand; the header lines are limited to the armor headers of RFC 9580 §6.2.2; after the END line
      * only white space.
      */
-    private static final class Armor extends InputStream {
+    private static final class Armor extends ChunkInput {
         private final InputStream in;
         private byte[] chunk = new byte[0];
         private int pos;
@@ -340,12 +343,6 @@ public final class CiphertextShape {
                     return false;
                 }
             }
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
