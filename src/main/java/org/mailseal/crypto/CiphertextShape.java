@@ -83,15 +83,16 @@ public final class CiphertextShape {
             ASN1SetParser recipients = (ASN1SetParser) next;
             int n = 0;
             for (ASN1Encodable r = recipients.readObject(); r != null; r = recipients.readObject()) {
-                r.toASN1Primitive();
+                // each one a well-formed RecipientInfo of a known kind (RFC 5652 §6.2), as a CMS parser reads it
+                org.bouncycastle.asn1.cms.RecipientInfo.getInstance(r.toASN1Primitive()).getInfo();
                 n++;
             }
             if (n == 0) {
                 return false;
             }
             ASN1SequenceParser eci = (ASN1SequenceParser) env.readObject(); // (Auth)EncryptedContentInfo
-            eci.readObject().toASN1Primitive();                           // contentType
-            eci.readObject().toASN1Primitive();                           // contentEncryptionAlgorithm
+            ASN1ObjectIdentifier.getInstance(eci.readObject().toASN1Primitive());                          // contentType
+            org.bouncycastle.asn1.x509.AlgorithmIdentifier.getInstance(eci.readObject().toASN1Primitive()); // contentEncryptionAlgorithm
             ASN1TaggedObjectParser ec = (ASN1TaggedObjectParser) eci.readObject();
             if (ec == null || !ec.hasContextTag(0)) {
                 return false; // detached content: nothing here is ciphertext we could vouch for

@@ -74,4 +74,65 @@ class LookalikeTest {
             }
         }
     }
+
+    /** Ciphertext made now by gpg, sq, rnp (OpenPGP, PGP/MIME and inline) and openssl (S/MIME) passes byte for byte. */
+    @Test
+    void genuineCiphertextFromEveryPeerPassesByteIdentical() throws Exception {
+        String gpgBin = org.mailseal.testkit.Peers.require("gpg", "gnupg");
+        String sq = org.mailseal.testkit.Peers.require("sq", "sq");
+        String rnp = org.mailseal.testkit.Peers.require("rnp", "rnp");
+        String rnpkeys = org.mailseal.testkit.Peers.require("rnpkeys", "rnp");
+        String openssl = org.mailseal.testkit.Peers.require("openssl", "openssl");
+        org.mailseal.testkit.Gpg gpg = new org.mailseal.testkit.Gpg(dir.resolve("gnupg"));
+        try {
+            gpg.run("--passphrase", "", "--quick-gen-key", "<carol@example.com>", "future-default", "default", "never");
+            Path pub = dir.resolve("carol.pub");
+            Files.write(pub, gpg.run("--armor", "--export", "carol@example.com").out());
+            Path rnpHome = Files.createDirectories(dir.resolve("rnp"));
+            org.mailseal.testkit.Cmd.run(rnpkeys, "--homedir", rnpHome.toString(), "--import", pub.toString()).ok("rnpkeys import");
+            org.mailseal.testkit.Cmd.run(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.resolve("c.key").toString(),
+                    "-out", dir.resolve("c.pem").toString(), "-days", "2", "-subj", "/CN=carol", "-addext",
+                    "subjectAltName=email:carol@example.com").ok("openssl req");
+            Path plain = dir.resolve("plain.eml");
+            Files.writeString(plain, "Content-Type: text/plain\r\n\r\nfor carol only\r\n");
+            Path rnpOut = dir.resolve("rnp.asc");
+            org.mailseal.testkit.Cmd.run(rnp, "--homedir", rnpHome.toString(), "--encrypt", "-r", "carol@example.com", "--armor", "--overwrite",
+                    "--output", rnpOut.toString(), plain.toString()).ok("rnp encrypt");
+            java.util.Map<String, String> armors = new java.util.LinkedHashMap<>();
+            armors.put("gpg", gpg.run("--trust-model", "always", "--armor", "--encrypt", "-r", "carol@example.com", "--output", "-", plain.toString()).outText());
+            armors.put("sq", org.mailseal.testkit.Cmd.run(sq, "encrypt", "--recipient-cert", pub.toString(), plain.toString()).ok("sq encrypt").outText());
+            armors.put("rnp", Files.readString(rnpOut));
+            String smime = org.mailseal.testkit.Cmd.run(openssl, "cms", "-encrypt", "-aes256", "-binary", "-in", plain.toString(),
+                    dir.resolve("c.pem").toString()).ok("openssl cms -encrypt").outText().replaceAll("\r?\n", "\r\n");
+            String head = "From: bob@internet.test\r\nTo: carol@example.com\r\nSubject: peer\r\n";
+            java.util.Map<String, String> messages = new java.util.LinkedHashMap<>();
+            for (var a : armors.entrySet()) {
+                String armor = a.getValue().strip().replaceAll("\r?\n", "\r\n") + "\r\n";
+                messages.put(a.getKey() + " PGP/MIME", head + "MIME-Version: 1.0\r\nContent-Type: multipart/encrypted;"
+                        + " protocol=\"application/pgp-encrypted\"; boundary=\"p\"\r\n\r\n--p\r\nContent-Type: application/pgp-encrypted\r\n\r\n"
+                        + "Version: 1\r\n\r\n--p\r\nContent-Type: application/octet-stream\r\n\r\n" + armor + "--p--\r\n");
+                messages.put(a.getKey() + " inline", head + "Content-Type: text/plain\r\n\r\n" + armor);
+            }
+            messages.put("openssl S/MIME", head + smime);
+            Path master = dir.resolve("master.pass");
+            Files.writeString(master, "lookalike master\n");
+            Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            int port = TestGateway.freePort();
+            try (CapturingSink sink = new CapturingSink(); Gateway gw = TestGateway.start(TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
+                    "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
+                    "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}"))) {
+                List<String> names = new ArrayList<>(messages.keySet());
+                for (String n : names) {
+                    assertThat(EncryptionFlowTest.send(port, List.of("carol@example.com"), messages.get(n))).as(n).startsWith("250");
+                }
+                assertThat(sink.messages).hasSize(names.size());
+                for (int i = 0; i < names.size(); i++) {
+                    String got = sink.messages.get(i).text();
+                    assertThat(got.substring(got.indexOf("\r\nFrom: ") + 2)).as(names.get(i) + " passes byte for byte").isEqualTo(messages.get(names.get(i)));
+                }
+            }
+        } finally {
+            gpg.stop();
+        }
+    }
 }
