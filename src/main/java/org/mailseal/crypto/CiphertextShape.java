@@ -91,7 +91,9 @@ public final class CiphertextShape {
                 return false;
             }
             ASN1SequenceParser eci = (ASN1SequenceParser) env.readObject(); // (Auth)EncryptedContentInfo
-            ASN1ObjectIdentifier.getInstance(eci.readObject().toASN1Primitive());                          // contentType
+            if (!CMSObjectIdentifiers.data.equals(ASN1ObjectIdentifier.getInstance(eci.readObject().toASN1Primitive()))) {
+                return false; // S/MIME encrypts a MIME entity: the inner content type is id-data (RFC 8551 §3.3)
+            }
             org.bouncycastle.asn1.x509.AlgorithmIdentifier.getInstance(eci.readObject().toASN1Primitive()); // contentEncryptionAlgorithm
             ASN1TaggedObjectParser ec = (ASN1TaggedObjectParser) eci.readObject();
             if (ec == null || !ec.hasContextTag(0)) {
@@ -104,8 +106,8 @@ public final class CiphertextShape {
             if (eci.readObject() != null) {
                 return false;
             }
-            for (ASN1Encodable rest = env.readObject(); rest != null; rest = env.readObject()) {
-                rest.toASN1Primitive(); // unprotectedAttrs, or authAttrs / mac / unauthAttrs
+            if (!tail(env, auth)) {
+                return false;
             }
             if (contentInfo.readObject() != null) {
                 return false;
@@ -114,6 +116,33 @@ public final class CiphertextShape {
         } catch (ClassCastException | IllegalStateException | IllegalArgumentException | NullPointerException e) {
             return false;
         }
+    }
+
+    /**
+     * After the encrypted content: EnvelopedData has only {@code [1] unprotectedAttrs} (optional);
+     * AuthEnvelopedData has {@code [1] authAttrs} (optional), the {@code mac} OCTET STRING, then
+     * {@code [2] unauthAttrs} (optional) (RFC 5652 §6.1, RFC 5083 §2.1).
+     */
+    private static boolean tail(ASN1SequenceParser env, boolean auth) throws IOException {
+        ASN1Encodable next = env.readObject();
+        if (auth) {
+            if (next instanceof ASN1TaggedObjectParser t && t.hasContextTag(1)) {
+                org.bouncycastle.asn1.ASN1Set.getInstance(org.bouncycastle.asn1.ASN1TaggedObject.getInstance(t.toASN1Primitive()), false);
+                next = env.readObject();
+            }
+            if (!(next instanceof ASN1OctetStringParser mac) || mac.getOctetStream().readAllBytes().length < 12) {
+                return false;
+            }
+            next = env.readObject();
+            if (next instanceof ASN1TaggedObjectParser t && t.hasContextTag(2)) {
+                org.bouncycastle.asn1.ASN1Set.getInstance(org.bouncycastle.asn1.ASN1TaggedObject.getInstance(t.toASN1Primitive()), false);
+                next = env.readObject();
+            }
+        } else if (next instanceof ASN1TaggedObjectParser t && t.hasContextTag(1)) {
+            org.bouncycastle.asn1.ASN1Set.getInstance(org.bouncycastle.asn1.ASN1TaggedObject.getInstance(t.toASN1Primitive()), false);
+            next = env.readObject();
+        }
+        return next == null;
     }
 
     private static final int PKESK = 1;
