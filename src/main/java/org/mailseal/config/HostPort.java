@@ -1,6 +1,5 @@
 package org.mailseal.config;
 
-import java.net.InetSocketAddress;
 
 /**
  * A host and port from the config, such as {@code 127.0.0.1:10025} or {@code [::1]:10025}.
@@ -36,10 +35,6 @@ public record HostPort(String host, int port) {
             throw new IllegalArgumentException("bad port in '" + text + "'");
         }
         return new HostPort(host, port);
-    }
-
-    public InetSocketAddress toSocketAddress() {
-        return new InetSocketAddress(host, port);
     }
 
     @Override

@@ -5,15 +5,6 @@ import java.io.InputStream;
 import java.io.PushbackInputStream;
 import java.util.Base64;
 import java.util.Locale;
-import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.ASN1OctetStringParser;
-import org.bouncycastle.asn1.ASN1SequenceParser;
-import org.bouncycastle.asn1.ASN1SetParser;
-import org.bouncycastle.asn1.ASN1StreamParser;
-import org.bouncycastle.asn1.ASN1TaggedObjectParser;
-import org.bouncycastle.asn1.BERTags;
-import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
 
 /**
  * Proves from the bytes, without any key, that data has the shape of an encrypted message, streaming
@@ -62,87 +53,9 @@ public final class CiphertextShape {
         return packets(a) && a.endedCleanly();
     }
 
-    /** A CMS ContentInfo with EnvelopedData or AuthEnvelopedData (DER or BER). */
+    /** A CMS ContentInfo with EnvelopedData or AuthEnvelopedData (DER or BER), nothing after it ({@link CmsShape}). */
     public static boolean cms(InputStream in) throws IOException {
-        try {
-            ASN1StreamParser p = new ASN1StreamParser(in);
-            ASN1SequenceParser contentInfo = (ASN1SequenceParser) p.readObject();
-            ASN1ObjectIdentifier type = (ASN1ObjectIdentifier) contentInfo.readObject();
-            boolean auth = CMSObjectIdentifiers.authEnvelopedData.equals(type);
-            if (!auth && !CMSObjectIdentifiers.envelopedData.equals(type)) {
-                return false;
-            }
-            ASN1TaggedObjectParser content = (ASN1TaggedObjectParser) contentInfo.readObject();
-            ASN1SequenceParser env = (ASN1SequenceParser) content.parseExplicitBaseObject();
-            env.readObject().toASN1Primitive(); // version
-            ASN1Encodable next = env.readObject();
-            if (next instanceof ASN1TaggedObjectParser) {
-                next.toASN1Primitive(); // originatorInfo [0]
-                next = env.readObject();
-            }
-            ASN1SetParser recipients = (ASN1SetParser) next;
-            int n = 0;
-            for (ASN1Encodable r = recipients.readObject(); r != null; r = recipients.readObject()) {
-                // each one a well-formed RecipientInfo of a known kind (RFC 5652 §6.2), as a CMS parser reads it
-                org.bouncycastle.asn1.cms.RecipientInfo.getInstance(r.toASN1Primitive()).getInfo();
-                n++;
-            }
-            if (n == 0) {
-                return false;
-            }
-            ASN1SequenceParser eci = (ASN1SequenceParser) env.readObject(); // (Auth)EncryptedContentInfo
-            if (!CMSObjectIdentifiers.data.equals(ASN1ObjectIdentifier.getInstance(eci.readObject().toASN1Primitive()))) {
-                return false; // S/MIME encrypts a MIME entity: the inner content type is id-data (RFC 8551 §3.3)
-            }
-            org.bouncycastle.asn1.x509.AlgorithmIdentifier.getInstance(eci.readObject().toASN1Primitive()); // contentEncryptionAlgorithm
-            ASN1TaggedObjectParser ec = (ASN1TaggedObjectParser) eci.readObject();
-            if (ec == null || !ec.hasContextTag(0)) {
-                return false; // detached content: nothing here is ciphertext we could vouch for
-            }
-            ASN1OctetStringParser octets = (ASN1OctetStringParser) ec.parseBaseUniversal(false, BERTags.OCTET_STRING);
-            if (!looksRandom(octets.getOctetStream(), 16)) {
-                return false;
-            }
-            if (eci.readObject() != null) {
-                return false;
-            }
-            if (!tail(env, auth)) {
-                return false;
-            }
-            if (contentInfo.readObject() != null) {
-                return false;
-            }
-            return p.readObject() == null && in.read() < 0;
-        } catch (ClassCastException | IllegalStateException | IllegalArgumentException | NullPointerException e) {
-            return false;
-        }
-    }
-
-    /**
-     * After the encrypted content: EnvelopedData has only {@code [1] unprotectedAttrs} (optional);
-     * AuthEnvelopedData has {@code [1] authAttrs} (optional), the {@code mac} OCTET STRING, then
-     * {@code [2] unauthAttrs} (optional) (RFC 5652 §6.1, RFC 5083 §2.1).
-     */
-    private static boolean tail(ASN1SequenceParser env, boolean auth) throws IOException {
-        ASN1Encodable next = env.readObject();
-        if (auth) {
-            if (next instanceof ASN1TaggedObjectParser t && t.hasContextTag(1)) {
-                org.bouncycastle.asn1.ASN1Set.getInstance(org.bouncycastle.asn1.ASN1TaggedObject.getInstance(t.toASN1Primitive()), false);
-                next = env.readObject();
-            }
-            if (!(next instanceof ASN1OctetStringParser mac) || mac.getOctetStream().readAllBytes().length < 12) {
-                return false;
-            }
-            next = env.readObject();
-            if (next instanceof ASN1TaggedObjectParser t && t.hasContextTag(2)) {
-                org.bouncycastle.asn1.ASN1Set.getInstance(org.bouncycastle.asn1.ASN1TaggedObject.getInstance(t.toASN1Primitive()), false);
-                next = env.readObject();
-            }
-        } else if (next instanceof ASN1TaggedObjectParser t && t.hasContextTag(1)) {
-            org.bouncycastle.asn1.ASN1Set.getInstance(org.bouncycastle.asn1.ASN1TaggedObject.getInstance(t.toASN1Primitive()), false);
-            next = env.readObject();
-        }
-        return next == null;
+        return CmsShape.check(in);
     }
 
     private static final int PKESK = 1;
@@ -212,20 +125,32 @@ public final class CiphertextShape {
      * fewer than {@code min} bytes.
      */
     static boolean looksRandom(InputStream in, long min) throws IOException {
+        RandomCheck c = new RandomCheck();
         byte[] buf = new byte[16384];
-        int run = 0;
-        long total = 0;
         for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+            c.update(buf, n);
+        }
+        return c.looksRandom(min);
+    }
+
+    /** The run-of-text test over data seen in pieces. */
+    static final class RandomCheck {
+        private int run;
+        private long total;
+        private boolean text;
+
+        void update(byte[] buf, int n) {
             total += n;
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < n && !text; i++) {
                 int c = buf[i] & 0xff;
                 run = (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\r' || c == '\n' ? run + 1 : 0;
-                if (run >= MAX_TEXT_RUN) {
-                    return false;
-                }
+                text = run >= MAX_TEXT_RUN;
             }
         }
-        return total >= min;
+
+        boolean looksRandom(long min) {
+            return !text && total >= min;
+        }
     }
 
     /** An OpenPGP packet header (RFC 9580 §4.2), both formats. */

@@ -175,7 +175,9 @@ public final class Demo {
                 PgpDecryptor.decrypt(in, secret, plain);
             }
             out.println("mailseal generated OpenPGP key " + fpr + " for alice@example.com and encrypted to it.");
-            out.println("Decrypt it yourself with GnuPG (key passphrase: demo-passphrase):");
+            Files.createDirectories(dir.resolve("gnupg"));
+            Files.setPosixFilePermissions(dir.resolve("gnupg"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            out.println("Decrypt it yourself with GnuPG (key passphrase: demo-passphrase; the --homedir exists, empty):");
             out.println("  gpg --homedir " + dir.resolve("gnupg") + " --batch --pinentry-mode loopback --passphrase demo-passphrase --import " + key);
             out.println("  gpg --homedir " + dir.resolve("gnupg") + " --batch --pinentry-mode loopback --passphrase demo-passphrase --decrypt " + armored);
             out.println();

@@ -196,14 +196,6 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
         }
     }
 
-    /** A usable certificate for {@code email}, or one issued now. */
-    public ValidCert findOrIssue(String email) throws KeyStoreException, SQLException, GeneralSecurityException {
-        synchronized (locks.computeIfAbsent(PgpKeys.normalise(email), k -> new Object())) {
-            Optional<ValidCert> v = find(email);
-            return v.isPresent() ? v.get() : issue(email, null, null);
-        }
-    }
-
     /** The built-in CA's current CRL, signed now. */
     public X509CRL currentCrl() throws KeyStoreException, SQLException, GeneralSecurityException {
         SmimeStore.Ca ca = store.ca().orElseThrow(() -> new KeyStoreException("no built-in CA"));

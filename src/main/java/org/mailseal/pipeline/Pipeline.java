@@ -27,10 +27,6 @@ public final class Pipeline {
         this.stages = List.copyOf(stages);
     }
 
-    public List<Stage> stages() {
-        return stages;
-    }
-
     /** Returns one result per recipient of {@code item}, in envelope order. */
     public List<RecipientResult> run(MailItem item) {
         Map<Recipient, Outcome> results = new LinkedHashMap<>();

@@ -13,7 +13,6 @@ import org.mailseal.smtp.SmtpReply;
  */
 public final class RelayAccess {
 
-    public static final SmtpReply DENIED = SmtpReply.of(554, "5.7.1", "Error: relay access denied");
 
     private final Set<String> localDomains;
     private final MailsealConfig.Networks networks;

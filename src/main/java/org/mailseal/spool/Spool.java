@@ -95,7 +95,6 @@ public final class Spool {
         private final FileChannel channel;
         private final OutputStream out;
         private final boolean fsync;
-        private boolean committed;
 
         SpoolFile(String queueId, Path path, FileChannel channel, boolean fsync) {
             this.fsync = fsync;
@@ -124,11 +123,6 @@ public final class Spool {
                 channel.force(true);
             }
             channel.close();
-            committed = true;
-        }
-
-        public boolean isCommitted() {
-            return committed;
         }
 
         public long size() throws IOException {
