@@ -71,7 +71,7 @@ final class CmsShape {
         open(next);
         int recipients = 0;
         while (!atEnd()) {
-            org.bouncycastle.asn1.cms.RecipientInfo.getInstance(small(header())).getInfo();
+            recipient(org.bouncycastle.asn1.cms.RecipientInfo.getInstance(small(header())));
             recipients++;
         }
         close();
@@ -98,6 +98,29 @@ final class CmsShape {
         close(); // explicit [0]
         close(); // ContentInfo
         return in.read() < 0 && env != null && explicit != null && ci != null;
+    }
+
+    // A RecipientInfo of a known kind (RFC 5652 §6.2) whose identifiers read as a CMS parser reads them
+    // (issuer names decode: a garbled DN is not a recipient anyone could be).
+    private static void recipient(org.bouncycastle.asn1.cms.RecipientInfo ri) {
+        org.bouncycastle.asn1.ASN1Encodable info = ri.getInfo();
+        if (info instanceof org.bouncycastle.asn1.cms.KeyTransRecipientInfo kt) {
+            identifier(kt.getRecipientIdentifier().getId());
+        } else if (info instanceof org.bouncycastle.asn1.cms.KeyAgreeRecipientInfo ka) {
+            for (org.bouncycastle.asn1.ASN1Encodable e : ka.getRecipientEncryptedKeys()) {
+                org.bouncycastle.asn1.cms.KeyAgreeRecipientIdentifier id =
+                        org.bouncycastle.asn1.cms.RecipientEncryptedKey.getInstance(e).getIdentifier();
+                if (id.getIssuerAndSerialNumber() != null) {
+                    identifier(id.getIssuerAndSerialNumber());
+                }
+            }
+        }
+    }
+
+    private static void identifier(org.bouncycastle.asn1.ASN1Encodable id) {
+        if (id instanceof org.bouncycastle.asn1.cms.IssuerAndSerialNumber || id instanceof org.bouncycastle.asn1.ASN1Sequence) {
+            org.bouncycastle.asn1.cms.IssuerAndSerialNumber.getInstance(id).getName().toString();
+        }
     }
 
     // [0] IMPLICIT OCTET STRING: primitive, or constructed of primitive OCTET STRING chunks (BER).

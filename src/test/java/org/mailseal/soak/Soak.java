@@ -270,7 +270,7 @@ public final class Soak {
                 Duration.ofNanos(System.nanoTime() - start), List.copyOf(problems));
     }
 
-    /** The decrypted inner message without what encryption added: our Received, HP-Outer, X-Mailseal-Info, the markers. */
+    /** The decrypted inner message without what encryption added: our Received, HP-Outer, X-Mailseal-Info and -Sealed, the markers. */
     static byte[] original(byte[] inner) throws IOException {
         InputStream in = new ByteArrayInputStream(inner);
         org.mailseal.mime.RawHeader h = org.mailseal.mime.RawHeader.read(in, 1 << 24);
@@ -282,7 +282,7 @@ public final class Soak {
                 continue;
             }
             first = false;
-            if (f.is("HP-Outer") || f.is("X-Mailseal-Info")) {
+            if (f.is("HP-Outer") || f.is("X-Mailseal-Info") || f.is("X-Mailseal-Sealed")) {
                 continue;
             }
             String raw = new String(f.raw(), StandardCharsets.ISO_8859_1);

@@ -15,7 +15,7 @@ import org.mailseal.mime.RawHeader;
  * The round-trip rule: what the recipient decrypts is the original message, with every original header
  * field present with its original value, in its original order, the body byte-identical, and nothing
  * added but the header-protection markers (hp/protected-headers on Content-Type, HP-Outer fields), the
- * gateway's X-Mailseal-Info trace and its Received field on top.
+ * gateway's X-Mailseal-Info trace, its storage seal (X-Mailseal-Sealed) and its Received field on top.
  */
 public final class ByteExact {
 
@@ -31,7 +31,7 @@ public final class ByteExact {
         assertThat(df).as(name + ": gateway Received first").isNotEmpty();
         assertThat(new String(df.get(0).raw(), StandardCharsets.UTF_8)).as(name).startsWith("Received: ").contains("(mailseal)");
         df.remove(0);
-        df.removeIf(f -> f.is("HP-Outer") || f.is("X-Mailseal-Info"));
+        df.removeIf(f -> f.is("HP-Outer") || f.is("X-Mailseal-Info") || f.is("X-Mailseal-Sealed"));
         boolean origHasCt = oh.first("Content-Type") != null;
         if (!origHasCt) {
             RawHeader.Field added = df.stream().filter(f -> f.is("Content-Type")).findFirst().orElseThrow();
