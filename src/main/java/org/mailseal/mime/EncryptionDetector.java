@@ -158,7 +158,12 @@ public final class EncryptionDetector {
                 .setMaxContentLen(-1).setStrictParsing(true).build();
         MimeTokenStream ts = new MimeTokenStream(cfg);
         String root = "Content-Type: " + ct + "\r\n\r\n";
-        ts.parse(new SequenceInputStream(new ByteArrayInputStream(root.getBytes(StandardCharsets.UTF_8)), bounded(body)));
+        String boundary = ContentTypes.param(ct, "boundary");
+        if (boundary == null) {
+            return null;
+        }
+        DelimiterGuard guard = new DelimiterGuard(bounded(body), boundary);
+        ts.parse(new SequenceInputStream(new ByteArrayInputStream(root.getBytes(StandardCharsets.UTF_8)), guard));
         List<Leaf> out = new ArrayList<>();
         int depth = 0;
         String partType = null;
@@ -220,7 +225,85 @@ public final class EncryptionDetector {
                 }
             }
         }
-        return out;
+        return guard.clean ? out : null;
+    }
+
+    /**
+     * Watches every line that starts with {@code --boundary}: RFC 2046 §5.1.1 allows only white space
+     * (transport padding) and an optional closing {@code --} after it. mime4j takes such a line as a
+     * delimiter whatever follows; a line it would read differently from a strict parser makes the
+     * structure ambiguous, and an ambiguous structure is not proof of anything.
+     */
+    private static final class DelimiterGuard extends java.io.FilterInputStream {
+        private final byte[] delimiter;
+        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        private boolean atLineStart = true;
+        private boolean watching;
+        boolean clean = true;
+
+        DelimiterGuard(InputStream in, String boundary) {
+            super(in);
+            this.delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                see(b);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            for (int i = 0; i < n; i++) {
+                see(buf[off + i] & 0xff);
+            }
+            return n;
+        }
+
+        private void see(int b) {
+            if (atLineStart) {
+                watching = true;
+                line.reset();
+                atLineStart = false;
+            }
+            if (b == '\n') {
+                if (watching) {
+                    check(line.toByteArray());
+                }
+                atLineStart = true;
+                return;
+            }
+            if (watching) {
+                line.write(b);
+                if (line.size() <= delimiter.length && delimiter[line.size() - 1] != (byte) b) {
+                    watching = false; // not a delimiter line
+                } else if (line.size() > delimiter.length + 256) {
+                    clean = false; // a delimiter followed by a long tail
+                    watching = false;
+                }
+            }
+        }
+
+        private void check(byte[] l) {
+            if (l.length < delimiter.length) {
+                return;
+            }
+            int i = delimiter.length;
+            if (i + 1 < l.length && l[i] == '-' && l[i + 1] == '-') {
+                i += 2;
+            }
+            for (; i < l.length; i++) {
+                byte c = l[i];
+                if (c != ' ' && c != '\t' && !(c == '\r' && i == l.length - 1)) {
+                    clean = false;
+                    return;
+                }
+            }
+        }
     }
 
     private static boolean smime(String ct, String cte, InputStream body) throws IOException {
