@@ -349,20 +349,30 @@ public final class CiphertextShape {
             return true;
         }
 
-        // One line of at most 4 KiB (armor lines are 76 characters); longer is not armor.
+        // One line of at most 4 KiB (armor lines are 76 characters); longer is not armor. A CR only
+        // before the LF: a CR inside a line is not armor either (a strict reader would not skip it).
         private String line() throws IOException {
             StringBuilder sb = new StringBuilder(80);
+            boolean cr = false;
             for (int c = in.read(); ; c = in.read()) {
                 if (c < 0) {
+                    if (cr) {
+                        throw new IOException("CR at the end of the armor");
+                    }
                     return sb.length() == 0 ? null : sb.toString();
                 }
                 if (c == '\n') {
                     return sb.toString();
                 }
+                if (cr) {
+                    throw new IOException("bare CR inside an armor line");
+                }
                 if (sb.length() >= 4096) {
                     throw new IOException("armor line too long");
                 }
-                if (c != '\r') {
+                if (c == '\r') {
+                    cr = true;
+                } else {
                     sb.append((char) c);
                 }
             }
