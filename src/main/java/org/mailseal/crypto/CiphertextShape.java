@@ -82,9 +82,10 @@ public final class CiphertextShape {
                     if (h.partial || h.length < 2 || h.length > 65536) {
                         return false;
                     }
-                    int version = in.read();
+                    byte[] body = in.readNBytes((int) h.length);
+                    int version = body.length == h.length ? body[0] : -1;
                     boolean ok = h.tag == PKESK ? version == 3 || version == 6 : version >= 4 && version <= 6;
-                    if (!ok || !skip(h, in, h.length - 1)) {
+                    if (!ok || !sessionKeyPacket(h.tag, body)) {
                         return false;
                     }
                     sessionKeys++;
@@ -105,6 +106,27 @@ public final class CiphertextShape {
                     return false;
                 }
             }
+        }
+    }
+
+    // A session-key packet as Bouncy Castle reads it: known algorithms, well-formed fields.
+    private static boolean sessionKeyPacket(int tag, byte[] body) {
+        java.io.ByteArrayOutputStream p = new java.io.ByteArrayOutputStream(body.length + 6);
+        p.write(0xc0 | tag);
+        p.write(0xff); // five-octet length (RFC 9580 §4.2.1.3)
+        for (int i = 3; i >= 0; i--) {
+            p.write((body.length >>> (8 * i)) & 0xff);
+        }
+        p.writeBytes(body);
+        try (org.bouncycastle.bcpg.BCPGInputStream b = new org.bouncycastle.bcpg.BCPGInputStream(new java.io.ByteArrayInputStream(p.toByteArray()))) {
+            org.bouncycastle.bcpg.Packet packet = b.readPacket();
+            if (packet instanceof org.bouncycastle.bcpg.PublicKeyEncSessionPacket pk) {
+                int alg = pk.getAlgorithm();
+                return (alg == 1 || alg == 2 || alg == 16 || alg == 18 || alg == 25 || alg == 26) && b.read() < 0;
+            }
+            return packet instanceof org.bouncycastle.bcpg.SymmetricKeyEncSessionPacket && b.read() < 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
