@@ -289,6 +289,8 @@ public final class CiphertextShape {
         private int pos;
         private boolean done;
         private boolean clean;
+        private boolean padded;
+        private final StringBuilder pending = new StringBuilder();
 
         Armor(InputStream in) {
             this.in = in;
@@ -334,6 +336,9 @@ public final class CiphertextShape {
                 }
                 String t = l.strip();
                 if (t.equals("-----END PGP MESSAGE-----")) {
+                    if (pending.length() > 0) {
+                        throw new IOException("armor ends inside a base64 group");
+                    }
                     done = true;
                     clean = trailerBlank();
                     return -1;
@@ -341,10 +346,15 @@ public final class CiphertextShape {
                 if (t.startsWith("=") && t.length() == 5) {
                     continue; // the optional CRC24 line
                 }
-                if (!t.matches("[A-Za-z0-9+/]*={0,2}")) {
+                if (!t.matches("[A-Za-z0-9+/]*={0,2}") || padded) {
                     throw new IOException("not base64 inside armor");
                 }
-                chunk = Base64.getDecoder().decode(t);
+                // base64 runs on across lines (RFC 9580 §6.2): decode whole 4-character groups only
+                pending.append(t);
+                padded = t.endsWith("=");
+                int whole = pending.length() / 4 * 4;
+                chunk = Base64.getDecoder().decode(pending.substring(0, whole));
+                pending.delete(0, whole);
                 pos = 0;
             }
             int n = Math.min(len, chunk.length - pos);
