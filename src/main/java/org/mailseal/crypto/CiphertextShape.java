@@ -290,6 +290,8 @@ public final class CiphertextShape {
         private boolean done;
         private boolean clean;
         private boolean padded;
+        private int crc = 0xb704ce;
+        private int crcLine = -1;
         private final StringBuilder pending = new StringBuilder();
 
         Armor(InputStream in) {
@@ -339,12 +341,17 @@ public final class CiphertextShape {
                     if (pending.length() > 0) {
                         throw new IOException("armor ends inside a base64 group");
                     }
+                    if (crcLine >= 0 && crcLine != (crc & 0xffffff)) {
+                        throw new IOException("armor checksum does not match");
+                    }
                     done = true;
                     clean = trailerBlank();
                     return -1;
                 }
                 if (t.startsWith("=") && t.length() == 5) {
-                    continue; // the optional CRC24 line
+                    byte[] c = Base64.getDecoder().decode(t.substring(1)); // the optional CRC24 line (RFC 9580 §6.1)
+                    crcLine = ((c[0] & 0xff) << 16) | ((c[1] & 0xff) << 8) | (c[2] & 0xff);
+                    continue;
                 }
                 if (!t.matches("[A-Za-z0-9+/]*={0,2}") || padded) {
                     throw new IOException("not base64 inside armor");
@@ -355,6 +362,15 @@ public final class CiphertextShape {
                 int whole = pending.length() / 4 * 4;
                 chunk = Base64.getDecoder().decode(pending.substring(0, whole));
                 pending.delete(0, whole);
+                for (byte x : chunk) {
+                    crc ^= (x & 0xff) << 16;
+                    for (int i = 0; i < 8; i++) {
+                        crc <<= 1;
+                        if ((crc & 0x1000000) != 0) {
+                            crc ^= 0x1864cfb;
+                        }
+                    }
+                }
                 pos = 0;
             }
             int n = Math.min(len, chunk.length - pos);
