@@ -161,6 +161,37 @@ class FailClosedTest {
         TestGateway.start(y).close();
     }
 
+    /** An administrator's import wins over the key mailseal generated; a domain may opt in to routing local parts. */
+    @Test
+    void importedKeysWinAndRoutingIsADomainsChoice() throws Exception {
+        int port = TestGateway.freePort();
+        try (CapturingSink sink = new CapturingSink()) {
+            String y = TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
+                    "keys: {masterPassphraseFile: \"" + master() + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
+                    "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}",
+                    "domains: {local: [example.com, legacy.example], allowUntrustedRouting: [legacy.example]}");
+            MailsealConfig cfg = ConfigLoader.parse("t", y);
+            String msg = "From: x@internet.test\r\nSubject: k\r\n\r\nfor dave\r\n";
+            PGPSecretKeyRing imported = PgpKeys.generate("dave@example.com", "Dave", PgpKeys.Algo.CV25519);
+            try (Gateway gw = TestGateway.start(y)) {
+                assertThat(send(port, "dave@example.com", msg, false)).startsWith("250"); // a key is generated
+                try (Database db = Database.open(cfg)) {
+                    new PgpKeyStore(db.dataSource()).putCert(PgpKeys.publicRing(imported), false);
+                }
+                assertThat(send(port, "dave@example.com", msg, false)).startsWith("250");
+                // opted in: accepted at RCPT; still no key is ever generated for such an address
+                assertThat(send(port, "\"a%b\"@legacy.example", msg, false)).as("opted in").startsWith("550 5.7.1")
+                        .contains("no usable encryption key");
+                assertThat(send(port, "\"a%b\"@example.com", msg, false)).as("not opted in").startsWith("553 5.7.1");
+            }
+            String t = sink.messages.get(1).text();
+            String armor = t.substring(t.indexOf("-----BEGIN PGP MESSAGE-----"), t.indexOf("-----END PGP MESSAGE-----") + 25);
+            java.io.ByteArrayOutputStream clear = new java.io.ByteArrayOutputStream();
+            PgpDecryptor.decrypt(new java.io.ByteArrayInputStream(armor.getBytes(StandardCharsets.US_ASCII)), imported, clear);
+            assertThat(clear.toString(StandardCharsets.UTF_8)).as("encrypted to the imported key").contains("for dave");
+        }
+    }
+
     /** A fresh JVM at -Xmx256m, as the issue measured it: floods, limits, log forgery. */
     @Test
     void floodsLeaveANormalClientServedAndLogsUnforged() throws Exception {
