@@ -59,7 +59,10 @@ final class CmsShape {
         }
         Tlv explicit = enter(CONTEXT, 0);
         Tlv env = enter(UNIVERSAL, SEQUENCE);
-        small(header()); // version
+        int version = org.bouncycastle.asn1.ASN1Integer.getInstance(small(header())).intValueExact(); // CMSVersion
+        if (version < 0 || version > (auth ? 0 : 4)) {
+            return false;
+        }
         Tlv next = header();
         if (next.is(CONTEXT, 0)) {
             small(next); // originatorInfo
