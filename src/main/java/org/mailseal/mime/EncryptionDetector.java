@@ -159,8 +159,8 @@ public final class EncryptionDetector {
         MimeTokenStream ts = new MimeTokenStream(cfg);
         String root = "Content-Type: " + ct + "\r\n\r\n";
         String boundary = ContentTypes.param(ct, "boundary");
-        if (boundary == null) {
-            return null;
+        if (boundary == null || !boundary.matches("[0-9A-Za-z'()+_,./:=?-][0-9A-Za-z'()+_,./:=? -]{0,68}[0-9A-Za-z'()+_,./:=?-]|[0-9A-Za-z'()+_,./:=?-]")) {
+            return null; // RFC 2046 §5.1.1 bchars only: a malformed one is read differently by different parsers
         }
         DelimiterGuard guard = new DelimiterGuard(bounded(body), boundary);
         ts.parse(new SequenceInputStream(new ByteArrayInputStream(root.getBytes(StandardCharsets.UTF_8)), guard));
