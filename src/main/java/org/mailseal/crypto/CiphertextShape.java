@@ -353,7 +353,8 @@ public final class CiphertextShape {
                     crcLine = ((c[0] & 0xff) << 16) | ((c[1] & 0xff) << 8) | (c[2] & 0xff);
                     continue;
                 }
-                if (t.isEmpty() || !t.matches("[A-Za-z0-9+/]*={0,2}") || padded) { // no blank line inside the data
+                // no blank line inside the data, whole 4-character groups on every line (as armor writers and readers have it)
+                if (t.isEmpty() || t.length() % 4 != 0 || !t.matches("[A-Za-z0-9+/]*={0,2}") || padded) {
                     throw new IOException("not base64 inside armor");
                 }
                 // base64 runs on across lines (RFC 9580 §6.2): decode whole 4-character groups only
