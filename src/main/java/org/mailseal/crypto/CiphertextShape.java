@@ -292,6 +292,7 @@ public final class CiphertextShape {
         private boolean padded;
         private int crc = 0xb704ce;
         private int crcLine = -1;
+        private boolean lastCrlf;
         private final StringBuilder pending = new StringBuilder();
 
         Armor(InputStream in) {
@@ -309,13 +310,14 @@ public final class CiphertextShape {
             if (!l.strip().equals("-----BEGIN PGP MESSAGE-----")) {
                 return false;
             }
+            boolean crlf = lastCrlf; // the header section keeps one line-ending style (as armor readers demand)
             while (true) {
                 l = line();
-                if (l == null) {
+                if (l == null || lastCrlf != crlf) {
                     return false;
                 }
                 if (l.isBlank()) {
-                    return true;
+                    return l.isEmpty();
                 }
                 int colon = l.indexOf(": ");
                 String key = colon > 0 ? l.substring(0, colon).toLowerCase(Locale.ROOT) : "";
@@ -411,6 +413,7 @@ public final class CiphertextShape {
                     return sb.length() == 0 ? null : sb.toString();
                 }
                 if (c == '\n') {
+                    lastCrlf = cr;
                     return sb.toString();
                 }
                 if (cr) {
