@@ -13,8 +13,11 @@ import java.util.Base64;
 public final class StrictBase64InputStream extends InputStream {
 
     private final InputStream decoded;
+    private final InputStream raw;
+    private boolean ended;
 
     public StrictBase64InputStream(InputStream raw) {
+        this.raw = raw;
         this.decoded = Base64.getMimeDecoder().wrap(new FilterInputStream(raw) {
             @Override
             public int read() throws IOException {
@@ -46,11 +49,24 @@ public final class StrictBase64InputStream extends InputStream {
 
     @Override
     public int read() throws IOException {
-        return decoded.read();
+        return atEnd(decoded.read());
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        return decoded.read(b, off, len);
+        return atEnd(decoded.read(b, off, len));
+    }
+
+    // The JDK's decoder stops at the padding and leaves the rest unread: after it, only line breaks and blanks.
+    private int atEnd(int n) throws IOException {
+        if (n < 0 && !ended) {
+            ended = true;
+            for (int c = raw.read(); c >= 0; c = raw.read()) {
+                if (c != '\r' && c != '\n' && c != ' ' && c != '\t') {
+                    throw new IOException("data after the base64 padding");
+                }
+            }
+        }
+        return n;
     }
 }
