@@ -39,10 +39,17 @@ public final class HarvestStage implements Stage {
 
     private final KeyDirectory keys;
     private final CertDirectory certs;
+    private final java.util.Set<String> localDomains;
 
-    public HarvestStage(KeyDirectory keys, CertDirectory certs) {
+    /**
+     * {@code localDomains}: a From address in one of them is never taught a key by inbound mail. Anyone can
+     * write {@code From: newuser@example.com}; a local user's key comes from the store, the administrator
+     * or the user, never from a message an outsider sent.
+     */
+    public HarvestStage(KeyDirectory keys, CertDirectory certs, java.util.Set<String> localDomains) {
         this.keys = keys;
         this.certs = certs;
+        this.localDomains = java.util.Set.copyOf(localDomains);
     }
 
     @Override
@@ -70,7 +77,8 @@ public final class HarvestStage implements Stage {
         }
         String from = fromAddress(h);
         // Autocrypt Level 1: reports and spam teach no keys (the scan stage, before this one, flags spam).
-        if (from == null || h.mediaType().equals("multipart/report") || "yes".equalsIgnoreCase(String.valueOf(h.value("X-Spam-Flag")).trim())) {
+        boolean local = from != null && localDomains.contains(from.substring(from.lastIndexOf('@') + 1));
+        if (from == null || local || h.mediaType().equals("multipart/report") || "yes".equalsIgnoreCase(String.valueOf(h.value("X-Spam-Flag")).trim())) {
             return;
         }
         Autocrypt.Header ac = Autocrypt.of(h, from);

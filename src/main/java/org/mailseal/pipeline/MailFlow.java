@@ -54,7 +54,7 @@ public final class MailFlow {
                 2 * config.limits().maxMessageSize(), p.seal())); // outbound: the sender's or the relay key; at most twice the size limit
         stages.add(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*
         stages.add(new ScanStage(config.scan(), p.scanners(), p.quarantine(), p.spool(), p.metrics())); // virus/spam, while readable
-        stages.add(new HarvestStage(p.keys(), p.certs()));          // inbound: learn senders' keys (Autocrypt, S/MIME signatures)
+        stages.add(new HarvestStage(p.keys(), p.certs(), java.util.Set.copyOf(config.domains().local())));          // inbound: learn senders' keys (Autocrypt, S/MIME signatures)
         stages.add(new SignStage(p.spool(), p.policy(), p.secrets())); // outbound: PGP/MIME or S/MIME signature, per sender policy
         if (config.sentCopy().enabled()) {
             stages.add(new SentCopyStage(p.spool(), p.logins(), p.keys(), p.certs(), p.seal())); // outbound: the sender's encrypted Sent copy

@@ -776,6 +776,13 @@ class OutboundTest {
         byte[] i1 = gpgKey("ivy@partner.test");
         inbound("From: ivy@partner.test\r\nTo: alice@example.com\r\nSubject: d\r\nX-Spam-Flag: YES\r\n" + autocrypt("ivy@partner.test", i1)
                 + "\r\nx\r\n");
+        // a forged local From: an outsider never chooses a local user's key, even one who has none yet
+        byte[] n1 = gpgKey("newbie@example.com");
+        inbound("From: newbie@example.com\r\nTo: alice@example.com\r\nSubject: e\r\n" + autocrypt("newbie@example.com", n1) + "\r\nx\r\n");
+        MailsealConfig config = ConfigLoader.load(cfg);
+        try (Database db = Database.open(config)) {
+            assertThat(new PgpKeyStore(db.dataSource()).list("newbie@example.com")).as("no key learned for a local address").isEmpty();
+        }
         for (String who : List.of("gina@partner.test", "hank@partner.test", "ivy@partner.test")) {
             String m = "From: alice@example.com\r\nTo: " + who + "\r\nSubject: plain\r\n\r\nnot encrypted\r\n";
             int before = sink.messages.size();
