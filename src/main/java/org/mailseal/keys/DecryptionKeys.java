@@ -58,7 +58,7 @@ public final class DecryptionKeys {
                             return new org.bouncycastle.openpgp.operator.jcajce.JcePublicKeyDataDecryptorFactoryBuilder().setProvider(token.provider())
                                     .setContentProvider(org.mailseal.crypto.Providers.BC) // an instance: no lookup by name
                                     .build(token.privateKey(alias.get()));
-                        } catch (GeneralSecurityException | KeyStoreException e) {
+                        } catch (KeyStoreException e) {
                             throw new PgpDecryptor.KeyUnavailableException("token key unavailable: " + e.getMessage());
                         }
                     }));

@@ -23,7 +23,7 @@ import org.mailseal.config.MailsealConfig;
 public final class Pkcs11Token {
 
     private final Provider provider;
-    private final KeyStore keyStore;
+    private KeyStore keyStore;
     private final char[] pin;
 
     private Pkcs11Token(Provider provider, KeyStore keyStore, char[] pin) {
@@ -106,14 +106,57 @@ public final class Pkcs11Token {
         return alias;
     }
 
-    /** The private key under {@code alias}: a handle, its material stays in the token. */
-    public synchronized PrivateKey privateKey(String alias) throws GeneralSecurityException, KeyStoreException {
-        java.security.Key k = keyStore.getKey(alias, pin);
-        if (!(k instanceof PrivateKey pk)) {
-            throw new KeyStoreException("no private key '" + alias + "' in the PKCS#11 token");
+    /**
+     * The private key under {@code alias}: a handle, its material stays in the token. A token that was
+     * removed and put back (or restarted) invalidates the login and every handle: when the key is not
+     * found, the key store logs in again once and looks again, so the gateway recovers without a restart.
+     * While the token stays away this throws, and the caller defers (4xx).
+     */
+    public synchronized PrivateKey privateKey(String alias) throws KeyStoreException {
+        try {
+            PrivateKey k = lookup(alias);
+            if (k != null) {
+                return k;
+            }
+        } catch (GeneralSecurityException | java.security.ProviderException e) {
+            // fall through to a new login
         }
-        return pk;
+        try {
+            // A new key store: SunPKCS11 binds each one to the token object it saw at load, and a token
+            // that was removed and re-inserted is a new one.
+            KeyStore fresh = KeyStore.getInstance("PKCS11", provider);
+            fresh.load(null, pin);
+            keyStore = fresh;
+            PrivateKey k = lookup(alias);
+            if (k != null) {
+                if (unavailable) {
+                    unavailable = false;
+                    log.info("PKCS#11 token {} is available again", provider.getName());
+                }
+                return k;
+            }
+        } catch (GeneralSecurityException | IOException | java.security.ProviderException e) {
+            markUnavailable(rootMessage(e));
+            throw new KeyStoreException("the PKCS#11 token is unavailable: " + rootMessage(e));
+        }
+        markUnavailable("no key " + alias);
+        throw new KeyStoreException("no private key '" + alias + "' in the PKCS#11 token");
     }
+
+    private PrivateKey lookup(String alias) throws GeneralSecurityException {
+        return keyStore.getKey(alias, pin) instanceof PrivateKey pk ? pk : null;
+    }
+
+    private boolean unavailable;
+
+    private void markUnavailable(String why) {
+        if (!unavailable) {
+            unavailable = true;
+            log.warn("PKCS#11 token {} is unavailable ({}); operations that need its keys are deferred", provider.getName(), why);
+        }
+    }
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("pkcs11");
 
     private static volatile Provider current;
 

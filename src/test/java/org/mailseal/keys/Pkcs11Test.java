@@ -233,6 +233,104 @@ class Pkcs11Test {
         assertThat(sink.messages.get(before).text()).contains("body of " + subject);
     }
 
+    /**
+     * The token's keys vanish while a gateway runs, then come back: SoftHSM's key objects are moved out
+     * of its token directory and back (SoftHSM cannot model a whole token re-inserted into a running
+     * process: once its directory is gone, the token stays invalid until the library is re-initialised).
+     * A new value in SoftHSM's {@code generation} file makes the running library re-read the token directory,
+     * as it does when another process changes the token. While it is gone, every operation that needs a key in it (OpenPGP
+     * decryption with the relay key, OpenPGP signing with the domain key, S/MIME signing with a user's
+     * key) defers with 4xx and nothing reaches the sink; once it is back, the same gateway, without a
+     * restart, serves them all again.
+     */
+    @Test
+    void tokenRemovedMidRunDefersEveryOperationAndRecovers() throws Exception {
+        int freshPort = org.mailseal.testkit.TestGateway.freePort();
+        Path freshCfg = dir.resolve("pulled-" + freshPort + ".yml");
+        Files.writeString(freshCfg, Files.readString(cfg).replace("127.0.0.1:" + port + "\"", "127.0.0.1:" + freshPort + "\""));
+        // Each round sends fresh messages: a signed relay message is accepted once (replay cache).
+        java.util.function.Function<String, Map<String, String[]>> round = r -> {
+            Map<String, String[]> cases = new java.util.LinkedHashMap<>();
+            cases.put("openpgp decrypt (relay key)", new String[] {"alice@example.com", relayMessage("token pulled " + r)});
+            cases.put("openpgp sign (domain key)", new String[] {"bob@example.com",
+                    "From: bob@example.com\r\nTo: <bob@remote.test>\r\nSubject: pulled pgp sign " + r + "\r\n\r\nhello\r\n"});
+            cases.put("s/mime sign (user key)", new String[] {"alice@example.com",
+                    "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: pulled smime sign " + r + "\r\n\r\nhello\r\n"});
+            return cases;
+        };
+        Path away = Files.createDirectories(dir.resolve("tokens-pulled"));
+        List<Path> objects;
+        try (var walk = Files.walk(dir.resolve("tokens"))) {
+            objects = walk.filter(f -> f.getFileName().toString().endsWith(".object") && !f.getFileName().toString().equals("token.object")).toList();
+        }
+        assertThat(objects).isNotEmpty();
+        Path log = dir.resolve("pulled-" + freshPort + ".log");
+        try (org.mailseal.testkit.GatewayProcess fresh = org.mailseal.testkit.GatewayProcess.start(freshCfg, log, freshPort)) {
+            for (var e : round.apply("before").entrySet()) {
+                assertThat(sendTo(freshPort, e.getValue()[0], e.getValue()[1])).as(e.getKey() + " before").startsWith("250");
+            }
+            int before = sink.messages.size();
+            for (Path o : objects) {
+                Files.move(o, away.resolve(o.getFileName()));
+            }
+            tokenChanged();
+            try {
+                for (var e : round.apply("while away").entrySet()) {
+                    assertThat(sendTo(freshPort, e.getValue()[0], e.getValue()[1])).as(e.getKey() + " without the token: " + Files.readString(log))
+                            .startsWith("4");
+                }
+                assertThat(sink.messages.size()).as("nothing relayed while the token is gone").isEqualTo(before);
+            } finally {
+                for (Path o : objects) {
+                    Files.move(away.resolve(o.getFileName()), o);
+                }
+                tokenChanged();
+            }
+            Map<String, String[]> after = round.apply("after");
+            for (var e : after.entrySet()) {
+                assertThat(sendTo(freshPort, e.getValue()[0], e.getValue()[1])).as(e.getKey() + " after re-insertion: " + Files.readString(log))
+                        .startsWith("250");
+            }
+            assertThat(sink.messages.size()).isEqualTo(before + after.size());
+            assertThat(Files.readString(log)).contains("is unavailable", "is available again");
+        }
+    }
+
+    // SoftHSM re-indexes a token whose generation counter changed (as another process's write does).
+    private void tokenChanged() throws Exception {
+        try (var walk = Files.list(dir.resolve("tokens"))) {
+            List<Path> tokenDirs = walk.filter(Files::isDirectory).toList();
+            assertThat(tokenDirs).isNotEmpty();
+            for (Path t : tokenDirs) {
+                Files.write(t.resolve("generation"), java.nio.ByteBuffer.allocate(8).putLong(System.nanoTime()).array());
+            }
+        }
+    }
+
+    private String relayMessage(String subject) {
+        try {
+            Path in = dir.resolve("relay-" + subject.replace(' ', '-') + ".eml");
+            Files.writeString(in, inner("alice@example.com", subject));
+            String armored = gpg("--trust-model", "always", "--sign", "-u", "alice@example.com", "--armor", "--encrypt", "-r",
+                    "mailseal-relay@example.com", "--output", "-", in.toString()).outText();
+            return "From: alice@example.com\r\nTo: <bob@remote.test>\r\nSubject: [...]\r\nMIME-Version: 1.0\r\n"
+                    + "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"b1\"\r\n\r\n--b1\r\n"
+                    + "Content-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n--b1\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    + armored.replaceAll("\r?\n", "\r\n") + "\r\n--b1--\r\n";
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String sendTo(int p, String from, String message) throws Exception {
+        try (SmtpClient c = new SmtpClient(p)) {
+            c.expect("220");
+            c.send("EHLO client.example.com");
+            c.expect("250");
+            return c.sendMail(from, List.of("bob@remote.test"), message);
+        }
+    }
+
     @Test
     void userCertificateKeyInTheTokenDecryptsOpensslMail() throws Exception {
         // Every outbound decryption needs alice's signature inside: her key is in the token, so the gateway
