@@ -132,17 +132,19 @@ public final class Gateway implements AutoCloseable {
                     config.limits().keyGenerationsPerMinute());
             MailFlow.Parts parts = new MailFlow.Parts(config, spool, policy, keys, certs, secrets, replay,
                     senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation, seal);
-            GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.assemble(parts),
+            java.util.function.Consumer<String> deferred = queueId -> {
+                try {
+                    replay.release(queueId);
+                } catch (java.sql.SQLException e) {
+                    log.error("{}: cannot release its replay-cache claims: {}", queueId, e.getMessage());
+                }
+            };
+            GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.contentFilter(parts),
                     new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)),
-                    senderAddresses::owns, queueId -> {
-                        try {
-                            replay.release(queueId);
-                        } catch (java.sql.SQLException e) {
-                            log.error("{}: cannot release its replay-cache claims: {}", queueId, e.getMessage());
-                        }
-                    });
+                    senderAddresses::owns, deferred);
             if (config.milter().enabled()) {
-                g.milter = new MilterServer(config.milter().listen(), new RecipientDecider(policy, keys, certs, generation), new RelayAccess(config), spool, seal);
+                g.milter = new MilterServer(config.milter().listen(), MailFlow.milter(parts), parts.inboundDecider(), parts.outboundDecider(),
+                        new RelayAccess(config), spool, config.limits().maxMessageSize(), deferred);
             }
             SSLContext tls = ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
             if (config.smtp().enabled()) {

@@ -42,6 +42,7 @@ record MilterPacket(char command, byte[] data) {
     static final char REPLBODY = 'b';
     static final char ADDHEADER = 'h';
     static final char CHGHEADER = 'm';
+    static final char DISCARD = 'd';
 
     // Option negotiation.
     static final int VERSION = 6;
@@ -85,6 +86,22 @@ record MilterPacket(char command, byte[] data) {
         }
         if (start < data.length) {
             out.add(new String(data, start, data.length - start, StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    /** The NUL-terminated byte strings in the data, undecoded (header fields may hold any octets). */
+    List<byte[]> byteStrings() {
+        List<byte[]> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < data.length; i++) {
+            if (data[i] == 0) {
+                out.add(java.util.Arrays.copyOfRange(data, start, i));
+                start = i + 1;
+            }
+        }
+        if (start < data.length) {
+            out.add(java.util.Arrays.copyOfRange(data, start, data.length));
         }
         return out;
     }

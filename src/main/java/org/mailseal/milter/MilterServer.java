@@ -7,7 +7,6 @@ import java.net.Socket;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.mailseal.config.HostPort;
-import org.mailseal.policy.RecipientDecider;
 import org.mailseal.policy.RelayAccess;
 import org.mailseal.spool.Spool;
 import org.slf4j.Logger;
@@ -22,9 +21,13 @@ public final class MilterServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger("milter");
 
-    private final RecipientDecider decider;
+    private final org.mailseal.pipeline.Pipeline flow;
+    private final org.mailseal.policy.Decider inbound;
+    private final org.mailseal.policy.Decider outbound;
     private final RelayAccess access;
     private final Spool spool;
+    private final long maxMessageSize;
+    private final java.util.function.Consumer<String> deferred;
     private final ServerSocket listener;
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "milter");
@@ -32,12 +35,21 @@ public final class MilterServer implements AutoCloseable {
         return t;
     });
 
-    public MilterServer(HostPort listen, RecipientDecider decider, RelayAccess access, Spool spool, org.mailseal.keys.StorageSeal seal)
-            throws IOException {
-        this.seal = seal;
-        this.decider = decider;
+    /**
+     * {@code flow}: MailFlow's milter lane. {@code inbound}, {@code outbound}: the deciders the flow's
+     * policy uses, asked at RCPT so recipients that need another form are tempfailed there.
+     * {@code deferred}: called with the queue id of a message the MTA is told to retry.
+     */
+    public MilterServer(HostPort listen, org.mailseal.pipeline.Pipeline flow, org.mailseal.policy.Decider inbound,
+                        org.mailseal.policy.Decider outbound, RelayAccess access, Spool spool, long maxMessageSize,
+                        java.util.function.Consumer<String> deferred) throws IOException {
+        this.flow = flow;
+        this.inbound = inbound;
+        this.outbound = outbound;
         this.access = access;
         this.spool = spool;
+        this.maxMessageSize = maxMessageSize;
+        this.deferred = deferred;
         this.listener = new ServerSocket();
         listener.setReuseAddress(true);
         listener.bind(new InetSocketAddress(listen.host(), listen.port()), 64);
@@ -47,14 +59,16 @@ public final class MilterServer implements AutoCloseable {
         log.info("milter listening on {}", listener.getLocalSocketAddress());
     }
 
-    private final org.mailseal.keys.StorageSeal seal;
-
-    org.mailseal.keys.StorageSeal seal() {
-        return seal;
+    org.mailseal.pipeline.Pipeline flow() {
+        return flow;
     }
 
-    RecipientDecider decider() {
-        return decider;
+    org.mailseal.policy.Decider inbound() {
+        return inbound;
+    }
+
+    org.mailseal.policy.Decider outbound() {
+        return outbound;
     }
 
     RelayAccess access() {
@@ -63,6 +77,14 @@ public final class MilterServer implements AutoCloseable {
 
     Spool spool() {
         return spool;
+    }
+
+    long maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    void deferred(String queueId) {
+        deferred.accept(queueId);
     }
 
     private void accept() {

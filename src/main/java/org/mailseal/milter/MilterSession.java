@@ -2,62 +2,72 @@ package org.mailseal.milter;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import org.mailseal.mime.EncryptionDetector;
-import org.mailseal.mime.HeaderProtection;
-import org.mailseal.mime.RawHeader;
+import org.mailseal.logging.LogSafe;
 import org.mailseal.pipeline.Direction;
-import org.mailseal.pipeline.EncryptStage;
+import org.mailseal.pipeline.MailItem;
+import org.mailseal.pipeline.Outcome;
 import org.mailseal.pipeline.Recipient;
-import org.mailseal.pipeline.Treatment;
+import org.mailseal.pipeline.RecipientResult;
 import org.mailseal.policy.RecipientDecider;
 import org.mailseal.smtp.Address;
+import org.mailseal.smtp.MailFrom;
 import org.mailseal.smtp.RcptTo;
+import org.mailseal.smtp.SessionInfo;
 import org.mailseal.smtp.SmtpReply;
+import org.mailseal.smtp.XForward;
 import org.mailseal.spool.QueueIds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One milter connection from Postfix or Sendmail. Decides per recipient at RCPT time; at end of message
- * encrypts the one copy in place (headers changed, body replaced). A milter cannot split a message, so
- * recipients that would need another form than the first are answered 451 at RCPT (the MTA retries them
- * as a separate delivery), with a log line that says to use the content filter for such mail.
+ * One milter connection from Postfix or Sendmail: the protocol only (milter v6: negotiate, macros,
+ * per-recipient replies, header and body edits). The message runs through MailFlow's milter lane, the
+ * same stages as the content filter's; the result is put in place of the message with CHGHEADER,
+ * ADDHEADER and REPLBODY. A milter cannot split a message: a recipient that would need another form
+ * than the recipients before it is answered 451 at RCPT (the MTA retries it as a separate delivery).
  */
 final class MilterSession implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger("milter");
-    private static final int MAX_HEADERS_BYTES = 4 * 1024 * 1024;
+    static final int MAX_HEADER = 4 * 1024 * 1024;
 
     private final Socket socket;
     private final MilterServer server;
     private DataOutputStream out;
+    private boolean leadingSpace;
 
     private final Map<String, String> macros = new HashMap<>();
+    private InetAddress clientAddress = InetAddress.getLoopbackAddress();
+    private String clientName = "localhost";
+    private String helo = "";
     private String queueId;
+    private Instant started;
+    private MailFrom mailFrom;
     private final List<Recipient> recipients = new ArrayList<>();
-    private final List<RecipientDecider.Decision> decisions = new ArrayList<>();
-    private String group;
-    private final ByteArrayOutputStream header = new ByteArrayOutputStream();
+    private String form;
+    private Path message;
+    private OutputStream messageOut;
+    private long headerBytes;
+    private long size;
+    private boolean tooBig;
     private boolean headerTooBig;
-    private Path body;
-    private OutputStream bodyOut;
 
     MilterSession(Socket socket, MilterServer server) {
         this.socket = socket;
@@ -78,7 +88,7 @@ final class MilterSession implements Runnable {
                 out.flush();
             }
         } catch (IOException e) {
-            log.info("{}milter connection ended: {}", prefix(), e.getMessage());
+            log.info("{}milter connection ended: {}", prefix(), LogSafe.text(e.getMessage()));
         } catch (RuntimeException e) {
             log.error("{}milter session failed", prefix(), e);
         } finally {
@@ -92,20 +102,7 @@ final class MilterSession implements Runnable {
 
     private void handle(MilterPacket p) throws IOException {
         switch (p.command()) {
-            case MilterPacket.OPTNEG -> {
-                ByteBuffer b = ByteBuffer.wrap(p.data());
-                int version = b.getInt();
-                int actions = b.getInt();
-                int protocol = b.getInt();
-                if (version < 6) {
-                    throw new IOException("milter protocol version " + version + " is too old (need 6)");
-                }
-                ByteBuffer r = ByteBuffer.allocate(12);
-                r.putInt(MilterPacket.VERSION);
-                r.putInt(actions & (MilterPacket.SMFIF_ADDHDRS | MilterPacket.SMFIF_CHGBODY | MilterPacket.SMFIF_CHGHDRS));
-                r.putInt(protocol & MilterPacket.SMFIP_HDR_LEADSPC);
-                MilterPacket.write(out, MilterPacket.OPTNEG, r.array());
-            }
+            case MilterPacket.OPTNEG -> negotiate(p);
             case MilterPacket.MACRO -> { // a command code byte, then name\0value\0 pairs; no reply
                 if (p.data().length > 0) {
                     List<String> kv = new MilterPacket(p.command(), java.util.Arrays.copyOfRange(p.data(), 1, p.data().length)).strings();
@@ -114,45 +111,103 @@ final class MilterSession implements Runnable {
                     }
                 }
             }
-            case MilterPacket.CONNECT, MilterPacket.HELO, MilterPacket.DATA, MilterPacket.UNKNOWN, MilterPacket.EOH -> reply(MilterPacket.CONTINUE);
-            case MilterPacket.MAIL -> {
-                resetMessage();
-                queueId = QueueIds.next();
-                log.info("{}: milter: from={}, mta_queue_id={}", queueId, first(p), macros.getOrDefault("i", "?"));
+            case MilterPacket.CONNECT -> {
+                connect(p);
                 reply(MilterPacket.CONTINUE);
             }
+            case MilterPacket.HELO -> {
+                helo = first(p);
+                reply(MilterPacket.CONTINUE);
+            }
+            case MilterPacket.DATA, MilterPacket.UNKNOWN -> reply(MilterPacket.CONTINUE);
+            case MilterPacket.MAIL -> mail(p);
             case MilterPacket.RCPT -> rcpt(p);
             case MilterPacket.HEADER -> {
-                List<String> nv = p.strings();
-                String name = nv.get(0);
-                String value = nv.size() > 1 ? nv.get(1) : "";
-                if (header.size() >= MAX_HEADERS_BYTES) {
-                    headerTooBig = true;
-                } else {
-                    // SMFIP_HDR_LEADSPC: the value keeps its leading space; Postfix sends folded lines with LF.
-                    header.writeBytes((name + ":" + value.replace("\r\n", "\n").replace("\n", "\r\n") + "\r\n").getBytes(StandardCharsets.UTF_8));
-                }
+                header(p);
+                reply(MilterPacket.CONTINUE);
+            }
+            case MilterPacket.EOH -> {
+                write("\r\n".getBytes(StandardCharsets.US_ASCII));
                 reply(MilterPacket.CONTINUE);
             }
             case MilterPacket.BODY -> {
-                if (bodyOut == null) {
-                    body = server.spool().workFile(queueId != null ? queueId : QueueIds.next(), ".milter");
-                    bodyOut = new BufferedOutputStream(Files.newOutputStream(body), 65536);
-                }
-                bodyOut.write(p.data());
+                write(p.data());
                 reply(MilterPacket.CONTINUE);
             }
-            case MilterPacket.BODYEOB -> {
-                endOfMessage();
-                resetMessage();
+            case MilterPacket.BODYEOB -> { // may carry the last body chunk
+                write(p.data());
+                try {
+                    endOfMessage();
+                } finally {
+                    resetMessage();
+                }
             }
             case MilterPacket.ABORT -> resetMessage();
-            case MilterPacket.QUIT_NC -> {
+            case MilterPacket.QUIT_NC -> { // the MTA reuses this connection for another SMTP session
                 resetMessage();
                 macros.clear();
+                clientAddress = InetAddress.getLoopbackAddress();
+                clientName = "localhost";
+                helo = "";
             }
             default -> reply(MilterPacket.CONTINUE);
         }
+    }
+
+    private void negotiate(MilterPacket p) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(p.data());
+        int version = b.getInt();
+        int actions = b.getInt();
+        int protocol = b.getInt();
+        if (version < 6) {
+            throw new IOException("milter protocol version " + version + " is too old (need 6)");
+        }
+        int want = MilterPacket.SMFIF_ADDHDRS | MilterPacket.SMFIF_CHGBODY | MilterPacket.SMFIF_CHGHDRS;
+        if ((actions & want) != want) {
+            log.warn("the MTA does not allow header and body changes (actions {}); messages that need a change are tempfailed",
+                    Integer.toHexString(actions));
+        }
+        leadingSpace = (protocol & MilterPacket.SMFIP_HDR_LEADSPC) != 0;
+        ByteBuffer r = ByteBuffer.allocate(12);
+        r.putInt(MilterPacket.VERSION);
+        r.putInt(actions & want);
+        r.putInt(protocol & MilterPacket.SMFIP_HDR_LEADSPC);
+        MilterPacket.write(out, MilterPacket.OPTNEG, r.array());
+    }
+
+    // SMFIC_CONNECT: hostname\0, family ('4', '6', 'L' local socket, 'U' unknown), port (2 bytes), address\0.
+    private void connect(MilterPacket p) {
+        byte[] d = p.data();
+        int nul = 0;
+        while (nul < d.length && d[nul] != 0) {
+            nul++;
+        }
+        clientName = new String(d, 0, nul, StandardCharsets.UTF_8);
+        clientAddress = InetAddress.getLoopbackAddress(); // local submission (sendmail -bm, pickup) counts as this host
+        if (nul + 4 < d.length && (d[nul + 1] == '4' || d[nul + 1] == '6')) {
+            int start = nul + 4;
+            int end = start;
+            while (end < d.length && d[end] != 0) {
+                end++;
+            }
+            String a = new String(d, start, end - start, StandardCharsets.US_ASCII);
+            if (a.regionMatches(true, 0, "IPv6:", 0, 5)) {
+                a = a.substring(5);
+            }
+            try {
+                if (a.matches("[0-9a-fA-F:.]+")) {
+                    clientAddress = InetAddress.getByName(a); // a literal: no lookup
+                }
+            } catch (IOException e) {
+                log.warn("milter: unusable client address {}", LogSafe.text(a));
+            }
+        }
+    }
+
+    private SessionInfo session() {
+        String auth = macros.get("auth_authen");
+        return new SessionInfo(clientAddress, clientName.isEmpty() ? "unknown" : clientName, helo, true, false,
+                macros.get("tls_version"), auth == null || auth.isEmpty() ? null : auth, XForward.EMPTY);
     }
 
     private static String first(MilterPacket p) {
@@ -160,9 +215,29 @@ final class MilterSession implements Runnable {
         return s.isEmpty() ? "" : s.get(0);
     }
 
+    private static String unbracket(String arg) {
+        return arg.startsWith("<") && arg.endsWith(">") ? arg.substring(1, arg.length() - 1) : arg;
+    }
+
+    private void mail(MilterPacket p) throws IOException {
+        resetMessage();
+        queueId = QueueIds.next();
+        started = Instant.now();
+        String sender = unbracket(first(p));
+        try {
+            mailFrom = MailFrom.of(sender.isEmpty() ? Address.NULL_SENDER : Address.parse(sender));
+        } catch (IllegalArgumentException e) {
+            log.info("{}: milter: from=<{}> unusable; rejected", queueId, LogSafe.text(sender));
+            replyCode(SmtpReply.of(553, "5.1.7", "Error: bad sender address syntax"));
+            return;
+        }
+        log.info("{}: milter: client={}, from=<{}>, mta_queue_id={}", queueId, LogSafe.text(session().client()), LogSafe.text(sender),
+                LogSafe.text(macros.getOrDefault("i", "?")));
+        reply(MilterPacket.CONTINUE);
+    }
+
     private void rcpt(MilterPacket p) throws IOException {
-        String arg = first(p);
-        String addr = arg.startsWith("<") && arg.endsWith(">") ? arg.substring(1, arg.length() - 1) : arg;
+        String addr = unbracket(first(p));
         Address a;
         try {
             a = Address.parse(addr);
@@ -170,15 +245,20 @@ final class MilterSession implements Runnable {
             reply(MilterPacket.CONTINUE); // the MTA judges syntax
             return;
         }
-        SmtpReply routing = server.access().checkLocalPart(a);
-        if (routing != null) {
-            log.info("{}: to=<{}>, reject: {}", queueId, a, routing.oneLine());
-            replyCode(routing);
+        SmtpReply refused = server.access().checkLocalPart(a);
+        Direction direction = server.access().classify(session(), a);
+        if (refused == null && direction == null) {
+            // Not a local domain, and the client neither authenticated nor in networks.trusted.
+            refused = SmtpReply.of(554, "5.7.1", "<" + a + ">: Relay access denied");
+        }
+        if (refused != null) {
+            log.info("{}: to=<{}>, reject: {}", queueId, a, refused.oneLine());
+            replyCode(refused);
             return;
         }
         RecipientDecider.Decision d;
         try {
-            d = server.access().isLocal(a) ? server.decider().decide(queueId, a) : new RecipientDecider.Plain("outbound");
+            d = (direction == Direction.INBOUND ? server.inbound() : server.outbound()).decide(queueId, a);
         } catch (Exception e) {
             log.error("{}: to=<{}>, policy failed; tempfail", queueId, a, e);
             replyCode(SmtpReply.of(451, "4.3.0", "<" + a + ">: internal error, try again later"));
@@ -188,122 +268,179 @@ final class MilterSession implements Runnable {
             replyCode(f.reply());
             return;
         }
-        if (group == null) {
-            group = d.groupKey();
-        } else if (!group.equals(d.groupKey())) {
+        String key = direction + "|" + d.groupKey();
+        if (form == null) {
+            form = key;
+        } else if (!form.equals(key)) {
             log.warn("{}: to=<{}>, tempfail: this recipient needs another form ({}) than the others ({}); a milter cannot split a message"
-                    + " - use the content filter (mailseal postfix-config) for such mail", queueId, a, d.groupKey(), group);
+                    + " - the MTA delivers it separately", queueId, a, key, form);
             replyCode(SmtpReply.of(451, "4.7.1", "<" + a + ">: needs a separate delivery; try again later"));
             return;
         }
-        recipients.add(new Recipient(RcptTo.of(a), Direction.INBOUND, recipients.size()));
-        decisions.add(d);
+        recipients.add(new Recipient(RcptTo.of(a), direction, recipients.size()));
         reply(MilterPacket.CONTINUE);
     }
 
+    private void header(MilterPacket p) throws IOException {
+        List<byte[]> nv = p.byteStrings();
+        byte[] name = nv.isEmpty() ? new byte[0] : nv.get(0);
+        byte[] value = nv.size() > 1 ? nv.get(1) : new byte[0];
+        ByteArrayOutputStream f = new ByteArrayOutputStream(name.length + value.length + 4);
+        f.writeBytes(name);
+        f.write(':');
+        if (!leadingSpace) {
+            f.write(' '); // without SMFIP_HDR_LEADSPC the MTA took the space after the colon off
+        }
+        // Postfix folds with LF, Sendmail with CRLF: the spool holds CRLF.
+        f.writeBytes(new String(value, StandardCharsets.ISO_8859_1).replace("\r\n", "\n").replace("\n", "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        f.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        headerBytes += f.size();
+        if (headerBytes > MAX_HEADER) {
+            headerTooBig = true;
+            return;
+        }
+        write(f.toByteArray());
+    }
+
+    private void write(byte[] b) throws IOException {
+        if (tooBig || headerTooBig) {
+            return;
+        }
+        if (messageOut == null) {
+            message = server.spool().workFile(queueId != null ? queueId : (queueId = QueueIds.next()), ".milter");
+            messageOut = new BufferedOutputStream(Files.newOutputStream(message), 65536);
+        }
+        size += b.length;
+        if (size > server.maxMessageSize()) {
+            tooBig = true;
+            return;
+        }
+        messageOut.write(b);
+    }
+
     private void endOfMessage() throws IOException {
-        if (bodyOut != null) {
-            bodyOut.close();
+        if (messageOut != null) {
+            messageOut.close();
+            messageOut = null;
         }
         if (headerTooBig) {
-            // Never encrypt (or pass) a message whose header we could not keep whole.
-            log.warn("{}: milter: header section over {} bytes; rejected", queueId, MAX_HEADERS_BYTES);
-            replyCode(SmtpReply.of(552, "5.3.4", "Error: message header too large"));
+            log.warn("{}: milter: header section over {} bytes; rejected", queueId, MAX_HEADER);
+            replyCode(SmtpReply.of(552, "5.3.4", "Error: message header exceeds " + MAX_HEADER + " bytes"));
             return;
         }
-        if (group == null || group.equals("plain") || recipients.isEmpty()) {
-            log.info("{}: milter: not encrypted ({})", queueId, group == null ? "no recipients decided" : "policy");
+        if (tooBig) {
+            log.warn("{}: milter: message over {} bytes; rejected", queueId, server.maxMessageSize());
+            replyCode(SmtpReply.of(552, "5.3.4", "Error: message too large"));
+            return;
+        }
+        if (recipients.isEmpty() || mailFrom == null) {
+            log.info("{}: milter: no recipient for mailseal; accepted unchanged", prefix());
             reply(MilterPacket.ACCEPT);
             return;
         }
-        Path encrypted = null;
-        header.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII)); // end of the header section
-        try (InputStream message = new java.io.SequenceInputStream(new ByteArrayInputStream(header.toByteArray()),
-                body != null ? new BufferedInputStream(Files.newInputStream(body), 65536) : InputStream.nullInputStream())) {
-            RawHeader h = RawHeader.read(message, MAX_HEADERS_BYTES + 2);
-            byte[] firstBody = message.readNBytes(65536);
-            if (EncryptionDetector.detect(h, new ByteArrayInputStream(firstBody)) != EncryptionDetector.Kind.NONE) {
-                log.info("{}: milter: already encrypted; passed through untouched", queueId);
-                reply(MilterPacket.ACCEPT);
-                return;
-            }
-            encrypted = server.spool().workFile(queueId, ".milter-enc");
-            String method;
-            try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(encrypted), 65536)) {
-                method = EncryptStage.encrypt(treatment(), h, new java.io.SequenceInputStream(new ByteArrayInputStream(firstBody), message), o, server.seal());
-            }
-            apply(h, encrypted);
-            log.info("{}: milter: encrypted ({}) in place for {}, mta_queue_id={}", queueId, method, recipients, macros.getOrDefault("i", "?"));
-            reply(MilterPacket.ACCEPT);
-        } catch (Exception e) {
-            // Fail closed: the MTA keeps the message and retries; nothing leaves in plaintext.
-            log.error("{}: milter: encryption failed; tempfail", queueId, e);
+        if (message == null) {
+            message = server.spool().workFile(queueId, ".milter");
+        }
+        MailItem item = new MailItem(queueId, session(), mailFrom, recipients, message, started);
+        List<RecipientResult> results;
+        try {
+            log.info("{}: milter: from=<{}>, size={}, nrcpt={}", queueId, mailFrom.sender(), Files.size(message), recipients.size());
+            results = server.flow().run(item);
+        } catch (RuntimeException e) {
+            log.error("{}: milter: internal error; tempfail", queueId, e);
+            server.deferred(queueId);
             reply(MilterPacket.TEMPFAIL);
-        } finally {
-            if (encrypted != null) {
-                Files.deleteIfExists(encrypted);
+            return;
+        }
+        for (RecipientResult r : results) {
+            log.info("{}: to=<{}>, relay=milter, status={} ({})", queueId, r.recipient().address(), status(r.outcome()), r.outcome().reply().oneLine());
+        }
+        answer(results);
+    }
+
+    private static String status(Outcome o) {
+        return switch (o.kind()) {
+            case DELIVERED -> "changed in place";
+            case QUARANTINE -> "quarantined";
+            case REJECT -> "rejected";
+            case DEFER, CONTINUE -> "deferred";
+        };
+    }
+
+    /** One answer for the whole message: the MTA holds one copy for all its recipients. */
+    private void answer(List<RecipientResult> results) throws IOException {
+        Outcome.Kind kind = results.get(0).outcome().kind();
+        boolean same = results.stream().allMatch(r -> r.outcome().kind() == kind);
+        if (!same || kind == Outcome.Kind.DEFER || kind == Outcome.Kind.CONTINUE) {
+            RecipientResult deferred = results.stream().filter(r -> r.outcome().kind() == Outcome.Kind.DEFER).findFirst().orElse(null);
+            if (!same) {
+                log.warn("{}: milter: recipients ended differently ({}); tempfail, the MTA retries", queueId,
+                        results.stream().map(r -> r.recipient() + "=" + status(r.outcome())).toList());
             }
+            server.deferred(queueId); // undo what this attempt claimed (replay cache): the MTA retries
+            replyCode(deferred != null ? deferred.outcome().reply() : SmtpReply.of(451, "4.3.0", "Error: internal error, try again later"));
+            return;
+        }
+        switch (kind) {
+            case REJECT -> replyCode(results.get(0).outcome().reply());
+            case QUARANTINE -> {
+                // mailseal holds it, sealed; the MTA must not deliver (or keep a readable copy of) it.
+                log.info("{}: milter: quarantined by mailseal; the MTA discards its copy, mta_queue_id={}", queueId,
+                        LogSafe.text(macros.getOrDefault("i", "?")));
+                reply(MilterPacket.DISCARD);
+            }
+            default -> putInPlace(results);
         }
     }
 
-    private Treatment treatment() {
-        RecipientDecider.Decision d0 = decisions.get(0);
-        if (d0 instanceof RecipientDecider.Pgp g0) {
-            List<Treatment.Keyed> keys = new ArrayList<>();
-            for (int i = 0; i < recipients.size(); i++) {
-                RecipientDecider.Pgp g = (RecipientDecider.Pgp) decisions.get(i);
-                keys.add(new Treatment.Keyed(recipients.get(i), g.cert(), g.why()));
-            }
-            return new Treatment.EncryptPgp(keys, g0.outer());
+    private void putInPlace(List<RecipientResult> results) throws IOException {
+        Path result = results.get(0).item().content();
+        if (results.stream().anyMatch(r -> !r.item().content().equals(result))) {
+            log.warn("{}: milter: the recipients need different forms; tempfail, the MTA retries", queueId);
+            server.deferred(queueId);
+            replyCode(SmtpReply.of(451, "4.7.1", "Error: needs separate deliveries; try again later"));
+            return;
         }
-        RecipientDecider.Smime s0 = (RecipientDecider.Smime) d0;
-        List<Treatment.Certified> certs = new ArrayList<>();
-        for (int i = 0; i < recipients.size(); i++) {
-            RecipientDecider.Smime s = (RecipientDecider.Smime) decisions.get(i);
-            certs.add(new Treatment.Certified(recipients.get(i), s.cert(), s.why()));
+        MilterEdits edits;
+        try {
+            edits = MilterEdits.between(message, result, MAX_HEADER, leadingSpace);
+        } catch (IOException e) {
+            // Fail closed: the MTA keeps the message and retries; nothing leaves changed halfway.
+            log.error("{}: milter: cannot compare the result; tempfail", queueId, e);
+            server.deferred(queueId);
+            reply(MilterPacket.TEMPFAIL);
+            return;
         }
-        return new Treatment.EncryptSmime(certs, s0.outer(), s0.gcm());
-    }
-
-    /**
-     * Turns the original header into the outer one (hcp_baseline, as {@link HeaderProtection} does) with
-     * CHGHEADER/ADDHEADER, and replaces the body with SMFIR_REPLBODY chunks of at most 65535 bytes.
-     */
-    private void apply(RawHeader original, Path encrypted) throws IOException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(encrypted), 65536)) {
-            RawHeader outer = RawHeader.read(in, MAX_HEADERS_BYTES * 2);
-            Map<String, Integer> index = new HashMap<>();
-            for (RawHeader.Field f : original.fields()) {
-                if (f.name().isEmpty()) {
-                    continue;
+        for (MilterEdits.Change c : edits.changes()) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            new DataOutputStream(b).writeInt(c.index());
+            b.writeBytes(c.name().getBytes(StandardCharsets.ISO_8859_1));
+            b.write(0);
+            b.writeBytes(c.value());
+            b.write(0);
+            MilterPacket.write(out, MilterPacket.CHGHEADER, b.toByteArray());
+        }
+        for (MilterEdits.Field f : edits.additions()) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            b.writeBytes(f.name().getBytes(StandardCharsets.ISO_8859_1));
+            b.write(0);
+            b.writeBytes(f.value());
+            b.write(0);
+            MilterPacket.write(out, MilterPacket.ADDHEADER, b.toByteArray());
+        }
+        if (edits.replaceBody()) {
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(result), 65536)) {
+                in.skipNBytes(edits.bodyOffset());
+                byte[] chunk = new byte[65535];
+                int n;
+                while ((n = in.readNBytes(chunk, 0, chunk.length)) > 0) {
+                    MilterPacket.write(out, MilterPacket.REPLBODY, java.util.Arrays.copyOf(chunk, n));
                 }
-                String key = f.name().toLowerCase(Locale.ROOT);
-                int i = index.merge(key, 1, Integer::sum); // CHGHEADER counts occurrences of a name from 1
-                boolean structural = HeaderProtection.isStructural(f);
-                if (structural || key.equals("keywords") || key.equals("comments")) {
-                    chgHeader(i, f.name(), "");
-                } else if (key.equals("subject")) {
-                    chgHeader(i, f.name(), " " + outer.value("Subject"));
-                }
-            }
-            for (RawHeader.Field f : outer.fields()) {
-                if (HeaderProtection.isStructural(f)) {
-                    MilterPacket.write(out, MilterPacket.ADDHEADER, MilterPacket.strings(f.name(), " " + f.value()));
-                }
-            }
-            byte[] chunk = new byte[65535];
-            int n;
-            while ((n = in.readNBytes(chunk, 0, chunk.length)) > 0) {
-                MilterPacket.write(out, MilterPacket.REPLBODY, java.util.Arrays.copyOf(chunk, n));
             }
         }
-    }
-
-    private void chgHeader(int index, String name, String value) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        new DataOutputStream(b).writeInt(index);
-        b.writeBytes(MilterPacket.strings(name, value));
-        MilterPacket.write(out, MilterPacket.CHGHEADER, b.toByteArray());
+        log.info("{}: milter: {} header change(s), {} added, body {}, mta_queue_id={}", queueId, edits.changes().size(),
+                edits.additions().size(), edits.replaceBody() ? "replaced" : "unchanged", LogSafe.text(macros.getOrDefault("i", "?")));
+        reply(MilterPacket.ACCEPT);
     }
 
     private void reply(char code) throws IOException {
@@ -316,21 +453,23 @@ final class MilterSession implements Runnable {
 
     private void resetMessage() {
         recipients.clear();
-        decisions.clear();
-        group = null;
-        header.reset();
+        form = null;
+        headerBytes = 0;
+        size = 0;
+        tooBig = false;
         headerTooBig = false;
+        mailFrom = null;
         try {
-            if (bodyOut != null) {
-                bodyOut.close();
-            }
-            if (body != null) {
-                Files.deleteIfExists(body);
+            if (messageOut != null) {
+                messageOut.close();
             }
         } catch (IOException e) {
-            log.warn("{}cannot remove milter body file: {}", prefix(), e.getMessage());
+            log.warn("{}cannot close the milter message file: {}", prefix(), e.getMessage());
         }
-        bodyOut = null;
-        body = null;
+        messageOut = null;
+        message = null;
+        if (queueId != null) {
+            server.spool().cleanWork(queueId);
+        }
     }
 }

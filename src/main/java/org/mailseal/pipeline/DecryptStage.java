@@ -92,16 +92,8 @@ public final class DecryptStage implements Stage {
 
     @Override
     public Routing apply(MailItem item) throws Exception {
-        List<Recipient> outbound = item.recipients().stream().filter(r -> r.direction() == Direction.OUTBOUND).toList();
-        if (outbound.isEmpty()) {
-            return Routing.proceed(item);
-        }
         Routing routing = new Routing();
-        List<Recipient> inbound = item.recipients().stream().filter(r -> r.direction() != Direction.OUTBOUND).toList();
-        if (!inbound.isEmpty()) {
-            routing.proceedWith(item.withRecipients(inbound));
-        }
-        MailItem out = item.withRecipients(outbound);
+        MailItem out = item;
         RawHeader outer;
         EncryptionDetector.Kind kind;
         try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
@@ -136,7 +128,7 @@ public final class DecryptStage implements Stage {
                 throw new Refused(FAILED, "signature seen before (replay)");
             }
             log.info("{}: decrypted ({}, {} {}{}) for {}", item.queueId(), label(kind), opened.relayKey() ? "relay key" : "sender key",
-                    opened.keyId(), opened.signer() != null ? ", signed by " + opened.signer() : "", outbound);
+                    opened.keyId(), opened.signer() != null ? ", signed by " + opened.signer() : "", item.recipients());
             ok = true;
             return routing.proceedWith(out.withContent(result));
         } catch (Refused r) {

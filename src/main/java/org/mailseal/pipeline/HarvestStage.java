@@ -59,9 +59,6 @@ public final class HarvestStage implements Stage {
 
     @Override
     public Routing apply(MailItem item) {
-        if (item.recipients().stream().noneMatch(r -> r.direction() == Direction.INBOUND)) {
-            return Routing.proceed(item);
-        }
         try {
             harvest(item);
         } catch (Exception e) {

@@ -1,6 +1,7 @@
 package org.mailseal.pipeline;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.mailseal.auth.SenderAddresses;
 import org.mailseal.config.MailsealConfig;
@@ -22,15 +23,23 @@ import org.mailseal.scan.Scanner;
 import org.mailseal.spool.Spool;
 
 /**
- * The mail flow, assembled in one place. A message has already been received and spooled
- * when it gets here; it then goes through these stages in order:
+ * The mail flow, assembled in one place, for every entry point. A message has already been received
+ * and spooled when it gets here. The runner splits its recipients by direction, and each group takes
+ * its lane:
  *
  * <pre>
- *   receive → spool → hop check → sender (authenticated) → decrypt (outbound) → sanitize → scan → learn keys (inbound) → sign, Sent copy (outbound)
- *           → policy (per recipient) → encrypt → relay
+ *   inbound  (internet → local domain):  hop check → sender → sanitize → scan → learn keys → policy (local) → encrypt → exit
+ *   outbound (local user → elsewhere):   hop check → sender → decrypt → sanitize → scan → sign → Sent copy
+ *                                         → policy (recipient keys) → encrypt → exit
  * </pre>
  *
- * Every stage is inserted here, and only here.
+ * The exit is the relay for the content filter (SMTP, LMTP, quarantine release): the client hears 250
+ * only once the next hop accepted. For the milter (Postfix, Sendmail) the MTA delivers: the exit hands
+ * the final form back, and the milter session puts it in place of the message (headers and body). A
+ * milter cannot split one message into different forms, so its policy makes one copy per form, and the
+ * session answers 451 at RCPT for a recipient that would need another form than the ones before.
+ *
+ * <p>Every stage is inserted here, and only here; which direction a stage serves is declared here.
  */
 public final class MailFlow {
 
@@ -43,26 +52,74 @@ public final class MailFlow {
                         List<Scanner> scanners, Quarantine quarantine, GatewayMetrics metrics,
                         RelayClient relay, RelayStage.SentCopies sentCopies, KeyGenerationGate generation,
                         StorageSeal seal) {
+
+        public RecipientDecider inboundDecider() {
+            return new RecipientDecider(policy, keys, certs, generation);
+        }
+
+        public OutboundDecider outboundDecider() {
+            return new OutboundDecider(config.outbound(), policy, keys, certs);
+        }
     }
 
-    public static Pipeline assemble(Parts p) {
+    /** Where the flow ends. */
+    public enum Exit {
+        /** Relay to the next hop (content filter, LMTP, quarantine release). */
+        RELAY,
+        /** Hand the final form back to the MTA, which delivers it (milter). */
+        IN_PLACE
+    }
+
+    /** The SMTP and LMTP listeners' flow (and quarantine release): ends at the relay. */
+    public static Pipeline contentFilter(Parts p) {
+        return assemble(p, Exit.RELAY);
+    }
+
+    /** The milter's flow: the same stages, ending with the form the MTA puts in place of the message. */
+    public static Pipeline milter(Parts p) {
+        return assemble(p, Exit.IN_PLACE);
+    }
+
+    static Pipeline assemble(Parts p, Exit exit) {
         MailsealConfig config = p.config();
-        List<Stage> stages = new ArrayList<>();
-        stages.add(new HopCountStage(config.limits().maxHops()));   // RFC 5321 §6.3 loop check
-        stages.add(new SenderStage(p.addresses()));                 // authenticated users: only their own From
-        stages.add(new DecryptStage(p.spool(), p.secrets(), p.replay(), config.outbound().signatureWindow(), p.addresses(),
-                2 * config.limits().maxMessageSize(), p.seal())); // outbound: the sender's or the relay key; at most twice the size limit
-        stages.add(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*
-        stages.add(new ScanStage(config.scan(), p.scanners(), p.quarantine(), p.spool(), p.metrics())); // virus/spam, while readable
-        stages.add(new HarvestStage(p.keys(), p.certs(), java.util.Set.copyOf(config.domains().local())));          // inbound: learn senders' keys (Autocrypt, S/MIME signatures)
-        stages.add(new SignStage(p.spool(), p.policy(), p.secrets())); // outbound: PGP/MIME or S/MIME signature, per sender policy
+        Lanes flow = new Lanes();
+        flow.both(new HopCountStage(config.limits().maxHops()));         // RFC 5321 §6.3 loop check
+        flow.both(new SenderStage(p.addresses()));                        // authenticated users: only their own From
+        flow.outbound(new DecryptStage(p.spool(), p.secrets(), p.replay(), config.outbound().signatureWindow(), p.addresses(),
+                2 * config.limits().maxMessageSize(), p.seal()));         // the sender's or the relay key; at most twice the size limit
+        flow.both(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*
+        flow.both(new ScanStage(config.scan(), p.scanners(), p.quarantine(), p.spool(), p.metrics())); // virus/spam, while readable
+        flow.inbound(new HarvestStage(p.keys(), p.certs(), java.util.Set.copyOf(config.domains().local()))); // learn senders' keys
+        flow.outbound(new SignStage(p.spool(), p.policy(), p.secrets()));  // PGP/MIME or S/MIME signature, per sender policy
         if (config.sentCopy().enabled()) {
-            stages.add(new SentCopyStage(p.spool(), p.logins(), p.keys(), p.certs(), p.seal())); // outbound: the sender's encrypted Sent copy
+            flow.outbound(new SentCopyStage(p.spool(), p.logins(), p.keys(), p.certs(), p.seal())); // the sender's encrypted Sent copy
         }
-        stages.add(new PolicyStage(new RecipientDecider(p.policy(), p.keys(), p.certs(), p.generation()),         // inbound: local policy
-                new OutboundDecider(config.outbound(), p.policy(), p.keys(), p.certs())));       // outbound: known recipient keys
-        stages.add(new EncryptStage(p.spool(), p.seal()));                    // PGP/MIME or S/MIME, with header protection
-        stages.add(new RelayStage(p.relay(), new RouteTable(config.relay()), config.relay().deadline(), p.sentCopies())); // then Sent copy
-        return new Pipeline(stages);
+        PolicyStage.Copies copies = exit == Exit.RELAY ? PolicyStage.Copies.PER_BCC : PolicyStage.Copies.ONE;
+        flow.inbound(new PolicyStage(p.inboundDecider(), copies));        // local policy: encrypt to the recipient's key
+        flow.outbound(new PolicyStage(p.outboundDecider(), copies));      // known recipient keys, mandatory domains
+        flow.both(new EncryptStage(p.spool(), p.seal()));                 // PGP/MIME or S/MIME, with header protection
+        if (exit == Exit.RELAY) {
+            flow.both(new RelayStage(p.relay(), new RouteTable(config.relay()), config.relay().deadline(), p.sentCopies())); // then Sent copy
+        } else {
+            flow.both(new InPlaceStage(p.sentCopies()));                  // the MTA delivers what the milter puts in place
+        }
+        return new Pipeline(flow.steps);
+    }
+
+    /** The steps in order, each with the directions it serves. */
+    private static final class Lanes {
+        final List<Pipeline.Step> steps = new ArrayList<>();
+
+        void both(Stage s) {
+            steps.add(Pipeline.Step.both(s));
+        }
+
+        void inbound(Stage s) {
+            steps.add(new Pipeline.Step(s, EnumSet.of(Direction.INBOUND)));
+        }
+
+        void outbound(Stage s) {
+            steps.add(new Pipeline.Step(s, EnumSet.of(Direction.OUTBOUND)));
+        }
     }
 }

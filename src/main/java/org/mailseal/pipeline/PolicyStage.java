@@ -23,23 +23,32 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides, per recipient, whether and to which key the message is encrypted, and splits the
- * recipients into groups accordingly: inbound recipients by the local policy ({@link RecipientDecider}),
- * outbound ones by the remote recipient's known keys ({@link org.mailseal.policy.OutboundDecider}).
- * Recipients named in To/Cc share one encrypted copy; every other envelope recipient (Bcc, aliases)
- * gets a copy of its own, so the key ids in the message do not reveal them. Mail that is already
- * encrypted passes untouched. A group never mixes directions.
+ * recipients into groups accordingly, with the decider MailFlow gives it for its lane: inbound
+ * recipients by the local policy ({@link RecipientDecider}), outbound ones by the remote recipient's
+ * known keys ({@link org.mailseal.policy.OutboundDecider}). With {@link Copies#PER_BCC}, recipients named
+ * in To/Cc share one encrypted copy and every other envelope recipient (Bcc, aliases) gets a copy of its
+ * own, so the key ids in the message do not reveal them; with {@link Copies#ONE} (the milter, which
+ * cannot split a message) they share one copy per form. Mail that is already encrypted passes untouched.
  */
 public final class PolicyStage implements Stage {
 
     private static final Logger log = LoggerFactory.getLogger("policy");
     static final int MAX_HEADER = 4 * 1024 * 1024;
 
-    private final Decider inboundDecider;
-    private final Decider outboundDecider;
+    /** How many encrypted copies a message becomes. */
+    public enum Copies {
+        /** To/Cc share a copy; each Bcc recipient gets its own (the content filter, the relay can split). */
+        PER_BCC,
+        /** One copy per form (the milter: the MTA delivers one message to all its recipients). */
+        ONE
+    }
 
-    public PolicyStage(Decider inbound, Decider outbound) {
-        this.inboundDecider = inbound;
-        this.outboundDecider = outbound;
+    private final Decider decider;
+    private final Copies copies;
+
+    public PolicyStage(Decider decider, Copies copies) {
+        this.decider = decider;
+        this.copies = copies;
     }
 
     @Override
@@ -71,10 +80,10 @@ public final class PolicyStage implements Stage {
         Map<String, Boolean> gcm = new LinkedHashMap<>();
         for (Recipient r : inbound) {
             String email = PgpKeys.normalise(r.address().toString());
-            Decider decider = r.direction() == Direction.OUTBOUND ? outboundDecider : inboundDecider;
             RecipientDecider.Decision d = decider.decide(item.queueId(), r.address());
-            // Recipients named in To/Cc share a copy (per direction, method and placeholder); the others get one each.
-            String group = r.direction() + "|" + d.groupKey() + "|" + (named.contains(email) ? "shared" : "own|" + r.index());
+            // Recipients named in To/Cc share a copy (per method and placeholder); the others get one each.
+            boolean shared = copies == Copies.ONE || named.contains(email);
+            String group = d.groupKey() + "|" + (shared ? "shared" : "own|" + r.index());
             if (d instanceof RecipientDecider.Plain) {
                 plain.add(r);
             } else if (d instanceof RecipientDecider.Refuse f) {
@@ -88,11 +97,8 @@ public final class PolicyStage implements Stage {
                 gcm.put(group, m.gcm());
             }
         }
-        for (Direction dir : Direction.values()) {
-            List<Recipient> p = plain.stream().filter(r -> r.direction() == dir).toList();
-            if (!p.isEmpty()) {
-                routing.proceedWith(item.withRecipients(p).withTreatment(new Treatment.Pass("policy")));
-            }
+        if (!plain.isEmpty()) {
+            routing.proceedWith(item.withRecipients(plain).withTreatment(new Treatment.Pass("policy")));
         }
         for (Map.Entry<String, List<Treatment.Keyed>> g : pgpGroups.entrySet()) {
             List<Recipient> rs = g.getValue().stream().map(Treatment.Keyed::recipient).toList();

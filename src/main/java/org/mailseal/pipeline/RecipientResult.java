@@ -1,5 +1,8 @@
 package org.mailseal.pipeline;
 
-/** The final outcome for one recipient, after the whole pipeline. */
-public record RecipientResult(Recipient recipient, Outcome outcome) {
+/**
+ * A recipient's final outcome, and the item it ended with (its last content: what the relay sent or
+ * the milter puts in place of the message).
+ */
+public record RecipientResult(Recipient recipient, Outcome outcome, MailItem item) {
 }

@@ -49,9 +49,8 @@ public final class SentCopyStage implements Stage {
 
     @Override
     public Routing apply(MailItem item) throws Exception {
-        boolean outbound = item.recipients().stream().allMatch(r -> r.direction() == Direction.OUTBOUND);
         String sender = item.senderIdentity();
-        if (!outbound || sender == null || !logins.has(sender)) {
+        if (sender == null || !logins.has(sender)) {
             return Routing.proceed(item);
         }
         Treatment t;

@@ -50,9 +50,8 @@ public final class SignStage implements Stage {
 
     @Override
     public Routing apply(MailItem item) throws Exception {
-        boolean outbound = item.recipients().stream().allMatch(r -> r.direction() == Direction.OUTBOUND);
         String sender = item.senderIdentity();
-        if (!outbound || sender == null) {
+        if (sender == null) {
             return Routing.proceed(item);
         }
         PolicyResolver.Effective p = policy.resolve(Address.parse(sender));

@@ -40,6 +40,10 @@ class PipelineTest {
         };
     }
 
+    static Pipeline pipeline(Stage... stages) {
+        return new Pipeline(java.util.Arrays.stream(stages).map(Pipeline.Step::both).toList());
+    }
+
     static final Stage DELIVER = stage("deliver", i -> Routing.all(i, Outcome.delivered(SmtpReply.OK, "sink")));
 
     @Test
@@ -58,7 +62,7 @@ class PipelineTest {
             }
             return r;
         });
-        List<RecipientResult> res = new Pipeline(List.of(split, DELIVER)).run(item("ok@x.test", "bad@x.test", "later@x.test"));
+        List<RecipientResult> res = pipeline(split, DELIVER).run(item("ok@x.test", "bad@x.test", "later@x.test"));
         assertThat(res).extracting(r -> r.outcome().kind())
                 .containsExactly(Outcome.Kind.DELIVERED, Outcome.Kind.REJECT, Outcome.Kind.DEFER);
     }
@@ -68,7 +72,7 @@ class PipelineTest {
         Stage boom = stage("boom", i -> {
             throw new IllegalStateException("bug");
         });
-        List<RecipientResult> res = new Pipeline(List.of(boom, DELIVER)).run(item("a@x.test", "b@x.test"));
+        List<RecipientResult> res = pipeline(boom, DELIVER).run(item("a@x.test", "b@x.test"));
         assertThat(res).allSatisfy(r -> {
             assertThat(r.outcome().kind()).isEqualTo(Outcome.Kind.DEFER);
             assertThat(r.outcome().reply().code()).isEqualTo(451);
@@ -78,20 +82,53 @@ class PipelineTest {
     @Test
     void aStageThatLosesARecipientIsCaught() {
         Stage lossy = stage("lossy", i -> Routing.proceed(i.withRecipients(i.recipients().subList(0, 1))));
-        List<RecipientResult> res = new Pipeline(List.of(lossy, DELIVER)).run(item("a@x.test", "b@x.test"));
+        List<RecipientResult> res = pipeline(lossy, DELIVER).run(item("a@x.test", "b@x.test"));
         assertThat(res).extracting(r -> r.outcome().kind()).containsOnly(Outcome.Kind.DEFER);
     }
 
     @Test
     void aStageThatDuplicatesARecipientIsCaught() {
         Stage dup = stage("dup", i -> new Routing().proceedWith(i).proceedWith(i));
-        List<RecipientResult> res = new Pipeline(List.of(dup, DELIVER)).run(item("a@x.test"));
+        List<RecipientResult> res = pipeline(dup, DELIVER).run(item("a@x.test"));
         assertThat(res).extracting(r -> r.outcome().kind()).containsOnly(Outcome.Kind.DEFER);
     }
 
     @Test
     void fallingOffTheEndIsADeferralNotADelivery() {
-        List<RecipientResult> res = new Pipeline(List.of(stage("noop", Routing::proceed))).run(item("a@x.test"));
+        List<RecipientResult> res = pipeline(stage("noop", Routing::proceed)).run(item("a@x.test"));
+        assertThat(res.get(0).outcome().kind()).isEqualTo(Outcome.Kind.DEFER);
+    }
+
+    @Test
+    void eachLaneSeesOnlyItsOwnRecipientsAndMixedMessagesAreSplit() {
+        List<Recipient> rs = List.of(new Recipient(RcptTo.of(Address.parse("in1@x.test")), Direction.INBOUND, 0),
+                new Recipient(RcptTo.of(Address.parse("out@y.test")), Direction.OUTBOUND, 1),
+                new Recipient(RcptTo.of(Address.parse("in2@x.test")), Direction.INBOUND, 2));
+        MailItem mixed = item("a@x.test").withRecipients(rs);
+        List<String> seenByOutbound = new java.util.ArrayList<>();
+        List<String> seenByInbound = new java.util.ArrayList<>();
+        Stage outboundOnly = stage("outbound-only", i -> {
+            i.recipients().forEach(r -> seenByOutbound.add(r.address().toString()));
+            return Routing.proceed(i);
+        });
+        Stage inboundOnly = stage("inbound-only", i -> {
+            i.recipients().forEach(r -> seenByInbound.add(r.address().toString()));
+            return Routing.proceed(i);
+        });
+        Pipeline p = new Pipeline(List.of(new Pipeline.Step(outboundOnly, java.util.EnumSet.of(Direction.OUTBOUND)),
+                new Pipeline.Step(inboundOnly, java.util.EnumSet.of(Direction.INBOUND)), Pipeline.Step.both(DELIVER)));
+        List<RecipientResult> res = p.run(mixed);
+        assertThat(seenByOutbound).containsExactly("out@y.test");
+        assertThat(seenByInbound).containsExactly("in1@x.test", "in2@x.test");
+        assertThat(res).extracting(r -> r.recipient().address().toString()).containsExactly("in1@x.test", "out@y.test", "in2@x.test");
+        assertThat(res).extracting(r -> r.outcome().kind()).containsOnly(Outcome.Kind.DELIVERED);
+    }
+
+    @Test
+    void aStageThatMovesARecipientIntoAnotherLaneIsDeferred() {
+        Stage turncoat = stage("turncoat", i -> Routing.proceed(i.withRecipients(i.recipients().stream()
+                .map(r -> new Recipient(r.rcpt(), Direction.OUTBOUND, r.index())).toList())));
+        List<RecipientResult> res = pipeline(turncoat, DELIVER).run(item("a@x.test"));
         assertThat(res.get(0).outcome().kind()).isEqualTo(Outcome.Kind.DEFER);
     }
 

@@ -35,7 +35,7 @@ import org.mailseal.testkit.TestGateway;
  * client → Postfix → mailseal (SMTP or LMTP) → Postfix (reinjection) → smtp-sink. The Postfix lines are
  * exactly what {@code mailseal postfix-config} prints.
  */
-class PostfixContentFilterTest {
+public class PostfixContentFilterTest {
 
     @TempDir
     Path dir;
@@ -75,7 +75,7 @@ class PostfixContentFilterTest {
         return m.group(1);
     }
 
-    static String decrypt(Path config, String email, String dump) throws Exception {
+    public static String decrypt(Path config, String email, String dump) throws Exception {
         return org.mailseal.testkit.StoreKeys.decrypt(ConfigLoader.load(config), email, dump);
     }
 

@@ -15,7 +15,7 @@ import org.mailseal.testkit.SmtpSinkProcess;
 import org.mailseal.testkit.TestGateway;
 
 /** mailseal as a before-queue milter (protocol 6) in a real, private Postfix: smtpd_milters = inet:127.0.0.1:PORT. */
-class PostfixMilterTest {
+public class PostfixMilterTest {
 
     @TempDir
     Path dir;
@@ -37,6 +37,7 @@ class PostfixMilterTest {
         cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), smtp, 0, 1,
                 "milter: {enabled: true, listen: \"127.0.0.1:" + milter + "\"}",
+                "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
                 "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}",
                 "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}"));
     }
@@ -48,7 +49,7 @@ class PostfixMilterTest {
                 "milter_protocol = 6"), "");
     }
 
-    static String send(int port, String from, String[] rcpts, String msg) throws Exception {
+    public static String send(int port, String from, String[] rcpts, String msg) throws Exception {
         try (SmtpClient c = new SmtpClient(port)) {
             c.expect("220");
             c.send("EHLO milter.test");
@@ -91,7 +92,8 @@ class PostfixMilterTest {
             String inner = PostfixContentFilterTest.decrypt(cfg, "alice@example.com", dump);
             assertThat(inner).contains("Subject: milter secret", "Content-Type: text/plain;", "\r\n\r\nmilter body text\r\n");
             String log = Files.readString(dir.resolve("gw.log"));
-            assertThat(log).contains("use the content filter").containsPattern("milter: encrypted \\(OpenPGP, PGP/MIME\\) in place for \\[<alice@example.com>\\], mta_queue_id=\\w+");
+            assertThat(log).contains("a milter cannot split a message").contains("to=<alice@example.com>, relay=milter, status=changed in place")
+                    .containsPattern("milter: \\d+ header change\\(s\\), \\d+ added, body replaced, mta_queue_id=\\w+");
             // The separately retried recipient alone goes through unencrypted (outbound).
             String r2 = send(pf, "bob@internet.test", new String[] {"carol@elsewhere.test"}, MSG);
             assertThat(r2).contains("250 2.0.0 Ok: queued as");

@@ -158,7 +158,9 @@ public final class Soak {
         AtomicBoolean loadDone = new AtomicBoolean();
         GatewayHolder gw = new GatewayHolder(cfg, dir, port);
         gw.start();
-        Thread faults = new Thread(() -> injectFaults(sink, gw, loadDone, rejectWindows, faultCounts), "soak-faults");
+        // The last tenth of the load waits for one full round of faults, so a slow machine still sees every kind under traffic.
+        java.util.concurrent.CountDownLatch oneRound = new java.util.concurrent.CountDownLatch(1);
+        Thread faults = new Thread(() -> injectFaults(sink, gw, loadDone, rejectWindows, faultCounts, oneRound), "soak-faults");
         faults.start();
         ExecutorService clients = Executors.newFixedThreadPool(concurrency);
         AtomicInteger next = new AtomicInteger();
@@ -167,6 +169,9 @@ public final class Soak {
             clients.execute(() -> {
                 for (int i; (i = next.getAndIncrement()) < count; ) {
                     try {
+                        if (i >= count * 9 / 10 && !oneRound.await(10, TimeUnit.MINUTES)) {
+                            problems.add("id " + i + ": no full round of faults within 10 minutes");
+                        }
                         deliver(i, port, state, rejectedAt);
                     } catch (Exception e) {
                         problems.add("id " + i + ": gave up: " + e);
@@ -379,7 +384,8 @@ public final class Soak {
 
     // ---- faults ----
 
-    void injectFaults(Sink sink, GatewayHolder gw, AtomicBoolean done, List<long[]> rejectWindows, Map<String, Integer> counts) {
+    void injectFaults(Sink sink, GatewayHolder gw, AtomicBoolean done, List<long[]> rejectWindows, Map<String, Integer> counts,
+                      java.util.concurrent.CountDownLatch oneRound) {
         List<String> kinds = new ArrayList<>(List.of("sink-451-mail", "sink-451-data", "sink-421", "sink-drop-mid-data", "sink-554",
                 "sink-stall", "restart-graceful", "kill-9"));
         if (dataFs != null) {
@@ -388,6 +394,9 @@ public final class Soak {
         try {
             // Every kind in turn, in a random order each round: a short run still sees all of them.
             for (int round = 0; !done.get(); round++) {
+                if (round == kinds.size()) {
+                    oneRound.countDown();
+                }
                 if (round % kinds.size() == 0) {
                     java.util.Collections.shuffle(kinds, random);
                 }
@@ -419,6 +428,8 @@ public final class Soak {
             }
         } catch (Exception e) {
             throw new IllegalStateException("fault injection failed", e);
+        } finally {
+            oneRound.countDown(); // never leave the load waiting
         }
     }
 

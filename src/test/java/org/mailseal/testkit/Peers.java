@@ -36,7 +36,28 @@ public final class Peers {
         if (command.startsWith("/") ? Files.exists(Path.of(command)) : find(command) != null) {
             return null;
         }
+        return notFound(command, debianPackage);
+    }
+
+    // A "package" with a space in it is already the whole instruction (e.g. a peer that is unpacked, not installed).
+    private static String notFound(String command, String debianPackage) {
+        if (debianPackage.contains(" ")) {
+            return command + " not found: " + debianPackage;
+        }
         return command + " not found: install the Debian package '" + debianPackage + "' (apt-get install " + debianPackage + ")";
+    }
+
+    /** An absolute path a test needs, or a skip (a failure under CI) with {@code how} to get it. */
+    public static String requirePath(String path, String how) {
+        if (Files.exists(Path.of(path))) {
+            return path;
+        }
+        String msg = notFound(path, how);
+        if (required()) {
+            Assertions.fail(msg + " -- required under CI");
+        }
+        Assumptions.abort(msg);
+        return null;
     }
 
     private static String find(String command) {
@@ -60,7 +81,7 @@ public final class Peers {
         if (found != null) {
             return found;
         }
-        String msg = command + " not found: install the Debian package '" + debianPackage + "' (apt-get install " + debianPackage + ")";
+        String msg = notFound(command, debianPackage);
         if (required()) {
             Assertions.fail(msg + " -- required under CI");
         }

@@ -1,0 +1,37 @@
+package org.mailseal.pipeline;
+
+import org.mailseal.smtp.SmtpReply;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The milter lane's exit: the MTA, not mailseal, delivers. The group's final form (its content file and
+ * outcome) goes back to the milter session, which replaces the message's header fields and body with it.
+ * The Sent copy is queued here, keyed by message, so an MTA that retries does not make a second one.
+ */
+public final class InPlaceStage implements Stage {
+
+    static final SmtpReply IN_PLACE = SmtpReply.of(250, "2.0.0", "Ok: changed in place");
+
+    private final RelayStage.SentCopies sentCopies;
+
+    public InPlaceStage(RelayStage.SentCopies sentCopies) {
+        this.sentCopies = sentCopies;
+    }
+
+    @Override
+    public String name() {
+        return "in-place";
+    }
+
+    @Override
+    public Routing apply(MailItem item) {
+        if (item.sentCopy() != null) {
+            try {
+                sentCopies.delivered(item);
+            } catch (java.io.IOException | RuntimeException e) {
+                LoggerFactory.getLogger("sentcopy").error("{}: Sent copy not queued: {}", item.queueId(), e.toString());
+            }
+        }
+        return Routing.all(item, Outcome.delivered(IN_PLACE, "milter"));
+    }
+}
