@@ -37,6 +37,11 @@ public final class RawHeader {
         this.hasBody = hasBody;
     }
 
+    /** A header made of {@code fields} (e.g. one with a field taken out). */
+    public static RawHeader of(List<Field> fields, boolean hasBody) {
+        return new RawHeader(fields, hasBody);
+    }
+
     public List<Field> fields() {
         return fields;
     }

@@ -49,12 +49,18 @@ public final class EncryptStage implements Stage {
      * encrypting treatment; returns a description of the method for the log.
      */
     public static String encrypt(Treatment treatment, RawHeader h, InputStream body, OutputStream o, StorageSeal seal) throws Exception {
-        return encrypt(treatment, h, body, o, seal, null);
+        return encrypt(treatment, h, body, o, seal, null, null);
     }
 
-    /** {@code subjectTag}: the scan stage's spam tag, put in front of the outer Subject placeholder (or null). */
-    public static String encrypt(Treatment treatment, RawHeader h, InputStream body, OutputStream o, StorageSeal seal, String subjectTag)
-            throws Exception {
+    /**
+     * {@code subjectTag}: the scan stage's spam tag, put in front of the outer Subject placeholder (or null).
+     * {@code queueId}: the gateway's own Received field for it stays outside only, so the recipient
+     * decrypts the message as it was received (null: none to look for).
+     */
+    public static String encrypt(Treatment treatment, RawHeader header, InputStream body, OutputStream o, StorageSeal seal, String subjectTag,
+                                 String queueId) throws Exception {
+        TraceHeader.Split split = queueId != null ? TraceHeader.split(header, queueId) : new TraceHeader.Split(header, new byte[0]);
+        RawHeader h = split.rest();
         List<String> info = new ArrayList<>();
         if (seal != null) {
             info.add(seal.field()); // inside only: this copy is mailseal's, never to be decrypted and relayed outbound
@@ -68,7 +74,7 @@ public final class EncryptStage implements Stage {
                 keys.add(k.cert().encryptionKeys().get(0));
             }
             HeaderProtection.Result hp = HeaderProtection.protect(h, e.outer().withSubjectTag(subjectTag), info);
-            PgpMimeEncryptor.write(o, hp.outer(), hp.inner(), body, keys);
+            PgpMimeEncryptor.write(o, concat(split.trace(), hp.outer()), hp.inner(), body, keys);
             return "OpenPGP, PGP/MIME";
         }
         if (treatment instanceof Treatment.EncryptSmime e) {
@@ -79,10 +85,16 @@ public final class EncryptStage implements Stage {
                 certs.add(c.cert().cert());
             }
             HeaderProtection.Result hp = HeaderProtection.protect(h, e.outer().withSubjectTag(subjectTag), info);
-            SmimeEncryptor.write(o, hp.outer(), hp.inner(), body, certs, e.gcm());
+            SmimeEncryptor.write(o, concat(split.trace(), hp.outer()), hp.inner(), body, certs, e.gcm());
             return e.gcm() ? "S/MIME, AuthEnvelopedData AES-256-GCM" : "S/MIME, EnvelopedData AES-256-CBC";
         }
         throw new IllegalArgumentException("not an encrypting treatment: " + treatment);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Override
@@ -96,7 +108,7 @@ public final class EncryptStage implements Stage {
         try (InputStream in = new BufferedInputStream(item.open(), 65536);
              OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
             RawHeader h = RawHeader.read(in, PolicyStage.MAX_HEADER);
-            method = encrypt(item.treatment(), h, in, o, seal, item.subjectTag());
+            method = encrypt(item.treatment(), h, in, o, seal, item.subjectTag(), item.queueId());
             ok = true;
         } catch (RawHeader.TooLargeException tooLarge) {
             return Routing.all(item, Outcome.reject(SmtpReply.of(552, "5.3.4", "Error: message header too large")));

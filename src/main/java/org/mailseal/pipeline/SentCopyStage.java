@@ -72,7 +72,7 @@ public final class SentCopyStage implements Stage {
         try (InputStream in = new BufferedInputStream(item.open(), 65536);
              OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
             RawHeader h = RawHeader.read(in, PolicyStage.MAX_HEADER);
-            EncryptStage.encrypt(t, h, in, o, seal); // sealed: a stored Sent copy is never decrypted for relaying
+            EncryptStage.encrypt(t, h, in, o, seal, null, item.queueId()); // sealed: a stored Sent copy is never decrypted for relaying
             ok = true;
         } finally {
             if (!ok) {

@@ -7,12 +7,51 @@ import java.util.Locale;
 import org.mailseal.smtp.SessionInfo;
 import org.mailseal.smtp.Transaction;
 
-/** The Received field the gateway prepends to each message (RFC 5321 §4.4, RFC 5322 §3.6.7). */
+/**
+ * The Received field the gateway prepends to each message (RFC 5321 §4.4, RFC 5322 §3.6.7). It belongs
+ * to the transport, not to the message: encryption keeps it outside, so what the recipient decrypts is the
+ * message as it was received ({@link #split}).
+ */
 public final class TraceHeader {
 
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
     private TraceHeader() {
+    }
+
+    /** The header without the gateway's own trace field for {@code queueId}, and that field's bytes (or none). */
+    public record Split(org.mailseal.mime.RawHeader rest, byte[] trace) {
+    }
+
+    // The end of our field: "; " and the date as DATE writes it, then CRLF. What follows in the same
+    // RawHeader field is the sender's (a first line that began with whitespace reads as a continuation).
+    private static final java.util.regex.Pattern END = java.util.regex.Pattern.compile(
+            "; [A-Z][a-z]{2}, \\d{1,2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4}\r\n");
+
+    /**
+     * Takes the gateway's own Received field (the one that names {@code queueId}) out of {@code h}. A
+     * message whose first line was folded onto that field gets it back as a field of its own, byte for byte.
+     */
+    public static Split split(org.mailseal.mime.RawHeader h, String queueId) {
+        java.util.List<org.mailseal.mime.RawHeader.Field> rest = new java.util.ArrayList<>();
+        byte[] trace = new byte[0];
+        for (org.mailseal.mime.RawHeader.Field f : h.fields()) {
+            if (trace.length == 0 && f.is("Received")) {
+                String raw = new String(f.raw(), StandardCharsets.ISO_8859_1);
+                int id = raw.indexOf(" (mailseal) with ");
+                int ours = id < 0 ? -1 : raw.indexOf(" id " + queueId, id);
+                java.util.regex.Matcher m = END.matcher(raw);
+                if (ours > 0 && m.find(ours)) {
+                    trace = java.util.Arrays.copyOf(f.raw(), m.end());
+                    if (m.end() < f.raw().length) {
+                        rest.add(new org.mailseal.mime.RawHeader.Field("", java.util.Arrays.copyOfRange(f.raw(), m.end(), f.raw().length)));
+                    }
+                    continue;
+                }
+            }
+            rest.add(f);
+        }
+        return new Split(org.mailseal.mime.RawHeader.of(rest, h.hasBody()), trace);
     }
 
     public static byte[] received(String hostname, Transaction tx) {
