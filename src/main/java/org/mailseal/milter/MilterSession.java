@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
 final class MilterSession implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger("milter");
-    static final int MAX_HEADER = 4 * 1024 * 1024;
+    static final int MAX_HEADER = MailItem.MAX_HEADER;
 
     private final Socket socket;
     private final MilterServer server;
@@ -325,7 +325,7 @@ final class MilterSession implements Runnable {
         }
         if (headerTooBig) {
             log.warn("{}: milter: header section over {} bytes; rejected", queueId, MAX_HEADER);
-            replyCode(SmtpReply.of(552, "5.3.4", "Error: message header exceeds " + MAX_HEADER + " bytes"));
+            replyCode(MailItem.HEADER_TOO_LARGE);
             return;
         }
         if (tooBig) {

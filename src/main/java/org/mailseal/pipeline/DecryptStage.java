@@ -96,11 +96,11 @@ public final class DecryptStage implements Stage {
         MailItem out = item;
         RawHeader outer;
         EncryptionDetector.Kind kind;
-        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
-            outer = RawHeader.read(in, PolicyStage.MAX_HEADER);
+        try (InputStream in = item.openBody()) {
+            outer = item.header();
             kind = EncryptionDetector.claimed(outer, in); // what the client says it encrypted; a failure to open it is refused
         } catch (RawHeader.TooLargeException e) {
-            return routing.reject(out, SmtpReply.of(552, "5.3.4", "Error: message header exceeds " + PolicyStage.MAX_HEADER + " bytes"));
+            return routing.reject(out, MailItem.HEADER_TOO_LARGE);
         }
         if (kind == EncryptionDetector.Kind.NONE || kind == EncryptionDetector.Kind.PGP_MIME_MANGLED) {
             return routing.proceedWith(out);
@@ -152,9 +152,8 @@ public final class DecryptStage implements Stage {
     private Opened decrypt(MailItem item, RawHeader outer, EncryptionDetector.Kind kind, String sender, Path plain) throws Exception {
         String domain = sender.substring(sender.lastIndexOf('@') + 1);
         String relay = keys.relayAddress(domain);
-        try (InputStream in = new BufferedInputStream(item.open(), 65536);
+        try (InputStream in = item.openBody();
              Capped o = new Capped(new BufferedOutputStream(Files.newOutputStream(plain), 65536), maxPlaintext)) {
-            RawHeader.read(in, PolicyStage.MAX_HEADER);
             if (kind == EncryptionDetector.Kind.SMIME) {
                 List<SmimeDecryptor.Candidate> relayKeys = keys.smimeKeys(relay);
                 List<SmimeDecryptor.Candidate> cands = new ArrayList<>(keys.smimeKeys(sender));
@@ -221,7 +220,7 @@ public final class DecryptStage implements Stage {
             throw new Refused(FAILED, "multipart/encrypted without boundary or with another protocol");
         }
         try (InputStream all = new BufferedInputStream(item.open(), 65536)) {
-            RawHeader.read(all, PolicyStage.MAX_HEADER);
+            RawHeader.read(all, MailItem.MAX_HEADER);
             if (MimeParts.count(all, boundary) != 2) {
                 throw new Refused(FAILED, "PGP/MIME message without exactly two parts");
             }
@@ -229,7 +228,7 @@ public final class DecryptStage implements Stage {
             throw new Refused(FAILED, "malformed PGP/MIME structure: " + e.getMessage());
         }
         try (InputStream first = new BufferedInputStream(item.open(), 65536)) {
-            RawHeader.read(first, PolicyStage.MAX_HEADER);
+            RawHeader.read(first, MailItem.MAX_HEADER);
             if (!MimeParts.open(first, boundary, 1).header().mediaType().equals("application/pgp-encrypted")) {
                 throw new Refused(FAILED, "first PGP/MIME part is not application/pgp-encrypted");
             }
@@ -248,7 +247,7 @@ public final class DecryptStage implements Stage {
         }
         RawHeader inner;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536)) {
-            inner = RawHeader.read(in, PolicyStage.MAX_HEADER);
+            inner = RawHeader.read(in, MailItem.MAX_HEADER);
         }
         for (RawHeader.Field f : inner.fields()) {
             if (f.is(StorageSeal.FIELD) && seal.verifies(f.value())) {
@@ -281,7 +280,7 @@ public final class DecryptStage implements Stage {
     private byte[] checkSmimeSignature(String sender, Path plain, SmtpReply unsigned) throws Exception {
         RawHeader inner;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536)) {
-            inner = RawHeader.read(in, PolicyStage.MAX_HEADER);
+            inner = RawHeader.read(in, MailItem.MAX_HEADER);
         }
         String ct = inner.value("Content-Type");
         String protocol = ContentTypes.param(String.valueOf(ct), "protocol");
@@ -297,7 +296,7 @@ public final class DecryptStage implements Stage {
         byte[] raw;
         boolean base64;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536)) {
-            RawHeader.read(in, PolicyStage.MAX_HEADER);
+            RawHeader.read(in, MailItem.MAX_HEADER);
             MimeParts.Part sig = MimeParts.open(in, boundary, 2);
             base64 = "base64".equalsIgnoreCase(trim(sig.header().value("Content-Transfer-Encoding")));
             raw = sig.body().readNBytes(2 << 20);
@@ -312,7 +311,7 @@ public final class DecryptStage implements Stage {
         }
         org.mailseal.crypto.smime.SmimeVerifier.Result r;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536)) {
-            RawHeader.read(in, PolicyStage.MAX_HEADER);
+            RawHeader.read(in, MailItem.MAX_HEADER);
             r = org.mailseal.crypto.smime.SmimeVerifier.verify(MimeParts.openRaw(in, boundary, 1), signature, keys.registeredCerts(sender));
         } catch (Exception e) {
             throw new Refused(unsigned, "S/MIME message: signature unreadable (" + e.getMessage() + ")");
@@ -351,9 +350,9 @@ public final class DecryptStage implements Stage {
             }
             RawHeader inner;
             try {
-                inner = RawHeader.read(in, PolicyStage.MAX_HEADER);
+                inner = RawHeader.read(in, MailItem.MAX_HEADER);
             } catch (RawHeader.TooLargeException e) {
-                throw new Refused(SmtpReply.of(552, "5.3.4", "Error: decrypted header too large"), "decrypted header too large");
+                throw new Refused(MailItem.HEADER_TOO_LARGE, "decrypted header too large");
             }
             byte[] header = HeaderProtection.restore(outer, inner);
             o.write(header);

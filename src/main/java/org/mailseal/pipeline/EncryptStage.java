@@ -105,13 +105,13 @@ public final class EncryptStage implements Stage {
         Path out = spool.workFile(item.queueId(), ".enc");
         boolean ok = false;
         String method = "?";
-        try (InputStream in = new BufferedInputStream(item.open(), 65536);
+        try (InputStream in = item.openBody();
              OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
-            RawHeader h = RawHeader.read(in, PolicyStage.MAX_HEADER);
+            RawHeader h = item.header();
             method = encrypt(item.treatment(), h, in, o, seal, item.subjectTag(), item.queueId());
             ok = true;
         } catch (RawHeader.TooLargeException tooLarge) {
-            return Routing.all(item, Outcome.reject(SmtpReply.of(552, "5.3.4", "Error: message header too large")));
+            return Routing.all(item, Outcome.reject(MailItem.HEADER_TOO_LARGE));
         } finally {
             if (!ok) {
                 Files.deleteIfExists(out);

@@ -68,10 +68,7 @@ public final class HarvestStage implements Stage {
     }
 
     private void harvest(MailItem item) throws Exception {
-        RawHeader h;
-        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
-            h = RawHeader.read(in, PolicyStage.MAX_HEADER);
-        }
+        RawHeader h = item.header();
         String from = fromAddress(h);
         // Autocrypt Level 1: reports and spam teach no keys (the scan stage, before this one, flags spam).
         boolean local = from != null && localDomains.contains(from.substring(from.lastIndexOf('@') + 1));
@@ -95,8 +92,7 @@ public final class HarvestStage implements Stage {
 
     private void harvestSmime(MailItem item, String boundary, String from) throws Exception {
         byte[] signature;
-        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
-            RawHeader.read(in, PolicyStage.MAX_HEADER);
+        try (InputStream in = item.openBody()) {
             MimeParts.Part sig = MimeParts.open(in, boundary, 2);
             String cte = sig.header().value("Content-Transfer-Encoding");
             signature = (cte != null && cte.trim().equalsIgnoreCase("base64") ? java.util.Base64.getMimeDecoder().wrap(sig.body()) : sig.body())
@@ -116,8 +112,7 @@ public final class HarvestStage implements Stage {
             return;
         }
         SmimeVerifier.Result r;
-        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
-            RawHeader.read(in, PolicyStage.MAX_HEADER);
+        try (InputStream in = item.openBody()) {
             r = SmimeVerifier.verify(MimeParts.openRaw(in, boundary, 1), signature, forFrom);
         }
         if (r.signer() == null) {

@@ -21,10 +21,10 @@ public final class HopCountStage implements Stage {
     @Override
     public Routing apply(MailItem item) throws Exception {
         RawHeader header;
-        try (InputStream in = new java.io.BufferedInputStream(item.open(), 65536)) {
-            header = RawHeader.read(in, PolicyStage.MAX_HEADER);
+        try {
+            header = item.header();
         } catch (RawHeader.TooLargeException e) {
-            return Routing.all(item, Outcome.reject(SmtpReply.of(552, "5.3.4", "Error: message header exceeds " + PolicyStage.MAX_HEADER + " bytes")));
+            return Routing.all(item, Outcome.reject(MailItem.HEADER_TOO_LARGE)); // the first stage: checked here, once
         }
         long hops = header.fields().stream().filter(f -> f.is("Received")).count();
         if (hops > maxHops) {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import org.mailseal.mime.RawHeader;
 import org.mailseal.smtp.MailFrom;
 import org.mailseal.smtp.SessionInfo;
 
@@ -17,10 +18,71 @@ import org.mailseal.smtp.SessionInfo;
  */
 public record MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients,
                        Path content, Instant received, Treatment treatment, Path sentCopy, String releaseClaim,
-                       String subjectTag) {
+                       String subjectTag, Parsed parsed) {
+
+    /** The largest header section the gateway takes (the 552 below). */
+    public static final int MAX_HEADER = 4 * 1024 * 1024;
+    /** The one answer to a header section over {@link #MAX_HEADER}. */
+    public static final org.mailseal.smtp.SmtpReply HEADER_TOO_LARGE =
+            org.mailseal.smtp.SmtpReply.of(552, "5.3.4", "Error: message header exceeds " + MAX_HEADER + " bytes");
 
     public MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients, Path content, Instant received) {
-        this(queueId, session, from, recipients, content, received, Treatment.NONE, null, null, null);
+        this(queueId, session, from, recipients, content, received, Treatment.NONE, null, null, null, new Parsed());
+    }
+
+    /**
+     * The content's header, parsed once per content file (the copies a stage makes for recipient groups
+     * share it), and where the body starts. Parsed again only when a stage replaces the content.
+     */
+    public static final class Parsed {
+        private RawHeader header;
+        private long bodyOffset;
+
+        synchronized RawHeader header(Path content) throws IOException {
+            if (header == null) {
+                try (CountingInput in = new CountingInput(Files.newInputStream(content))) {
+                    header = RawHeader.read(in, MAX_HEADER);
+                    bodyOffset = in.count;
+                }
+            }
+            return header;
+        }
+
+        synchronized long bodyOffset(Path content) throws IOException {
+            header(content);
+            return bodyOffset;
+        }
+    }
+
+    /** The header, parsed at most once; {@link RawHeader.TooLargeException} over {@link #MAX_HEADER}. */
+    public RawHeader header() throws IOException {
+        return parsed.header(content);
+    }
+
+    /** The content after the header section (and its empty line), buffered. */
+    public InputStream openBody() throws IOException {
+        long skip = parsed.bodyOffset(content);
+        InputStream in = new java.io.BufferedInputStream(Files.newInputStream(content), 65536);
+        in.skipNBytes(skip);
+        return in;
+    }
+
+    // RawHeader reads byte by byte: counting what it took gives the body's offset.
+    private static final class CountingInput extends java.io.FilterInputStream {
+        long count;
+
+        CountingInput(InputStream in) {
+            super(new java.io.BufferedInputStream(in, 65536));
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c >= 0) {
+                count++;
+            }
+            return c;
+        }
     }
 
     /**
@@ -33,11 +95,11 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
      * internal field can leave the gateway.
      */
     public MailItem withSubjectTag(String tag) {
-        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, releaseClaim, tag);
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, releaseClaim, tag, parsed);
     }
 
     public MailItem withReleaseClaim(String id) {
-        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, id, subjectTag);
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, id, subjectTag, parsed);
     }
 
     public MailItem {
@@ -48,20 +110,20 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
     }
 
     public MailItem withRecipients(List<Recipient> subset) {
-        return new MailItem(queueId, session, from, subset, content, received, treatment, sentCopy, releaseClaim, subjectTag);
+        return new MailItem(queueId, session, from, subset, content, received, treatment, sentCopy, releaseClaim, subjectTag, parsed);
     }
 
     public MailItem withContent(Path newContent) {
-        return new MailItem(queueId, session, from, recipients, newContent, received, treatment, sentCopy, releaseClaim, subjectTag);
+        return new MailItem(queueId, session, from, recipients, newContent, received, treatment, sentCopy, releaseClaim, subjectTag, new Parsed());
     }
 
     public MailItem withTreatment(Treatment t) {
-        return new MailItem(queueId, session, from, recipients, content, received, t, sentCopy, releaseClaim, subjectTag);
+        return new MailItem(queueId, session, from, recipients, content, received, t, sentCopy, releaseClaim, subjectTag, parsed);
     }
 
     /** With the sender's encrypted Sent copy (a work file), queued for IMAP once the message is relayed. */
     public MailItem withSentCopy(Path copy) {
-        return new MailItem(queueId, session, from, recipients, content, received, treatment, copy, releaseClaim, subjectTag);
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, copy, releaseClaim, subjectTag, parsed);
     }
 
     public InputStream open() throws IOException {

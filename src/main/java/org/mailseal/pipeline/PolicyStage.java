@@ -33,7 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class PolicyStage implements Stage {
 
     private static final Logger log = LoggerFactory.getLogger("policy");
-    static final int MAX_HEADER = 4 * 1024 * 1024;
 
     /** How many encrypted copies a message becomes. */
     public enum Copies {
@@ -62,11 +61,11 @@ public final class PolicyStage implements Stage {
         Routing routing = new Routing();
         RawHeader header;
         EncryptionDetector.Kind kind;
-        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
-            header = RawHeader.read(in, MAX_HEADER);
+        try (InputStream in = item.openBody()) {
+            header = item.header();
             kind = EncryptionDetector.detect(header, in);
         } catch (RawHeader.TooLargeException e) {
-            return routing.reject(item.withRecipients(inbound), SmtpReply.of(552, "5.3.4", "Error: message header exceeds " + MAX_HEADER + " bytes"));
+            return routing.reject(item.withRecipients(inbound), MailItem.HEADER_TOO_LARGE);
         }
         if (kind != EncryptionDetector.Kind.NONE) {
             log.info("{}: already encrypted ({}); passed through untouched for {}", item.queueId(), kind.name().toLowerCase(Locale.ROOT), inbound);

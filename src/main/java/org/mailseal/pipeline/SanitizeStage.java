@@ -65,10 +65,7 @@ public final class SanitizeStage implements Stage {
 
     @Override
     public Routing apply(MailItem item) throws Exception {
-        RawHeader h;
-        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
-            h = RawHeader.read(in, PolicyStage.MAX_HEADER);
-        }
+        RawHeader h = item.header();
         List<String> removed = new ArrayList<>();
         for (RawHeader.Field f : h.fields()) {
             if (spoofed(f)) {
@@ -81,9 +78,8 @@ public final class SanitizeStage implements Stage {
             return Routing.proceed(claimed);
         }
         Path out = spool.workFile(item.queueId(), ".san");
-        try (InputStream in = new BufferedInputStream(item.open(), 65536);
+        try (InputStream in = item.openBody();
              OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
-            RawHeader.read(in, PolicyStage.MAX_HEADER);
             for (RawHeader.Field f : h.fields()) {
                 if (!spoofed(f)) {
                     o.write(f.raw());

@@ -94,10 +94,7 @@ public final class ScanStage implements Stage {
         if (scanners.isEmpty()) {
             return Routing.proceed(item);
         }
-        RawHeader h;
-        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
-            h = RawHeader.read(in, PolicyStage.MAX_HEADER);
-        }
+        RawHeader h = item.header();
         String released = item.releaseClaim();
         if (released != null && quarantine != null && quarantine.isReleasing(released.trim())) {
             log.info("{}: released from quarantine ({}); not scanned again", item.queueId(), released.trim());
@@ -226,9 +223,8 @@ public final class ScanStage implements Stage {
     // The fields go on top of the header (after the trace fields), the subject tag in front of the Subject.
     private Path tagged(MailItem group, RawHeader h, Tag t) throws Exception {
         Path out = spool.workFile(group.queueId(), ".tag");
-        try (InputStream in = new BufferedInputStream(group.open(), 65536);
+        try (InputStream in = group.openBody();
              OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
-            RawHeader.read(in, PolicyStage.MAX_HEADER);
             boolean written = false;
             for (RawHeader.Field f : h.fields()) {
                 boolean trace = f.is("Received") || f.is("Return-Path");

@@ -37,10 +37,7 @@ final class SenderStage implements Stage {
         if (user == null) {
             return Routing.proceed(item);
         }
-        RawHeader h;
-        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
-            h = RawHeader.read(in, PolicyStage.MAX_HEADER);
-        }
+        RawHeader h = item.header();
         String reason = null;
         int froms = 0;
         for (RawHeader.Field f : h.fields()) {

@@ -69,9 +69,9 @@ public final class SentCopyStage implements Stage {
         }
         Path out = spool.workFile(item.queueId(), ".sent");
         boolean ok = false;
-        try (InputStream in = new BufferedInputStream(item.open(), 65536);
+        try (InputStream in = item.openBody();
              OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
-            RawHeader h = RawHeader.read(in, PolicyStage.MAX_HEADER);
+            RawHeader h = item.header();
             EncryptStage.encrypt(t, h, in, o, seal, null, item.queueId()); // sealed: a stored Sent copy is never decrypted for relaying
             ok = true;
         } finally {

@@ -59,8 +59,8 @@ public final class SignStage implements Stage {
         if (method.equals("none")) {
             return Routing.proceed(item);
         }
-        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
-            if (EncryptionDetector.detect(RawHeader.read(in, PolicyStage.MAX_HEADER), in) != EncryptionDetector.Kind.NONE) {
+        try (InputStream in = item.openBody()) {
+            if (EncryptionDetector.detect(item.header(), in) != EncryptionDetector.Kind.NONE) {
                 return Routing.proceed(item); // encrypted end to end by the client: left as it is
             }
         }
@@ -92,9 +92,8 @@ public final class SignStage implements Stage {
             return Routing.proceed(item);
         }
         boolean eightBit;
-        RawHeader h;
-        try (InputStream in = new BufferedInputStream(item.open(), 65536)) {
-            h = RawHeader.read(in, PolicyStage.MAX_HEADER);
+        RawHeader h = item.header();
+        try (InputStream in = item.openBody()) {
             eightBit = MultipartSigned.has8bit(in);
         }
         String type = h.mediaType();
@@ -104,9 +103,8 @@ public final class SignStage implements Stage {
         }
         Path out = spool.workFile(item.queueId(), ".sig");
         boolean ok = false;
-        try (InputStream in = new BufferedInputStream(item.open(), 65536);
+        try (InputStream in = item.openBody();
              OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
-            RawHeader.read(in, PolicyStage.MAX_HEADER);
             MultipartSigned.write(o, h, in, toBase64, signer);
             ok = true;
         } finally {
