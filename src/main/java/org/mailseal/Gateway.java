@@ -121,7 +121,7 @@ public final class Gateway implements AutoCloseable {
                     if (purged > 0) {
                         log.info("quarantine: {} entries older than {} deleted", purged, config.quarantine().retention());
                     }
-                } catch (IOException | org.mailseal.keys.KeyStoreException e) {
+                } catch (IOException | org.mailseal.crypto.KeyStoreException e) {
                     log.warn("quarantine: retention purge failed: {}", e.getMessage());
                 }
             }
@@ -158,7 +158,7 @@ public final class Gateway implements AutoCloseable {
             }
             log.info("mailseal started: relaying to {} (proxy mode)", config.relay().defaultRoute());
             return g;
-        } catch (java.sql.SQLException | org.mailseal.keys.KeyStoreException e) {
+        } catch (java.sql.SQLException | org.mailseal.crypto.KeyStoreException e) {
             g.close();
             throw new IOException("key store: " + e.getMessage(), e);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
@@ -171,7 +171,7 @@ public final class Gateway implements AutoCloseable {
      * The master key, reloading itself after {@code keys rotate-master}; null in encrypt-only mode (which
      * refuses to start while the store holds private keys) or without a passphrase.
      */
-    private static MasterKey unlockMaster(MailsealConfig config, Database db) throws java.sql.SQLException, org.mailseal.keys.KeyStoreException,
+    private static MasterKey unlockMaster(MailsealConfig config, Database db) throws java.sql.SQLException, org.mailseal.crypto.KeyStoreException,
             IOException {
         if (config.encryptOnly()) {
             long held = org.mailseal.keys.PrivateKeys.count(db.dataSource());

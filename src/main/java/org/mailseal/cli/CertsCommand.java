@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.crypto.smime.SmimeCerts;
 import org.mailseal.keys.CertDirectory;
-import org.mailseal.keys.KeyStoreException;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.keys.MasterKey;
 import org.mailseal.keys.MasterPassphrase;
 import org.mailseal.keys.SmimeStore;

@@ -18,7 +18,7 @@ import org.bouncycastle.openpgp.operator.bc.BcPBESecretKeyDecryptorBuilder;
 import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.crypto.pgp.PgpKeys;
-import org.mailseal.keys.KeyStoreException;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.keys.MasterKey;
 import org.mailseal.keys.MasterPassphrase;
 import org.mailseal.keys.PgpKeyStore;

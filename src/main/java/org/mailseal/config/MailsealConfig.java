@@ -336,13 +336,13 @@ public record MailsealConfig(
         }
     }
 
-    /** Encryption policy values; null means "inherit". See {@code policy.PolicyResolver}. */
+    /** Encryption policy values; null means "inherit". Checked by {@link PolicyValues}; combined by {@code policy.PolicyResolver}. */
     public record PolicySettings(String encrypt, String onMissingKey, String subjectPlaceholder, String method,
                                  String preferredMethod, String generateMethod, String smimeCipher, String sign,
                                  String generateFor, String outerHeaders) {
         public PolicySettings {
             map(encrypt, onMissingKey, subjectPlaceholder, method, preferredMethod, generateMethod, smimeCipher, sign, generateFor, outerHeaders)
-                    .forEach(org.mailseal.policy.PolicyResolver::validate);
+                    .forEach(PolicyValues::validate);
         }
 
         /** The set values, by setting name. */

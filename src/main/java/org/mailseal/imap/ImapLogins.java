@@ -9,7 +9,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Optional;
 import javax.sql.DataSource;
-import org.mailseal.keys.KeyStoreException;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.keys.MasterKey;
 
 /** Each user's login to the cloud IMAP server; the password is sealed under the master key (aad: the address). */

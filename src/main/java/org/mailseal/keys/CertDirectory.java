@@ -1,5 +1,6 @@
 package org.mailseal.keys;
 
+import org.mailseal.crypto.KeyStoreException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
 package org.mailseal.keys;
 
+import org.mailseal.crypto.KeyStoreException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;

@@ -1,5 +1,6 @@
 package org.mailseal.keys;
 
+import org.mailseal.crypto.KeyStoreException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +72,7 @@ public final class Pkcs11Token {
             }
             KeyStore ks = KeyStore.getInstance("PKCS11", p);
             ks.load(null, pin);
-            current = p;
+            org.mailseal.crypto.TokenProviders.register(p);
             return new Pkcs11Token(p, ks, pin);
         } catch (GeneralSecurityException | IOException e) {
             throw new KeyStoreException("keys.pkcs11: cannot log in to the token (wrong pinFile?): " + rootMessage(e));
@@ -158,19 +159,8 @@ public final class Pkcs11Token {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("pkcs11");
 
-    private static volatile Provider current;
-
-    /** The provider of the open token that {@code key} belongs to. */
-    public static Provider providerOf(java.security.Key key) {
-        Provider p = current;
-        if (p == null) {
-            throw new IllegalStateException("no PKCS#11 token is open");
-        }
-        return p;
-    }
-
     /** True if {@code key} lives in a token (use the token's provider for it, never Bouncy Castle's). */
     public static boolean isTokenKey(java.security.Key key) {
-        return key.getClass().getName().startsWith("sun.security.pkcs11.");
+        return org.mailseal.crypto.TokenProviders.isTokenKey(key);
     }
 }

@@ -1,5 +1,6 @@
 package org.mailseal.keys;
 
+import org.mailseal.crypto.KeyStoreException;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;

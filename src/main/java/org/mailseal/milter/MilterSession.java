@@ -20,7 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.mailseal.logging.LogSafe;
-import org.mailseal.pipeline.Direction;
+import org.mailseal.mail.Direction;
 import org.mailseal.pipeline.MailItem;
 import org.mailseal.pipeline.Outcome;
 import org.mailseal.pipeline.Recipient;

@@ -14,7 +14,6 @@ import org.apache.james.mime4j.stream.EntityState;
 import org.apache.james.mime4j.stream.Field;
 import org.apache.james.mime4j.stream.MimeConfig;
 import org.apache.james.mime4j.stream.MimeTokenStream;
-import org.mailseal.crypto.CiphertextShape;
 
 /**
  * Decides whether a message is already encrypted, so that it may pass untouched. Every label a sender

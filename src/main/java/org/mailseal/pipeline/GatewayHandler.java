@@ -1,5 +1,6 @@
 package org.mailseal.pipeline;
 
+import org.mailseal.mail.Direction;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

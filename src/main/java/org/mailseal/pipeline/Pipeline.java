@@ -1,5 +1,6 @@
 package org.mailseal.pipeline;
 
+import org.mailseal.mail.Direction;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

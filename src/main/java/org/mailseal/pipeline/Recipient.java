@@ -1,5 +1,6 @@
 package org.mailseal.pipeline;
 
+import org.mailseal.mail.Direction;
 import org.mailseal.smtp.Address;
 import org.mailseal.smtp.RcptTo;
 

@@ -1,5 +1,6 @@
 package org.mailseal.pipeline;
 
+import org.mailseal.mail.Direction;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;
@@ -42,7 +43,7 @@ public final class ScanStage implements Stage {
 
     private static final Logger log = LoggerFactory.getLogger("scan");
     /** Marks a message released from quarantine by the admin (see {@link Quarantine#markReleasing}). */
-    public static final String RELEASED = "X-Mailseal-Released";
+    public static final String RELEASED = Quarantine.RELEASED_FIELD;
 
     private final MailsealConfig.Scan config;
     private final List<Scanner> scanners;

@@ -1,5 +1,6 @@
 package org.mailseal.pipeline;
 
+import org.mailseal.mail.Direction;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;

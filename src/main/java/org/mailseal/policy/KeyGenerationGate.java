@@ -1,5 +1,6 @@
 package org.mailseal.policy;
 
+import org.mailseal.config.GenerateFor;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -1,10 +1,14 @@
 package org.mailseal.policy;
 
+import org.mailseal.config.GenerateFor;
+import org.mailseal.config.MissingKeyAction;
+import org.mailseal.config.EncryptMode;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mailseal.config.MailsealConfig;
+import org.mailseal.config.PolicyValues;
 import org.mailseal.smtp.Address;
 
 /**
@@ -14,8 +18,7 @@ import org.mailseal.smtp.Address;
 public final class PolicyResolver {
 
     /** Setting names as used in the config, the store and the CLI. */
-    public static final List<String> SETTINGS = List.of("encrypt", "onMissingKey", "subjectPlaceholder", "method", "preferredMethod",
-            "generateMethod", "smimeCipher", "sign", "generateFor", "outerHeaders");
+    public static final List<String> SETTINGS = PolicyValues.SETTINGS;
 
     /** Built-in defaults. */
     private static final Map<String, String> DEFAULTS = Map.of("encrypt", "mandatory", "onMissingKey", "generate",
@@ -84,34 +87,8 @@ public final class PolicyResolver {
         p.asMap().forEach((k, val) -> v.put(k, new Value(val, source)));
     }
 
-    private static void oneOf(String key, String value, String... allowed) {
-        if (!List.of(allowed).contains(value)) {
-            throw new IllegalArgumentException(key + " must be " + String.join(", ", allowed) + " (got '" + value + "')");
-        }
-    }
-
     /** Checks a {@code KEY=VALUE} setting from the CLI; throws with a clear message. */
     public static void validate(String key, String value) {
-        switch (key) {
-            case "encrypt" -> EncryptMode.parse(value);
-            case "onMissingKey" -> MissingKeyAction.parse(value);
-            case "method" -> oneOf(key, value, "any", "openpgp", "smime");
-            case "preferredMethod", "generateMethod" -> oneOf(key, value, "openpgp", "smime");
-            case "smimeCipher" -> oneOf(key, value, "aes256-cbc", "aes256-gcm");
-            case "sign" -> oneOf(key, value, "none", "openpgp", "smime");
-            case "generateFor" -> GenerateFor.parse(value);
-            case "outerHeaders" -> {
-                if (!value.equals("minimal") && !value.matches("[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*")) {
-                    throw new IllegalArgumentException("outerHeaders must be minimal or a comma-separated list of field names kept outside"
-                            + " besides the minimal set (got '" + value + "')");
-                }
-            }
-            case "subjectPlaceholder" -> {
-                if (value.isEmpty() || value.contains("\r") || value.contains("\n")) {
-                    throw new IllegalArgumentException("subjectPlaceholder must be one non-empty line");
-                }
-            }
-            default -> throw new IllegalArgumentException("unknown policy setting '" + key + "' (" + String.join(", ", SETTINGS) + ")");
-        }
+        PolicyValues.validate(key, value);
     }
 }

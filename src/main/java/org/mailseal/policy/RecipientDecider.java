@@ -1,11 +1,13 @@
 package org.mailseal.policy;
 
+import org.mailseal.config.GenerateFor;
+import org.mailseal.config.EncryptMode;
 import java.util.List;
 import java.util.Optional;
 import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.KeyDirectory;
-import org.mailseal.keys.KeyStoreException;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.smtp.Address;
 import org.mailseal.smtp.SmtpReply;
 import org.mailseal.mime.OuterHeader;

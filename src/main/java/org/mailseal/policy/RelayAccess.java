@@ -2,7 +2,7 @@ package org.mailseal.policy;
 
 import java.util.Set;
 import org.mailseal.config.MailsealConfig;
-import org.mailseal.pipeline.Direction;
+import org.mailseal.mail.Direction;
 import org.mailseal.smtp.Address;
 import org.mailseal.smtp.SessionInfo;
 import org.mailseal.smtp.SmtpReply;

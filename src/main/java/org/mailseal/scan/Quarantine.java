@@ -25,7 +25,7 @@ import javax.crypto.CipherOutputStream;
 import javax.crypto.Mac;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.mailseal.keys.KeyStoreException;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.keys.MasterKey;
 
 /**
@@ -34,6 +34,10 @@ import org.mailseal.keys.MasterKey;
  * keys and the envelope in a metadata record sealed under the master key. Streams both ways.
  */
 public final class Quarantine {
+
+    /** The header field that carries a released message's quarantine id (re-checked, never trusted, on the way). */
+    public static final String RELEASED_FIELD = "X-Mailseal-Released";
+
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final ObjectMapper JSON = new ObjectMapper();

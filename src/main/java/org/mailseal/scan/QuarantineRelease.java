@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.mailseal.config.HostPort;
-import org.mailseal.pipeline.ScanStage;
 
 /**
  * Releases a quarantined message: sends it again, with its original envelope, through the gateway's own
@@ -50,7 +49,7 @@ public final class QuarantineRelease {
                 }
                 command(out, "DATA");
                 expect(in, "354");
-                out.write((ScanStage.RELEASED + ": " + e.id() + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write((Quarantine.RELEASED_FIELD + ": " + e.id() + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 try (InputStream m = new BufferedInputStream(Files.newInputStream(copy), 65536)) {
                     dotStuff(m, out);
                 }

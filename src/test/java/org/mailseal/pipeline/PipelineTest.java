@@ -1,5 +1,6 @@
 package org.mailseal.pipeline;
 
+import org.mailseal.mail.Direction;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;

@@ -20,7 +20,7 @@ import org.mailseal.auth.UserStore;
 import org.mailseal.config.ConfigLoader;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.crypto.pgp.PgpKeys;
-import org.mailseal.keys.KeyStoreException;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.keys.MasterKey;
 import org.mailseal.keys.PgpKeyStore;
 import org.mailseal.policy.PolicyResolver;

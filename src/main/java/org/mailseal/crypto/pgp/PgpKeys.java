@@ -48,7 +48,7 @@ import org.bouncycastle.openpgp.operator.bc.BcPGPContentSignerBuilder;
 import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
 import org.bouncycastle.openpgp.operator.bc.BcPGPKeyPair;
-import org.mailseal.keys.KeyStoreException;
+import org.mailseal.crypto.KeyStoreException;
 
 /**
  * OpenPGP key handling: reading keyrings, validating certificates for use as encryption keys,

@@ -26,7 +26,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import org.mailseal.keys.KeyStoreException;
+import org.mailseal.crypto.KeyStoreException;
 
 /**
  * X.509 certificates for S/MIME: reading (PEM, DER, PKCS#7 bundles, PKCS#12), and checking a

@@ -66,9 +66,9 @@ public final class SmimeDecryptor {
             }
             PrivateKey key = used.key();
             Recipient r;
-            if (org.mailseal.keys.Pkcs11Token.isTokenKey(key)) {
+            if (org.mailseal.crypto.TokenProviders.isTokenKey(key)) {
                 // The token unwraps the content key (RSA); the content is decrypted with BC.
-                r = new JceKeyTransEnvelopedRecipient(key).setProvider(org.mailseal.keys.Pkcs11Token.providerOf(key))
+                r = new JceKeyTransEnvelopedRecipient(key).setProvider(org.mailseal.crypto.TokenProviders.providerOf(key))
                         .setContentProvider(BouncyCastleProvider.PROVIDER_NAME).setMustProduceEncodableUnwrappedKey(true);
             } else {
                 r = ri instanceof KeyAgreeRecipientInformation

@@ -46,8 +46,8 @@ public final class SmimeSigner implements MultipartSigned.Signer {
         CMSSignedDataStreamGenerator gen = new CMSSignedDataStreamGenerator();
         // A key in a PKCS#11 token signs with the token's provider (the key never leaves it); digests with BC.
         org.bouncycastle.operator.jcajce.JcaContentSignerBuilder csb = new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(alg);
-        if (org.mailseal.keys.Pkcs11Token.isTokenKey(key)) {
-            csb.setProvider(org.mailseal.keys.Pkcs11Token.providerOf(key));
+        if (org.mailseal.crypto.TokenProviders.isTokenKey(key)) {
+            csb.setProvider(org.mailseal.crypto.TokenProviders.providerOf(key));
         } else {
             csb.setProvider(BouncyCastleProvider.PROVIDER_NAME);
         }

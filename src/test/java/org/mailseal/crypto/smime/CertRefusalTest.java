@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailseal.config.ConfigLoader;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.keys.CertDirectory;
-import org.mailseal.keys.KeyStoreException;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.keys.MasterKey;
 import org.mailseal.keys.SmimeStore;
 import org.mailseal.store.Database;

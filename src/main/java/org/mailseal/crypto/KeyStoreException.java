@@ -1,4 +1,4 @@
-package org.mailseal.keys;
+package org.mailseal.crypto;
 
 /** A key store or key validation problem, with a message fit for an admin. */
 public class KeyStoreException extends Exception {

@@ -1,4 +1,4 @@
-package org.mailseal.pipeline;
+package org.mailseal.mail;
 
 /** Which way a recipient's mail goes through the gateway. */
 public enum Direction {

@@ -1,4 +1,4 @@
-package org.mailseal.policy;
+package org.mailseal.config;
 
 import java.util.Locale;
 

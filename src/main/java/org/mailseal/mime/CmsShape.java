@@ -1,4 +1,4 @@
-package org.mailseal.crypto;
+package org.mailseal.mime;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
