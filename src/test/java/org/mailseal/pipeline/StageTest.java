@@ -1,0 +1,174 @@
+package org.mailseal.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailseal.config.MailsealConfig;
+import org.mailseal.mail.Direction;
+import org.mailseal.metrics.GatewayMetrics;
+import org.mailseal.policy.Decider;
+import org.mailseal.policy.RecipientDecider;
+import org.mailseal.scan.Scanner;
+import org.mailseal.scan.Verdict;
+import org.mailseal.smtp.Address;
+import org.mailseal.smtp.RcptTo;
+import org.mailseal.smtp.SmtpReply;
+import org.mailseal.spool.Spool;
+
+/**
+ * Stages on their own: each applied to a spooled MailItem in a temp dir, with no gateway, network or
+ * database (a fake scanner and a fake decider where the real one is not the point).
+ */
+class StageTest {
+
+    @TempDir
+    Path dir;
+
+    Spool spool() throws Exception {
+        return new Spool(dir.resolve("data"), false);
+    }
+
+    MailItem item(String content, String... rcpts) throws Exception {
+        Path p = Files.createTempFile(dir, "m", ".eml");
+        Files.writeString(p, content, StandardCharsets.ISO_8859_1);
+        return PipelineTest.item(rcpts.length > 0 ? rcpts : new String[] {"alice@example.com"}).withContent(p);
+    }
+
+    static String text(MailItem m) throws Exception {
+        return Files.readString(m.content(), StandardCharsets.ISO_8859_1);
+    }
+
+    static Routing.Group only(Routing r) {
+        assertThat(r.groups()).hasSize(1);
+        return r.groups().get(0);
+    }
+
+    // ---- hop check ----
+
+    @Test
+    void hopCountRefusesALoopAndPassesTheRest() throws Exception {
+        String hops = "Received: from a by b; Wed, 2 Dec 2026 20:00:00 +0000\r\n".repeat(3);
+        assertThat(only(new HopCountStage(2).apply(item(hops + "Subject: x\r\n\r\nbody\r\n"))).outcome().reply().code()).isEqualTo(554);
+        assertThat(only(new HopCountStage(3).apply(item(hops + "Subject: x\r\n\r\nbody\r\n"))).outcome().isFinal()).isFalse();
+    }
+
+    // ---- sanitize ----
+
+    @Test
+    void sanitizeDropsOurFieldsAndForgedResultsAndKeepsTheRestByteForByte() throws Exception {
+        String msg = "Received: from x by y; Wed, 2 Dec 2026 20:00:00 +0000\r\n"
+                + "X-Mailseal-Info: forged\r\n"
+                + "Authentication-Results: gw.test; dkim=pass (forged)\r\n"
+                + "Authentication-Results: other.test; spf=pass\r\n"
+                + "X-Mailseal-Released: Q123\r\n"
+                + "Subject:  odd  spacing\r\n\tfolded\r\n\r\nbody\r\n";
+        Routing.Group g = only(new SanitizeStage(spool(), "gw.test", false).apply(item(msg)));
+        assertThat(g.outcome().isFinal()).isFalse();
+        assertThat(text(g.item())).isEqualTo("Received: from x by y; Wed, 2 Dec 2026 20:00:00 +0000\r\n"
+                + "Authentication-Results: other.test; spf=pass\r\n"
+                + "Subject:  odd  spacing\r\n\tfolded\r\n\r\nbody\r\n");
+        assertThat(g.item().releaseClaim()).as("kept as a claim, checked by the scan stage").isEqualTo("Q123");
+    }
+
+    @Test
+    void sanitizeLeavesACleanMessageUntouched() throws Exception {
+        MailItem m = item("Subject: clean\r\n\r\nbody\r\n");
+        assertThat(only(new SanitizeStage(spool(), "gw.test", true).apply(m)).item().content()).isEqualTo(m.content());
+    }
+
+    // ---- scan ----
+
+    static Scanner fake(Verdict.Kind kind) {
+        return new Scanner() {
+            @Override
+            public String name() {
+                return "fake";
+            }
+
+            @Override
+            public Verdict scan(Request request, Path message) {
+                return new Verdict("fake", kind, kind == Verdict.Kind.VIRUS ? "Test.Virus" : kind == Verdict.Kind.FAILED ? "down" : null,
+                        kind == Verdict.Kind.SPAM ? 20.0 : 0.0, 5.0, List.of(), null, java.time.Duration.ofMillis(1));
+            }
+        };
+    }
+
+    ScanStage scan(Verdict.Kind kind) throws Exception {
+        MailsealConfig.Scan cfg = new MailsealConfig.Scan(null, null, null, null, null, null);
+        return new ScanStage(cfg, List.of(fake(kind)), null, spool(), new GatewayMetrics());
+    }
+
+    @Test
+    void scanRejectsAVirusDefersWhenNotScannedAndPassesClean() throws Exception {
+        String msg = "Subject: s\r\n\r\nbody\r\n";
+        Routing.Group virus = only(scan(Verdict.Kind.VIRUS).apply(item(msg)));
+        assertThat(virus.outcome().kind()).isEqualTo(Outcome.Kind.REJECT);
+        assertThat(virus.outcome().reply().toString()).contains("554", "Test.Virus");
+        Routing.Group down = only(scan(Verdict.Kind.FAILED).apply(item(msg)));
+        assertThat(down.outcome().kind()).as("never clean when not scanned").isEqualTo(Outcome.Kind.DEFER);
+        MailItem clean = item(msg);
+        Routing.Group ok = only(scan(Verdict.Kind.CLEAN).apply(clean));
+        assertThat(ok.outcome().isFinal()).isFalse();
+        assertThat(text(ok.item())).isEqualTo(msg);
+    }
+
+    // ---- policy ----
+
+    @Test
+    void policySplitsByDecisionAndTheMilterKeepsOneCopy() throws Exception {
+        Decider decider = (q, a) -> switch (a.localPart()) {
+            case "refused" -> new RecipientDecider.Refuse(SmtpReply.of(550, "5.7.1", "no key"));
+            default -> new RecipientDecider.Plain("test");
+        };
+        MailItem m = item("To: a@example.com\r\nSubject: p\r\n\r\nbody\r\n", "a@example.com", "bcc@example.com", "refused@example.com");
+        Routing r = new PolicyStage(decider, PolicyStage.Copies.PER_BCC).apply(m);
+        List<Outcome.Kind> kinds = new ArrayList<>();
+        r.groups().forEach(g -> kinds.add(g.outcome().kind()));
+        assertThat(kinds).containsExactlyInAnyOrder(Outcome.Kind.REJECT, Outcome.Kind.CONTINUE);
+        Routing.Group plain = r.groups().stream().filter(g -> !g.outcome().isFinal()).findFirst().orElseThrow();
+        assertThat(plain.item().recipients()).hasSize(2);
+        assertThat(plain.item().treatment()).isInstanceOf(Treatment.Pass.class);
+        Routing one = new PolicyStage(decider, PolicyStage.Copies.ONE).apply(m);
+        assertThat(one.groups()).hasSize(2);
+    }
+
+    @Test
+    void policyPassesProvenCiphertextUntouched() throws Exception {
+        Decider never = (q, a) -> {
+            throw new AssertionError("already encrypted mail needs no decision");
+        };
+        Path gpgLike = Path.of("src/test/resources/corpus/passthrough");
+        Path sample;
+        try (var s = Files.list(gpgLike)) {
+            sample = s.filter(p -> p.getFileName().toString().endsWith(".eml")).sorted().findFirst().orElseThrow();
+        }
+        MailItem m = item(Files.readString(sample, StandardCharsets.ISO_8859_1));
+        Routing.Group g = only(new PolicyStage(never, PolicyStage.Copies.PER_BCC).apply(m));
+        assertThat(g.item().treatment()).isInstanceOf(Treatment.AlreadyEncrypted.class);
+    }
+
+    // ---- the milter lane's exit ----
+
+    @Test
+    void inPlaceHandsBackTheFinalForm() throws Exception {
+        MailItem m = item("Subject: done\r\n\r\nbody\r\n");
+        Routing.Group g = only(new InPlaceStage(x -> {
+            throw new AssertionError("no Sent copy here");
+        }).apply(m));
+        assertThat(g.outcome().kind()).isEqualTo(Outcome.Kind.DELIVERED);
+        assertThat(g.item().content()).isEqualTo(m.content());
+    }
+
+    @Test
+    void recipientsOfOneLaneOnly() throws Exception {
+        MailItem m = item("Subject: x\r\n\r\nb\r\n");
+        assertThat(m.recipients()).allMatch(r -> r.direction() == Direction.INBOUND);
+        assertThat(new Recipient(RcptTo.of(Address.parse("x@y.test")), Direction.OUTBOUND, 0).direction()).isEqualTo(Direction.OUTBOUND);
+    }
+}
