@@ -138,10 +138,12 @@ class SmimeInteropTest {
                 Files.writeString(home.resolve("gpg-agent.conf"), "allow-loopback-pinentry\n");
                 Cmd.run("gpgconf", "--homedir", home.toString(), "--launch", "gpg-agent");
                 Cmd.Result r = gpgsm(e.getKey(), pw, "--import", e.getValue().toString());
-                if (!r.err().contains("secret keys imported: 1")) {
-                    // gpgsm 2.2 now and then fails the passphrase inquiry right after the agent starts; once more.
-                    System.err.println("gpgsm import failed once, retrying: " + r.err());
+                // gpgsm 2.2 now and then fails the passphrase inquiry right after the agent starts (more often on a
+                // loaded machine): a fresh agent, a moment, and again, up to three more times.
+                for (int attempt = 1; attempt <= 3 && !r.err().contains("secret keys imported: 1"); attempt++) {
+                    System.err.println("gpgsm import failed (attempt " + attempt + "), retrying: " + r.err());
                     Cmd.run("gpgconf", "--homedir", home.toString(), "--kill", "gpg-agent");
+                    Thread.sleep(500L * attempt);
                     Cmd.run("gpgconf", "--homedir", home.toString(), "--launch", "gpg-agent");
                     r = gpgsm(e.getKey(), pw, "--import", e.getValue().toString());
                 }
