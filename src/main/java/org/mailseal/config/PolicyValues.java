@@ -26,10 +26,10 @@ public final class PolicyValues {
         switch (key) {
             case "encrypt" -> EncryptMode.parse(value);
             case "onMissingKey" -> MissingKeyAction.parse(value);
-            case "method" -> oneOf(key, value, "any", "openpgp", "smime");
-            case "preferredMethod", "generateMethod" -> oneOf(key, value, "openpgp", "smime");
+            case "method" -> CryptoMethod.parse(key, value, true);
+            case "preferredMethod", "generateMethod" -> CryptoMethod.parse(key, value, false);
             case "smimeCipher" -> oneOf(key, value, "aes256-cbc", "aes256-gcm");
-            case "sign" -> oneOf(key, value, "none", "openpgp", "smime");
+            case "sign" -> SignMethod.parse(value);
             case "generateFor" -> GenerateFor.parse(value);
             case "outerHeaders" -> {
                 if (!value.equals("minimal") && !value.matches("[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*")) {

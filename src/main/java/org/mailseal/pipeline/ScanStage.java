@@ -1,5 +1,7 @@
 package org.mailseal.pipeline;
 
+import org.mailseal.config.MailsealConfig.ScanActions.FailureAction;
+import org.mailseal.config.MailsealConfig.ScanActions.VirusAction;
 import org.mailseal.mail.Direction;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -162,7 +164,7 @@ public final class ScanStage implements Stage {
     static Decision decide(MailsealConfig.ScanActions a, List<Verdict> verdicts) {
         for (Verdict v : verdicts) {
             if (v.kind() == Verdict.Kind.VIRUS) {
-                return a.virus().equals("quarantine") ? new Hold("virus " + v.detail() + " (" + v.scanner() + ")")
+                return a.virus() == VirusAction.QUARANTINE ? new Hold("virus " + v.detail() + " (" + v.scanner() + ")")
                         : new Reject(SmtpReply.of(554, "5.7.1", "Error: message rejected: virus found (" + v.detail() + ")"));
             }
         }
@@ -170,7 +172,7 @@ public final class ScanStage implements Stage {
         List<Verdict> failed = verdicts.stream().filter(v -> v.kind() == Verdict.Kind.FAILED).toList();
         if (!failed.isEmpty()) {
             String why = failed.stream().map(v -> v.scanner() + ": " + v.detail()).collect(Collectors.joining("; "));
-            if (a.onFailure().equals("tempfail")) {
+            if (a.onFailure() == FailureAction.TEMPFAIL) {
                 return new Defer(SmtpReply.of(451, "4.7.0", "Error: message could not be scanned; try again later"));
             }
             fields.add("X-Mailseal-Scan: skipped (" + why.replaceAll("[\\r\\n]", " ") + ")");
@@ -192,9 +194,9 @@ public final class ScanStage implements Stage {
             return new Reject(SmtpReply.of(550, "5.7.1", "Error: message rejected as spam"));
         }
         switch (a.spam()) {
-            case "reject":
+            case REJECT:
                 return new Reject(SmtpReply.of(550, "5.7.1", "Error: message rejected as spam"));
-            case "quarantine":
+            case QUARANTINE:
                 return new Hold("spam, score " + score + " (" + spam.stream().map(Verdict::scanner).collect(Collectors.joining(", ")) + ")");
             default:
                 Verdict top = spam.get(0);

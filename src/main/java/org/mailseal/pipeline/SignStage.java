@@ -1,5 +1,6 @@
 package org.mailseal.pipeline;
 
+import org.mailseal.config.SignMethod;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;
@@ -55,8 +56,8 @@ public final class SignStage implements Stage {
             return Routing.proceed(item);
         }
         PolicyResolver.Effective p = policy.resolve(Address.parse(sender));
-        String method = p.get("sign");
-        if (method.equals("none")) {
+        SignMethod method = p.sign();
+        if (method == SignMethod.NONE) {
             return Routing.proceed(item);
         }
         try (InputStream in = item.openBody()) {
@@ -67,7 +68,7 @@ public final class SignStage implements Stage {
         String relay = keys.relayAddress(sender.substring(sender.lastIndexOf('@') + 1));
         MultipartSigned.Signer signer = null;
         String signedWith = null;
-        if (method.equals("openpgp")) {
+        if (method == SignMethod.OPENPGP) {
             for (String who : List.of(sender, relay)) {
                 signer = keys.pgpSigner(who);
                 if (signer != null) {
@@ -87,7 +88,7 @@ public final class SignStage implements Stage {
             }
         }
         if (signer == null) {
-            log.warn("{}: from=<{}>: sign={} ({}) but no signing key for the sender or {}; sent unsigned", item.queueId(), sender, method,
+            log.warn("{}: from=<{}>: sign={} ({}) but no signing key for the sender or {}; sent unsigned", item.queueId(), sender, method.name().toLowerCase(java.util.Locale.ROOT),
                     p.source("sign"), relay);
             return Routing.proceed(item);
         }

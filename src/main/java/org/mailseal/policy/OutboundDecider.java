@@ -1,5 +1,6 @@
 package org.mailseal.policy;
 
+import org.mailseal.config.CryptoMethod;
 import java.util.List;
 import java.util.Optional;
 import org.mailseal.config.MailsealConfig;
@@ -44,7 +45,7 @@ public final class OutboundDecider implements Decider {
             return new RecipientDecider.Plain(why);
         }
         PolicyResolver.Effective p = resolver.resolve(rcpt);
-        boolean smimeFirst = p.get("preferredMethod").equals("smime");
+        boolean smimeFirst = p.preferredMethod() == CryptoMethod.SMIME;
         for (String m : smimeFirst ? List.of("smime", "openpgp") : List.of("openpgp", "smime")) {
             if (m.equals("openpgp")) {
                 Optional<PgpKeys.ValidCert> k = keys.find(email);

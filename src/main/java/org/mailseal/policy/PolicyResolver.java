@@ -39,9 +39,24 @@ public final class PolicyResolver {
             return values.get(setting).value();
         }
 
-        /** {@code any}, {@code openpgp} or {@code smime}: which methods may be used. */
-        public String method() {
-            return get("method");
+        /** Which methods may be used. */
+        public org.mailseal.config.CryptoMethod method() {
+            return org.mailseal.config.CryptoMethod.parse("method", get("method"), true);
+        }
+
+        /** With both methods possible, which is looked up first. */
+        public org.mailseal.config.CryptoMethod preferredMethod() {
+            return org.mailseal.config.CryptoMethod.parse("preferredMethod", get("preferredMethod"), false);
+        }
+
+        /** The kind of key generated when {@code method} is any. */
+        public org.mailseal.config.CryptoMethod generateMethod() {
+            return org.mailseal.config.CryptoMethod.parse("generateMethod", get("generateMethod"), false);
+        }
+
+        /** How outbound mail of this sender is signed. */
+        public org.mailseal.config.SignMethod sign() {
+            return org.mailseal.config.SignMethod.parse(get("sign"));
         }
 
         /** What the provider may see of the header of a message encrypted under this policy. */

@@ -1,5 +1,6 @@
 package org.mailseal.policy;
 
+import org.mailseal.config.CryptoMethod;
 import org.mailseal.config.GenerateFor;
 import org.mailseal.config.EncryptMode;
 import java.util.List;
@@ -116,9 +117,9 @@ public final class RecipientDecider implements Decider {
                     return new Refuse(SmtpReply.of(451, "4.7.5", "<" + rcpt + ">: cannot create an encryption key now; try again later"));
                 }
                 try {
-                    String method = p.method().equals("any") ? p.get("generateMethod") : p.method();
+                    CryptoMethod method = p.method() == CryptoMethod.ANY ? p.generateMethod() : p.method();
                     String w = why + ", key generated (" + missing + ")";
-                    Decision g = method.equals("smime")
+                    Decision g = method == CryptoMethod.SMIME
                             ? new Smime(certs.issue(email, null, null), p.outerHeader(), p.smimeGcm(), w)
                             : new Pgp(keys.generate(email), p.outerHeader(), w);
                     return logged(queueId, rcpt, g);
@@ -137,12 +138,15 @@ public final class RecipientDecider implements Decider {
      * preferred method is looked up first and the other only if it has no key. Null: no key.
      */
     private Decision choose(String email, PolicyResolver.Effective p, String why) throws Exception {
-        boolean smimeFirst = p.method().equals("smime") || (p.method().equals("any") && p.get("preferredMethod").equals("smime"));
-        for (String m : smimeFirst ? List.of("smime", "openpgp") : List.of("openpgp", "smime")) {
-            if (!p.method().equals("any") && !p.method().equals(m)) {
+        CryptoMethod allowed = p.method();
+        boolean smimeFirst = allowed == CryptoMethod.SMIME
+                || (allowed == CryptoMethod.ANY && p.preferredMethod() == CryptoMethod.SMIME);
+        for (CryptoMethod m : smimeFirst ? List.of(CryptoMethod.SMIME, CryptoMethod.OPENPGP)
+                : List.of(CryptoMethod.OPENPGP, CryptoMethod.SMIME)) {
+            if (allowed != CryptoMethod.ANY && allowed != m) {
                 continue;
             }
-            if (m.equals("openpgp")) {
+            if (m == CryptoMethod.OPENPGP) {
                 Optional<PgpKeys.ValidCert> pgp = keys.find(email);
                 if (pgp.isPresent()) {
                     return new Pgp(pgp.get(), p.outerHeader(), why);
