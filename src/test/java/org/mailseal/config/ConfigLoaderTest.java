@@ -52,6 +52,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void enumValuesAreTypedAndABadOneNamesTheKeyAndTheChoices() {
+        MailsealConfig c = ConfigLoader.parse("e.yml", "scan:\n  actions: {virus: Quarantine, spam: reject, onFailure: deliver}\n");
+        assertThat(c.scan().actions().virus()).isEqualTo(MailsealConfig.ScanActions.VirusAction.QUARANTINE);
+        assertThat(c.scan().actions().spam()).isEqualTo(MailsealConfig.ScanActions.SpamAction.REJECT);
+        assertThat(c.scan().actions().onFailure()).isEqualTo(MailsealConfig.ScanActions.FailureAction.DELIVER);
+        assertThatThrownBy(() -> ConfigLoader.parse("e.yml", "scan:\n  actions:\n    virus: drop\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("line 3")
+                .hasMessageContaining("virus must be reject, quarantine (got 'drop')");
+        assertThatThrownBy(() -> ConfigLoader.parse("e.yml", "policy:\n  sign: pgp\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sign must be none, openpgp, smime (got 'pgp')");
+        assertThatThrownBy(() -> ConfigLoader.parse("e.yml", "policy:\n  preferredMethod: any\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("preferredMethod must be openpgp, smime (got 'any')");
+    }
+
+    @Test
     void badAddressNamesTheKey() {
         assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "smtp:\n  listen: nowhere\n"))
                 .isInstanceOf(ConfigException.class)
