@@ -60,7 +60,10 @@ public final class QuarantineCommand implements Runnable {
 
         @Override
         int run(Quarantine q) throws Exception {
-            String reply = QuarantineRelease.release(q, q.entry(id), cfg.smtp().listen(), java.nio.file.Files.createDirectories(cfg.dataDir()));
+            String reply;
+            try (org.mailseal.relay.RelayClient client = new org.mailseal.relay.RelayClient(cfg.relay(), cfg.hostname())) {
+                reply = QuarantineRelease.release(q, q.entry(id), client, cfg.smtp().listen(), java.nio.file.Files.createDirectories(cfg.dataDir()));
+            }
             System.out.println("released " + id + ": " + reply);
             return 0;
         }
