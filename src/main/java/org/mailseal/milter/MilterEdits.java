@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.mailseal.mime.CountingInputStream;
 import org.mailseal.mime.RawHeader;
 
 /**
@@ -44,13 +45,13 @@ record MilterEdits(List<Change> changes, List<Field> additions, boolean replaceB
         RawHeader after;
         long beforeBody;
         long afterBody;
-        try (CountingInput in = new CountingInput(Files.newInputStream(original))) {
+        try (CountingInputStream in = new CountingInputStream(Files.newInputStream(original))) {
             before = RawHeader.read(in, maxHeader);
-            beforeBody = in.count;
+            beforeBody = in.count();
         }
-        try (CountingInput in = new CountingInput(Files.newInputStream(result))) {
+        try (CountingInputStream in = new CountingInputStream(Files.newInputStream(result))) {
             after = RawHeader.read(in, maxHeader * 2);
-            afterBody = in.count;
+            afterBody = in.count();
         }
         // Per field name: the original occurrences and the result's values, in order.
         Map<String, List<byte[]>> was = new LinkedHashMap<>();
@@ -156,33 +157,6 @@ record MilterEdits(List<Change> changes, List<Field> additions, boolean replaceB
                     return true;
                 }
             }
-        }
-    }
-
-    /** Counts what RawHeader consumed, so the body's offset is known. RawHeader reads byte by byte. */
-    private static final class CountingInput extends java.io.FilterInputStream {
-        long count;
-
-        CountingInput(InputStream in) {
-            super(new BufferedInputStream(in, 65536));
-        }
-
-        @Override
-        public int read() throws IOException {
-            int c = super.read();
-            if (c >= 0) {
-                count++;
-            }
-            return c;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
         }
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import org.mailseal.mime.CountingInputStream;
 import org.mailseal.mime.RawHeader;
 import org.mailseal.smtp.MailFrom;
 import org.mailseal.smtp.SessionInfo;
@@ -40,9 +41,9 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
 
         synchronized RawHeader header(Path content) throws IOException {
             if (header == null) {
-                try (CountingInput in = new CountingInput(Files.newInputStream(content))) {
+                try (CountingInputStream in = new CountingInputStream(Files.newInputStream(content))) {
                     header = RawHeader.read(in, MAX_HEADER);
-                    bodyOffset = in.count;
+                    bodyOffset = in.count();
                 }
             }
             return header;
@@ -67,28 +68,6 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
         return in;
     }
 
-    // RawHeader reads byte by byte: counting what it took gives the body's offset.
-    private static final class CountingInput extends java.io.FilterInputStream {
-        long count;
-
-        CountingInput(InputStream in) {
-            super(new java.io.BufferedInputStream(in, 65536));
-        }
-
-        @Override
-        public int read() throws IOException {
-            int c = super.read();
-            if (c >= 0) {
-                count++;
-            }
-            return c;
-        }
-    }
-
-    /**
-     * The quarantine id this message claims to be released from (the {@code X-Mailseal-Released} field,
-     * taken out of the header by the sanitize stage); only a claim until the scan stage checks it.
-     */
     /**
      * The scan stage's spam tag for the Subject ({@code [SPAM]}): already in the Subject inside; the
      * encrypt stage puts it in front of the outer placeholder. Never a header field of its own, so no
@@ -98,6 +77,10 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
         return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, releaseClaim, tag, parsed);
     }
 
+    /**
+     * The quarantine id this message claims to be released from (the {@code X-Mailseal-Released} field,
+     * taken out of the header by the sanitize stage); only a claim until the scan stage checks it.
+     */
     public MailItem withReleaseClaim(String id) {
         return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, id, subjectTag, parsed);
     }

@@ -49,7 +49,7 @@ abstract class MilterParitySuite {
     /** The MTA's reply when the milter cannot be reached (F=T, milter_default_action = tempfail). */
     abstract String milterDownReply();
 
-    static final String EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+    static final String EICAR = org.mailseal.testkit.TestClamd.EICAR;
 
     Path dir;
     Path cfg;
@@ -62,22 +62,10 @@ abstract class MilterParitySuite {
 
     @BeforeAll
     void setUp() throws Exception {
-        String clamdBin = Peers.require("clamd", "clamav-daemon");
-        String sigtool = Peers.require("sigtool", "clamav");
         Peers.require("gpg", "gnupg");
         dir = Files.createTempDirectory("milter-parity");
-        Path db = Files.createDirectories(dir.resolve("clamdb"));
-        Path eicar = dir.resolve("eicar.com");
-        Files.writeString(eicar, EICAR, StandardCharsets.US_ASCII);
-        String sig = Cmd.run(sigtool, "--md5", eicar.toString()).ok("sigtool --md5").outText().trim();
-        Files.writeString(db.resolve("mailseal-test.hdb"), sig.substring(0, sig.lastIndexOf(':') + 1) + "Mailseal-Test.EICAR\n");
         int clamdPort = TestGateway.freePort();
-        Path clamConf = dir.resolve("clamd.conf");
-        Files.writeString(clamConf, "TCPSocket " + clamdPort + "\nTCPAddr 127.0.0.1\nDatabaseDirectory " + db + "\nForeground yes\n"
-                + "LogFile " + dir.resolve("clamd.log") + "\nPidFile " + dir.resolve("clamd.pid") + "\nTemporaryDirectory " + dir + "\n"
-                + "StreamMaxLength 2M\nBytecode no\n");
-        clamd = Daemon.start("clamd", List.of(clamdBin, "--config-file=" + clamConf), Map.of(), dir.resolve("clamd.out"), clamdPort,
-                Duration.ofSeconds(60));
+        clamd = org.mailseal.testkit.TestClamd.start(dir, clamdPort);
 
         smtp = TestGateway.freePort();
         milter = TestGateway.freePort();

@@ -36,7 +36,7 @@ import org.mailseal.testkit.TestGateway;
 @NeedsPeers({"clamd=clamav-daemon", "sigtool=clamav", "spamd=spamd", "rspamd=rspamd"})
 class ScanTest {
 
-    static final String EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+    static final String EICAR = org.mailseal.testkit.TestClamd.EICAR;
     static final String GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
 
     Path dir;
@@ -49,26 +49,12 @@ class ScanTest {
 
     @BeforeAll
     void startScanners() throws Exception {
-        String clamdBin = Peers.require("clamd", "clamav-daemon");
-        String sigtool = Peers.require("sigtool", "clamav");
         String spamdBin = Peers.require("spamd", "spamd");
         String rspamdBin = Peers.require("rspamd", "rspamd");
         dir = Files.createTempDirectory("scan");
 
-        // clamd with only our own signature: the MD5 of the EICAR file (no freshclam download here).
-        Path db = Files.createDirectories(dir.resolve("clamdb"));
-        Path eicar = dir.resolve("eicar.com");
-        Files.writeString(eicar, EICAR, StandardCharsets.US_ASCII);
-        String sig = Cmd.run(sigtool, "--md5", eicar.toString()).ok("sigtool --md5").outText().trim();
-        Files.writeString(db.resolve("mailseal-test.hdb"), sig.substring(0, sig.lastIndexOf(':') + 1) + "Mailseal-Test.EICAR\n");
         clamdPort = TestGateway.freePort();
-        Path clamConf = dir.resolve("clamd.conf");
-        Files.writeString(clamConf, "TCPSocket " + clamdPort + "\nTCPAddr 127.0.0.1\nLocalSocket " + dir.resolve("clamd.sock")
-                + "\nDatabaseDirectory " + db + "\nForeground yes\n"
-                + "LogFile " + dir.resolve("clamd.log") + "\nPidFile " + dir.resolve("clamd.pid") + "\nTemporaryDirectory " + dir + "\n"
-                + "StreamMaxLength 2M\nBytecode no\n");
-        clamd = Daemon.start("clamd", List.of(clamdBin, "--config-file=" + clamConf), Map.of(), dir.resolve("clamd.out"), clamdPort,
-                java.time.Duration.ofSeconds(60));
+        clamd = org.mailseal.testkit.TestClamd.start(dir, clamdPort);
 
         spamdPort = TestGateway.freePort();
         spamd = Daemon.start("spamd", List.of(spamdBin, "--listen=127.0.0.1:" + spamdPort, "--allowed-ips=127.0.0.1", "--max-children=2",
