@@ -341,11 +341,7 @@ public final class DecryptStage implements Stage {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536);
              OutputStream o = new BufferedOutputStream(Files.newOutputStream(result), 65536)) {
             if (kind == EncryptionDetector.Kind.PGP_INLINE) {
-                for (RawHeader.Field f : outer.fields()) {
-                    o.write(f.raw());
-                }
-                o.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                in.transferTo(o);
+                org.mailseal.mime.HeaderRewriter.write(o, outer.fields(), true, in);
                 return outer.value("From");
             }
             RawHeader inner;

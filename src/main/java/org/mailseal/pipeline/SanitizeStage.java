@@ -78,17 +78,8 @@ public final class SanitizeStage implements Stage {
             return Routing.proceed(claimed);
         }
         Path out = spool.workFile(item.queueId(), ".san");
-        try (InputStream in = item.openBody();
-             OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
-            for (RawHeader.Field f : h.fields()) {
-                if (!spoofed(f)) {
-                    o.write(f.raw());
-                }
-            }
-            if (h.hasBody()) {
-                o.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-            }
-            in.transferTo(o);
+        try (InputStream in = item.openBody()) {
+            org.mailseal.mime.HeaderRewriter.rewrite(out, h, in, fields -> fields.stream().filter(f -> !spoofed(f)).toList());
         }
         log.info("{}: removed header fields that claim mailseal's identity: {}", item.queueId(), String.join(", ", removed));
         return Routing.proceed(claimed.withContent(out));

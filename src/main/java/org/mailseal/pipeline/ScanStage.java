@@ -226,33 +226,31 @@ public final class ScanStage implements Stage {
     // The fields go on top of the header (after the trace fields), the subject tag in front of the Subject.
     private Path tagged(MailItem group, RawHeader h, Tag t) throws Exception {
         Path out = spool.workFile(group.queueId(), ".tag");
-        try (InputStream in = group.openBody();
-             OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
-            boolean written = false;
-            for (RawHeader.Field f : h.fields()) {
-                boolean trace = f.is("Received") || f.is("Return-Path");
-                if (!trace && !written) {
-                    writeFields(o, t);
-                    written = true;
+        try (InputStream in = group.openBody()) {
+            org.mailseal.mime.HeaderRewriter.rewrite(out, h, in, fields -> {
+                List<RawHeader.Field> edited = new ArrayList<>();
+                boolean written = false;
+                for (RawHeader.Field f : fields) {
+                    boolean trace = f.is("Received") || f.is("Return-Path");
+                    if (!trace && !written) {
+                        t.fields().forEach(x -> edited.add(asField(x)));
+                        written = true;
+                    }
+                    edited.add(f.is("Subject") && t.subjectTag() != null
+                            ? org.mailseal.mime.HeaderRewriter.field("Subject", t.subjectTag() + " " + f.value()) : f);
                 }
-                if (f.is("Subject") && t.subjectTag() != null) {
-                    o.write(("Subject: " + t.subjectTag() + " " + f.value() + "\r\n").getBytes(StandardCharsets.UTF_8));
-                } else {
-                    o.write(f.raw());
+                if (!written) {
+                    t.fields().forEach(x -> edited.add(asField(x)));
                 }
-            }
-            if (!written) {
-                writeFields(o, t);
-            }
-            o.write(h.hasBody() ? "\r\n".getBytes(StandardCharsets.US_ASCII) : new byte[0]);
-            in.transferTo(o);
+                return edited;
+            });
         }
         return out;
     }
 
-    private static void writeFields(OutputStream o, Tag t) throws java.io.IOException {
-        for (String f : t.fields()) {
-            o.write((f + "\r\n").getBytes(StandardCharsets.UTF_8));
-        }
+    // "Name: value" as a field.
+    private static RawHeader.Field asField(String line) {
+        int colon = line.indexOf(':');
+        return org.mailseal.mime.HeaderRewriter.field(line.substring(0, colon), line.substring(colon + 1).trim());
     }
 }
