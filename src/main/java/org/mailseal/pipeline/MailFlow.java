@@ -17,6 +17,7 @@ import org.mailseal.policy.KeyGenerationGate;
 import org.mailseal.policy.OutboundDecider;
 import org.mailseal.policy.PolicyResolver;
 import org.mailseal.policy.RecipientDecider;
+import org.mailseal.policy.RelaySignatureRule;
 import org.mailseal.relay.RelayClient;
 import org.mailseal.relay.RouteTable;
 import org.mailseal.scan.Quarantine;
@@ -86,7 +87,7 @@ public final class MailFlow {
         Lanes flow = new Lanes();
         flow.both(new HopCountStage(config.limits().maxHops()));         // RFC 5321 §6.3 loop check
         flow.both(new SenderStage(p.addresses()));                        // authenticated users: only their own From
-        flow.outbound(new DecryptStage(p.spool(), p.secrets(), p.replay(), config.outbound().signatureWindow(), p.addresses(),
+        flow.outbound(new DecryptStage(p.spool(), p.secrets(), p.replay(), new RelaySignatureRule(config.outbound().signatureWindow()), p.addresses(),
                 2 * config.limits().maxMessageSize(), p.seal()));         // the sender's or the relay key; at most twice the size limit
         flow.both(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*
         flow.both(new ScanStage(config.scan(), p.scanners(), p.quarantine(), p.spool(), p.metrics())); // virus/spam, while readable
