@@ -3,7 +3,6 @@ package org.mailseal.cli;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -56,17 +55,7 @@ public final class KeysCommand implements Runnable {
     }
 
     static char[] readPassphrase(Path file, String prompt) throws IOException {
-        if (file != null) {
-            String s = file.toString().equals("-")
-                    ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElse("")
-                    : Files.readString(file).lines().findFirst().orElse("");
-            return s.toCharArray();
-        }
-        java.io.Console con = System.console();
-        if (con == null) {
-            throw new IllegalArgumentException("no terminal: use --passphrase-file FILE or --passphrase-file -");
-        }
-        return con.readPassword(prompt);
+        return Secrets.read(file, "--passphrase-file", prompt, false);
     }
 
     @Command(name = "import", mixinStandardHelpOptions = true,

@@ -1,11 +1,6 @@
 package org.mailseal.cli;
 
-import java.io.BufferedReader;
-import java.io.Console;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.mailseal.auth.PasswordHasher;
@@ -41,24 +36,8 @@ public final class UsersCommand implements Runnable {
         Path passwordFile;
 
         String password() throws IOException {
-            String p;
-            if (passwordFile != null && passwordFile.toString().equals("-")) {
-                p = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-            } else if (passwordFile != null) {
-                p = Files.readString(passwordFile).lines().findFirst().orElse("");
-            } else {
-                Console con = System.console();
-                if (con == null) {
-                    throw new IllegalArgumentException("no terminal: use --password-file FILE or --password-file -");
-                }
-                char[] a = con.readPassword("Password: ");
-                char[] b = con.readPassword("Again: ");
-                if (a == null || b == null || !new String(a).equals(new String(b))) {
-                    throw new IllegalArgumentException("passwords do not match");
-                }
-                p = new String(a);
-            }
-            if (p == null || p.length() < 8) {
+            String p = new String(Secrets.read(passwordFile, "--password-file", "Password: ", true));
+            if (p.length() < 8) {
                 throw new IllegalArgumentException("password must have at least 8 characters");
             }
             return p;
