@@ -1,5 +1,6 @@
 package org.mailseal.cli;
 
+import org.mailseal.mail.Addresses;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -306,7 +307,7 @@ public final class KeysCommand implements Runnable {
     /** Always generates (the directory's generate() reuses an existing usable key). */
     record GenerateOnce(PgpKeyStore store, MasterKey mk, PgpKeys.Algo algo) {
         PgpKeys.ValidCert run(String email) throws Exception {
-            PGPSecretKeyRing secret = PgpKeys.generate(PgpKeys.normalise(email), null, algo);
+            PGPSecretKeyRing secret = PgpKeys.generate(Addresses.normalise(email), null, algo);
             PgpKeys.ValidCert v = store.putCert(PgpKeys.publicRing(secret), true);
             store.putSecret(v.fingerprint(), secret, mk);
             return v;

@@ -1,5 +1,6 @@
 package org.mailseal.keys;
 
+import org.mailseal.mail.Addresses;
 import org.mailseal.crypto.KeyStoreException;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -70,7 +71,7 @@ public final class KeyDirectory {
     public Optional<PgpKeys.ValidCert> find(String email) throws SQLException, IOException {
         for (PGPPublicKeyRing ring : store.certsFor(email)) {
             try {
-                return Optional.of(PgpKeys.validate(ring, PgpKeys.normalise(email), Instant.now()));
+                return Optional.of(PgpKeys.validate(ring, Addresses.normalise(email), Instant.now()));
             } catch (KeyStoreException e) {
                 log.info("{}: stored key not usable: {}", email, e.getMessage());
             }
@@ -80,11 +81,11 @@ public final class KeyDirectory {
 
     /** Generates, stores and returns a gateway-managed key for {@code email} (once, even under concurrency). */
     public PgpKeys.ValidCert generate(String email) throws KeyStoreException, SQLException, IOException {
-        if (!PgpKeys.isPlainAddrSpec(email)) {
+        if (!Addresses.isPlainAddrSpec(email)) {
             throw new KeyStoreException("cannot generate a key for a quoted or routing address");
         }
         if (token != null) {
-            String norm = PgpKeys.normalise(email);
+            String norm = Addresses.normalise(email);
             synchronized (locks.computeIfAbsent(norm, k -> new Object())) {
                 Optional<PgpKeys.ValidCert> existing = find(norm);
                 return existing.isPresent() ? existing.get() : generateInToken(norm);
@@ -93,7 +94,7 @@ public final class KeyDirectory {
         if (masterKey == null) {
             throw new KeyStoreException("cannot generate a key for " + email + ": no master passphrase configured (keys.masterPassphraseFile or MAILSEAL_MASTER_PASSPHRASE)");
         }
-        String norm = PgpKeys.normalise(email);
+        String norm = Addresses.normalise(email);
         synchronized (locks.computeIfAbsent(norm, k -> new Object())) {
             Optional<PgpKeys.ValidCert> existing = find(norm);
             if (existing.isPresent()) {

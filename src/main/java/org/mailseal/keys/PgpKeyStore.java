@@ -1,5 +1,6 @@
 package org.mailseal.keys;
 
+import org.mailseal.mail.Addresses;
 import org.mailseal.crypto.KeyStoreException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,7 @@ public final class PgpKeyStore {
     public PgpKeys.ValidCert putCert(PGPPublicKeyRing ring, boolean managed, List<String> addresses)
             throws KeyStoreException, SQLException, IOException {
         PgpKeys.ValidCert v = PgpKeys.validate(ring, null, Instant.now());
-        List<String> bound = addresses == null ? v.emails() : addresses.stream().map(PgpKeys::normalise).distinct().toList();
+        List<String> bound = addresses == null ? v.emails() : addresses.stream().map(org.mailseal.mail.Addresses::normalise).distinct().toList();
         if (bound.isEmpty() || !v.emails().containsAll(bound)) {
             throw new KeyStoreException("key " + v.fingerprint() + " refused: no user id for " + bound);
         }
@@ -136,7 +137,7 @@ public final class PgpKeyStore {
         List<PGPPublicKeyRing> out = new ArrayList<>();
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT p.cert FROM pgp_certs p JOIN pgp_cert_emails e ON e.fingerprint = p.fingerprint WHERE e.email = ? ORDER BY p.gateway_managed, p.created_at DESC")) {
-            ps.setString(1, PgpKeys.normalise(email));
+            ps.setString(1, Addresses.normalise(email));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(PgpKeys.parsePublic(rs.getBytes(1)));
@@ -174,7 +175,7 @@ public final class PgpKeyStore {
                 + " ORDER BY p.created_at";
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             if (email != null) {
-                ps.setString(1, PgpKeys.normalise(email));
+                ps.setString(1, Addresses.normalise(email));
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

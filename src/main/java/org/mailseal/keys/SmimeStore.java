@@ -1,5 +1,6 @@
 package org.mailseal.keys;
 
+import org.mailseal.mail.Addresses;
 import org.mailseal.crypto.KeyStoreException;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
-import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.crypto.smime.CertificateAuthority;
 import org.mailseal.crypto.smime.SmimeCerts;
 
@@ -55,7 +55,7 @@ public final class SmimeStore {
      * must name: a certificate issued or learned for one address is filed under that one only.
      */
     public void putCert(X509Certificate c, boolean issued, List<String> addresses) throws SQLException, GeneralSecurityException {
-        List<String> bound = addresses.stream().map(PgpKeys::normalise).distinct().toList();
+        List<String> bound = addresses.stream().map(org.mailseal.mail.Addresses::normalise).distinct().toList();
         if (bound.isEmpty() || !SmimeCerts.emails(c).containsAll(bound)) {
             throw new GeneralSecurityException("certificate " + SmimeCerts.fingerprint(c) + " does not name " + bound);
         }
@@ -158,7 +158,7 @@ public final class SmimeStore {
         List<X509Certificate> out = new ArrayList<>();
         try (Connection con = ds.getConnection(); PreparedStatement ps = con.prepareStatement(
                 "SELECT c.cert FROM smime_certs c JOIN smime_cert_emails e ON e.fingerprint = c.fingerprint WHERE e.email = ? ORDER BY c.issued_by_gateway, c.not_before DESC")) {
-            ps.setString(1, PgpKeys.normalise(email));
+            ps.setString(1, Addresses.normalise(email));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(parse(rs.getBytes(1)));
@@ -210,7 +210,7 @@ public final class SmimeStore {
                 + " ORDER BY c.not_before";
         try (Connection con = ds.getConnection(); PreparedStatement ps = con.prepareStatement(sql)) {
             if (email != null) {
-                ps.setString(1, PgpKeys.normalise(email));
+                ps.setString(1, Addresses.normalise(email));
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -1,5 +1,6 @@
 package org.mailseal.pipeline;
 
+import org.mailseal.mail.Addresses;
 import jakarta.mail.internet.InternetAddress;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
@@ -135,7 +136,7 @@ public final class HarvestStage implements Stage {
         }
         try {
             InternetAddress[] as = InternetAddress.parseHeader(v, false);
-            return as.length == 1 && as[0].getAddress() != null ? PgpKeys.normalise(as[0].getAddress()) : null;
+            return as.length == 1 && as[0].getAddress() != null ? Addresses.normalise(as[0].getAddress()) : null;
         } catch (jakarta.mail.internet.AddressException e) {
             return null;
         }

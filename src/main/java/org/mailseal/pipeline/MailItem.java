@@ -124,11 +124,11 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
     public String senderIdentity() {
         String auth = session.authUser();
         if (auth != null && auth.contains("@")) {
-            return org.mailseal.crypto.pgp.PgpKeys.normalise(auth);
+            return org.mailseal.mail.Addresses.normalise(auth);
         }
         if (from.sender().isNull()) {
             return null;
         }
-        return org.mailseal.crypto.pgp.PgpKeys.normalise(from.sender().toString());
+        return org.mailseal.mail.Addresses.normalise(from.sender().toString());
     }
 }

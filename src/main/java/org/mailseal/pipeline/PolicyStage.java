@@ -1,5 +1,6 @@
 package org.mailseal.pipeline;
 
+import org.mailseal.mail.Addresses;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import java.io.BufferedInputStream;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.mime.EncryptionDetector;
 import org.mailseal.mime.RawHeader;
 import org.mailseal.policy.Decider;
@@ -78,7 +78,7 @@ public final class PolicyStage implements Stage {
         Map<String, org.mailseal.mime.OuterHeader> placeholders = new LinkedHashMap<>();
         Map<String, Boolean> gcm = new LinkedHashMap<>();
         for (Recipient r : inbound) {
-            String email = PgpKeys.normalise(r.address().toString());
+            String email = Addresses.normalise(r.address().toString());
             RecipientDecider.Decision d = decider.decide(item.queueId(), r.address());
             // Recipients named in To/Cc share a copy (per method and placeholder); the others get one each.
             boolean shared = copies == Copies.ONE || named.contains(email);
@@ -121,7 +121,7 @@ public final class PolicyStage implements Stage {
             try {
                 for (InternetAddress a : InternetAddress.parseHeader(f.value(), false)) {
                     if (a.getAddress() != null) {
-                        out.add(PgpKeys.normalise(a.getAddress()));
+                        out.add(Addresses.normalise(a.getAddress()));
                     }
                 }
             } catch (AddressException e) {

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.crypto.pgp.PgpMimeSigner;
 import org.mailseal.crypto.smime.SmimeDecryptor;
 import org.mailseal.crypto.smime.SmimeSigner;

@@ -34,7 +34,7 @@ public final class KeyGenerationGate {
 
     /** Checks, and on success counts, one generation for {@code email} (normalised, local@domain). */
     public Refusal admit(String email, GenerateFor rule) throws SQLException {
-        if (!org.mailseal.crypto.pgp.PgpKeys.isPlainAddrSpec(email)) {
+        if (!org.mailseal.mail.Addresses.isPlainAddrSpec(email)) {
             return Refusal.UNKNOWN_RECIPIENT; // never for quoted or routing local parts
         }
         String local = email.substring(0, email.lastIndexOf('@'));

@@ -1,5 +1,6 @@
 package org.mailseal.policy;
 
+import org.mailseal.mail.Addresses;
 import org.mailseal.config.CryptoMethod;
 import java.util.List;
 import java.util.Optional;
@@ -37,7 +38,7 @@ public final class OutboundDecider implements Decider {
 
     @Override
     public RecipientDecider.Decision decide(String queueId, Address rcpt) throws Exception {
-        String email = PgpKeys.normalise(rcpt.toString());
+        String email = Addresses.normalise(rcpt.toString());
         String mode = outbound.encryptFor(rcpt.domainLower());
         String why = "outbound encrypt=" + mode + (outbound.recipientDomains().containsKey(rcpt.domainLower()) ? " for " + rcpt.domainLower() : "");
         if (mode.equals("never")) {

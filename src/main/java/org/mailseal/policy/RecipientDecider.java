@@ -1,5 +1,6 @@
 package org.mailseal.policy;
 
+import org.mailseal.mail.Addresses;
 import org.mailseal.config.CryptoMethod;
 import org.mailseal.config.GenerateFor;
 import org.mailseal.config.EncryptMode;
@@ -76,7 +77,7 @@ public final class RecipientDecider implements Decider {
 
     @Override
     public Decision decide(String queueId, Address rcpt) throws Exception {
-        String email = PgpKeys.normalise(rcpt.toString());
+        String email = Addresses.normalise(rcpt.toString());
         PolicyResolver.Effective p = resolver.resolve(rcpt);
         String why = "encrypt=" + p.encrypt().word() + " from " + p.source("encrypt");
         if (p.encrypt() == EncryptMode.NEVER) {

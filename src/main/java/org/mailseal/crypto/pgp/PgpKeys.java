@@ -49,6 +49,7 @@ import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
 import org.bouncycastle.openpgp.operator.bc.BcPGPKeyPair;
 import org.mailseal.crypto.KeyStoreException;
+import org.mailseal.mail.Addresses;
 
 /**
  * OpenPGP key handling: reading keyrings, validating certificates for use as encryption keys,
@@ -304,30 +305,7 @@ public final class PgpKeys {
         } else {
             return null;
         }
-        return isPlainAddrSpec(spec) ? normalise(spec) : null;
-    }
-
-    private static final java.util.regex.Pattern DOT_ATOM_LOCAL =
-            java.util.regex.Pattern.compile("[\\p{L}\\p{N}#$&'*+\\-/=?^_`{|}~]+(\\.[\\p{L}\\p{N}#$&'*+\\-/=?^_`{|}~]+)*");
-    private static final java.util.regex.Pattern DOMAIN =
-            java.util.regex.Pattern.compile("([\\p{L}\\p{N}]([\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?\\.)+[\\p{L}\\p{N}]([\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?");
-
-    /**
-     * True for {@code local@domain} with a dot-atom local part free of routing characters
-     * ({@code % !}) and quotes, and a dotted domain name: the only form a key is ever bound to.
-     */
-    public static boolean isPlainAddrSpec(String spec) {
-        int at = spec.lastIndexOf('@');
-        if (at <= 0 || at == spec.length() - 1 || spec.length() > 320) {
-            return false;
-        }
-        String local = spec.substring(0, at);
-        return local.length() <= 64 && DOT_ATOM_LOCAL.matcher(local).matches() && DOMAIN.matcher(spec.substring(at + 1)).matches();
-    }
-
-    public static String normalise(String email) {
-        int at = email.lastIndexOf('@');
-        return at < 0 ? email : email.substring(0, at).toLowerCase(Locale.ROOT) + "@" + email.substring(at + 1).toLowerCase(Locale.ROOT);
+        return Addresses.isPlainAddrSpec(spec) ? Addresses.normalise(spec) : null;
     }
 
     public static String algorithmName(PGPPublicKey k) {
