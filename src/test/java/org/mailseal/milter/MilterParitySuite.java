@@ -80,7 +80,8 @@ abstract class MilterParitySuite {
                 // The MTA's loopback clients may send out (as its mynetworks would say).
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
                 "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}",
-                "scan: {clamd: {address: \"127.0.0.1:" + clamdPort + "\"}}",
+                "domains: {local: [example.com, quarantine.test]}",
+                "scan: {clamd: {address: \"127.0.0.1:" + clamdPort + "\"}, domains: {quarantine.test: {virus: quarantine}}}",
                 "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}"));
         String c = cfg.toString();
         Cli.Run relay = Cli.run("keys", "relay-key", "--domain", "example.com", "-c", c);
@@ -174,6 +175,29 @@ abstract class MilterParitySuite {
             Thread.sleep(1000);
             assertThat(sink.count()).isZero();
             assertThat(mta.queued()).isZero();
+        }
+    }
+
+    /**
+     * A virus for a domain whose policy quarantines: mailseal keeps the message (sealed) and tells the MTA
+     * to discard its copy, so no readable copy waits in the MTA's queue; the client hears 250.
+     */
+    @Test
+    void aQuarantinedVirusIsKeptByMailsealAndDiscardedByTheMta() throws Exception {
+        String msg = "From: bob@internet.test\r\nTo: carl@quarantine.test\r\nSubject: quarantined virus\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"v\"\r\n\r\n--v\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+                + "--v\r\nContent-Type: application/octet-stream; name=eicar.com\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(EICAR.getBytes(StandardCharsets.US_ASCII)) + "\r\n--v--\r\n";
+        try (SmtpSinkProcess sink = SmtpSinkProcess.start(sinkPort); GatewayProcess gw = gateway("quarantine");
+             Mta mta = startMta(mtaPort, sinkPort, milter)) {
+            String r = PostfixMilterTest.send(mtaPort, "bob@internet.test", new String[] {"carl@quarantine.test"}, msg);
+            assertThat(r).as(Files.readString(gw.log)).contains("250 2.0.0");
+            Thread.sleep(1500);
+            assertThat(sink.count()).isZero();
+            assertThat(mta.queued()).isZero();
+            assertThat(Files.readString(gw.log)).contains("quarantined by mailseal; the MTA discards its copy");
+            Cli.Run list = Cli.run("quarantine", "list", "-c", cfg.toString());
+            assertThat(list.out()).contains("virus Mailseal-Test.EICAR", "carl@quarantine.test");
         }
     }
 
