@@ -153,6 +153,34 @@ class StageTest {
         assertThat(g.item().treatment()).isInstanceOf(Treatment.AlreadyEncrypted.class);
     }
 
+    // ---- encrypt ----
+
+    /**
+     * The encrypt stage with a key made in memory: the result is PGP/MIME whose outside keeps the trace
+     * fields (the gateway's own Received among them) and a placeholder Subject, and whose inside is the
+     * message as received, byte for byte, plus the protection markers.
+     */
+    @Test
+    void encryptKeepsOurTraceOutsideAndTheMessageInsideByteForByte() throws Exception {
+        org.bouncycastle.openpgp.PGPSecretKeyRing secret = org.mailseal.crypto.pgp.PgpKeys.generate("alice@example.com", null,
+                org.mailseal.crypto.pgp.PgpKeys.Algo.CV25519);
+        org.bouncycastle.openpgp.PGPPublicKeyRing pub = org.mailseal.crypto.pgp.PgpKeys.publicRing(secret);
+        org.mailseal.crypto.pgp.PgpKeys.ValidCert cert = org.mailseal.crypto.pgp.PgpKeys.validate(pub, "alice@example.com", java.time.Instant.now());
+        String original = "From: bob@remote.test\r\nTo: alice@example.com\r\nSubject: secret subject\r\n"
+                + "Content-Type: text/plain; charset=us-ascii\r\n\r\nsecret body\r\n";
+        MailItem m = item("Received: from c (unknown [127.0.0.1])\r\n\tby gw.test (mailseal) with ESMTP id Q1; Wed, 2 Dec 2026 20:00:00 +0000\r\n"
+                + original);
+        MailItem toEncrypt = m.withTreatment(new Treatment.EncryptPgp(List.of(new Treatment.Keyed(m.recipients().get(0), cert, "test")),
+                org.mailseal.mime.OuterHeader.minimal("[...]")));
+        Routing.Group g = only(new EncryptStage(spool(), null).apply(toEncrypt));
+        String out = text(g.item());
+        assertThat(out).startsWith("Received: from c (unknown [127.0.0.1])").contains("Subject: [...]", "multipart/encrypted")
+                .doesNotContain("secret body").doesNotContain("secret subject");
+        java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream();
+        org.mailseal.crypto.pgp.PgpDecryptor.decrypt(new java.io.ByteArrayInputStream(org.mailseal.testkit.ByteExact.armoredPart(out)), secret, plain);
+        org.mailseal.testkit.ByteExact.check("encrypt stage", original.getBytes(StandardCharsets.ISO_8859_1), plain.toByteArray());
+    }
+
     // ---- the milter lane's exit ----
 
     @Test
