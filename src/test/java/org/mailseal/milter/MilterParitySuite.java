@@ -120,6 +120,14 @@ abstract class MilterParitySuite {
                 + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + body + "\r\n";
     }
 
+    /** A message from bob@internet.test with the EICAR file attached (base64). */
+    static String withVirus(String to, String subject) {
+        return "From: bob@internet.test\r\nTo: " + to + "\r\nSubject: " + subject + "\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"v\"\r\n\r\n--v\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+                + "--v\r\nContent-Type: application/octet-stream; name=eicar.com\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(EICAR.getBytes(StandardCharsets.US_ASCII)) + "\r\n--v--\r\n";
+    }
+
     @Test
     void inboundMailIsEncryptedInPlaceAndDecryptsToTheOriginal() throws Exception {
         try (SmtpSinkProcess sink = SmtpSinkProcess.start(sinkPort); GatewayProcess gw = gateway("inbound");
@@ -164,10 +172,7 @@ abstract class MilterParitySuite {
 
     @Test
     void aVirusIsRejectedByTheMta() throws Exception {
-        String msg = "From: bob@internet.test\r\nTo: alice@example.com\r\nSubject: virus\r\nMIME-Version: 1.0\r\n"
-                + "Content-Type: multipart/mixed; boundary=\"v\"\r\n\r\n--v\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
-                + "--v\r\nContent-Type: application/octet-stream; name=eicar.com\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-                + java.util.Base64.getMimeEncoder().encodeToString(EICAR.getBytes(StandardCharsets.US_ASCII)) + "\r\n--v--\r\n";
+        String msg = withVirus("alice@example.com", "virus");
         try (SmtpSinkProcess sink = SmtpSinkProcess.start(sinkPort); GatewayProcess gw = gateway("virus");
              Mta mta = startMta(mtaPort, sinkPort, milter)) {
             String r = PostfixMilterTest.send(mtaPort, "bob@internet.test", new String[] {"alice@example.com"}, msg);
@@ -184,10 +189,7 @@ abstract class MilterParitySuite {
      */
     @Test
     void aQuarantinedVirusIsKeptByMailsealAndDiscardedByTheMta() throws Exception {
-        String msg = "From: bob@internet.test\r\nTo: carl@quarantine.test\r\nSubject: quarantined virus\r\nMIME-Version: 1.0\r\n"
-                + "Content-Type: multipart/mixed; boundary=\"v\"\r\n\r\n--v\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
-                + "--v\r\nContent-Type: application/octet-stream; name=eicar.com\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-                + java.util.Base64.getMimeEncoder().encodeToString(EICAR.getBytes(StandardCharsets.US_ASCII)) + "\r\n--v--\r\n";
+        String msg = withVirus("carl@quarantine.test", "quarantined virus");
         try (SmtpSinkProcess sink = SmtpSinkProcess.start(sinkPort); GatewayProcess gw = gateway("quarantine");
              Mta mta = startMta(mtaPort, sinkPort, milter)) {
             String r = PostfixMilterTest.send(mtaPort, "bob@internet.test", new String[] {"carl@quarantine.test"}, msg);
