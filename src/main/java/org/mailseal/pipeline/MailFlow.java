@@ -86,7 +86,7 @@ public final class MailFlow {
         MailsealConfig config = p.config();
         Lanes flow = new Lanes();
         flow.both(new HopCountStage(config.limits().maxHops()));         // RFC 5321 §6.3 loop check
-        flow.both(new SenderStage(p.addresses()));                        // authenticated users: only their own From
+        flow.both(new SenderStage(p.addresses()::owns));                        // authenticated users: only their own From
         flow.outbound(new DecryptStage(p.spool(), p.secrets(), p.replay(), new RelaySignatureRule(config.outbound().signatureWindow()), p.addresses(),
                 2 * config.limits().maxMessageSize(), p.seal()));         // the sender's or the relay key; at most twice the size limit
         flow.both(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*

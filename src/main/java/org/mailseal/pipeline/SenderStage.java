@@ -4,7 +4,6 @@ import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
-import org.mailseal.auth.SenderAddresses;
 import org.mailseal.mime.RawHeader;
 import org.mailseal.smtp.SmtpReply;
 import org.slf4j.Logger;
@@ -20,9 +19,10 @@ final class SenderStage implements Stage {
 
     private static final Logger log = LoggerFactory.getLogger("sender");
 
-    private final SenderAddresses addresses;
+    private final GatewayHandler.Ownership addresses;
 
-    SenderStage(SenderAddresses addresses) {
+    /** {@code addresses}: whether a user owns an address (its login or a registered alias; the user store in the gateway). */
+    SenderStage(GatewayHandler.Ownership addresses) {
         this.addresses = addresses;
     }
 

@@ -58,6 +58,31 @@ class StageTest {
         assertThat(only(new HopCountStage(3).apply(item(hops + "Subject: x\r\n\r\nbody\r\n"))).outcome().isFinal()).isFalse();
     }
 
+    // ---- sender (authenticated users write only their own From) ----
+
+    MailItem authenticated(String user, String content) throws Exception {
+        MailItem m = item(content);
+        org.mailseal.smtp.SessionInfo s = m.session();
+        org.mailseal.smtp.SessionInfo auth = new org.mailseal.smtp.SessionInfo(s.clientAddress(), s.clientName(), s.helo(), true, false, null,
+                user, s.xforward());
+        return new MailItem(m.queueId(), auth, m.from(), m.recipients(), m.content(), m.received());
+    }
+
+    @Test
+    void senderChecksFromAgainstTheAuthenticatedUser() throws Exception {
+        GatewayHandler.Ownership owns = (user, address) -> address.equalsIgnoreCase(user) || address.equals("alias@example.com");
+        SenderStage stage = new SenderStage(owns);
+        assertThat(only(stage.apply(authenticated("alice@example.com", "From: Alice <alice@example.com>\r\n\r\nx"))).outcome().isFinal())
+                .isFalse();
+        assertThat(only(stage.apply(authenticated("alice@example.com", "From: alias@example.com\r\n\r\nx"))).outcome().isFinal()).isFalse();
+        Routing.Group forged = only(stage.apply(authenticated("alice@example.com", "From: Boss <boss@example.com>\r\n\r\nx")));
+        assertThat(forged.outcome().reply().toString()).contains("553", "5.7.1", "boss@example.com");
+        Routing.Group two = only(stage.apply(authenticated("alice@example.com", "From: alice@example.com\r\nFrom: alice@example.com\r\n\r\nx")));
+        assertThat(two.outcome().reply().toString()).contains("more than one From");
+        // Without SMTP AUTH the stage does not judge (a trusted network's relay, inbound mail).
+        assertThat(only(stage.apply(item("From: anyone@elsewhere.test\r\n\r\nx"))).outcome().isFinal()).isFalse();
+    }
+
     // ---- sanitize ----
 
     @Test
