@@ -242,7 +242,9 @@ final class MilterSession implements Runnable {
         try {
             a = Address.parse(addr);
         } catch (IllegalArgumentException e) {
-            reply(MilterPacket.CONTINUE); // the MTA judges syntax
+            // Never let a recipient mailseal cannot judge through: the MTA would deliver the message to it untouched.
+            log.info("{}: to=<{}>, reject: unusable address ({})", queueId, LogSafe.text(addr), e.getMessage());
+            replyCode(SmtpReply.of(553, "5.1.3", "Error: bad recipient address syntax"));
             return;
         }
         SmtpReply refused = server.access().checkLocalPart(a);
@@ -334,8 +336,9 @@ final class MilterSession implements Runnable {
             return;
         }
         if (recipients.isEmpty() || mailFrom == null) {
-            log.info("{}: milter: no recipient for mailseal; accepted unchanged", prefix());
-            reply(MilterPacket.ACCEPT);
+            // Fail closed: every recipient the MTA keeps went through RCPT here, so this is a protocol surprise.
+            log.warn("{}milter: end of message without sender or recipients known to mailseal; tempfail", prefix());
+            reply(MilterPacket.TEMPFAIL);
             return;
         }
         if (message == null) {
@@ -355,7 +358,7 @@ final class MilterSession implements Runnable {
         for (RecipientResult r : results) {
             log.info("{}: to=<{}>, relay=milter, status={} ({})", queueId, r.recipient().address(), status(r.outcome()), r.outcome().reply().oneLine());
         }
-        answer(results);
+        answer(item, results);
     }
 
     private static String status(Outcome o) {
@@ -368,7 +371,7 @@ final class MilterSession implements Runnable {
     }
 
     /** One answer for the whole message: the MTA holds one copy for all its recipients. */
-    private void answer(List<RecipientResult> results) throws IOException {
+    private void answer(MailItem original, List<RecipientResult> results) throws IOException {
         Outcome.Kind kind = results.get(0).outcome().kind();
         boolean same = results.stream().allMatch(r -> r.outcome().kind() == kind);
         if (!same || kind == Outcome.Kind.DEFER || kind == Outcome.Kind.CONTINUE) {
@@ -389,12 +392,13 @@ final class MilterSession implements Runnable {
                         LogSafe.text(macros.getOrDefault("i", "?")));
                 reply(MilterPacket.DISCARD);
             }
-            default -> putInPlace(results);
+            default -> putInPlace(original, results);
         }
     }
 
-    private void putInPlace(List<RecipientResult> results) throws IOException {
-        Path result = results.get(0).item().content();
+    private void putInPlace(MailItem original, List<RecipientResult> results) throws IOException {
+        MailItem final0 = results.get(0).item();
+        Path result = final0.content();
         if (results.stream().anyMatch(r -> !r.item().content().equals(result))) {
             log.warn("{}: milter: the recipients need different forms; tempfail, the MTA retries", queueId);
             server.deferred(queueId);
@@ -403,7 +407,7 @@ final class MilterSession implements Runnable {
         }
         MilterEdits edits;
         try {
-            edits = MilterEdits.between(message, result, MAX_HEADER, leadingSpace);
+            edits = MilterEdits.between(original, final0, leadingSpace);
         } catch (IOException e) {
             // Fail closed: the MTA keeps the message and retries; nothing leaves changed halfway.
             log.error("{}: milter: cannot compare the result; tempfail", queueId, e);
@@ -429,8 +433,7 @@ final class MilterSession implements Runnable {
             MilterPacket.write(out, MilterPacket.ADDHEADER, b.toByteArray());
         }
         if (edits.replaceBody()) {
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(result), 65536)) {
-                in.skipNBytes(edits.bodyOffset());
+            try (InputStream in = final0.openBody()) {
                 byte[] chunk = new byte[65535];
                 int n;
                 while ((n = in.readNBytes(chunk, 0, chunk.length)) > 0) {
