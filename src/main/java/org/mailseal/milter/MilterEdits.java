@@ -1,19 +1,16 @@
 package org.mailseal.milter;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.mailseal.mime.CountingInputStream;
 import org.mailseal.mime.RawHeader;
+import org.mailseal.pipeline.MailItem;
 
 /**
  * What the milter must tell the MTA to turn the message it holds into the form the mail flow produced:
@@ -22,7 +19,7 @@ import org.mailseal.mime.RawHeader;
  * body must be replaced (SMFIR_REPLBODY). Fields are compared byte for byte, so a field no stage touched
  * is left alone, and a message no stage changed needs no edit at all.
  */
-record MilterEdits(List<Change> changes, List<Field> additions, boolean replaceBody, long bodyOffset) {
+record MilterEdits(List<Change> changes, List<Field> additions, boolean replaceBody) {
 
     /** CHGHEADER: the {@code index}-th field called {@code name} (from 1) gets {@code value}; empty deletes it. */
     record Change(String name, int index, byte[] value) {
@@ -37,22 +34,13 @@ record MilterEdits(List<Change> changes, List<Field> additions, boolean replaceB
     }
 
     /**
-     * Compares the message as the MTA gave it ({@code original}) with the flow's result ({@code result}).
-     * {@code leadingSpace}: the MTA negotiated SMFIP_HDR_LEADSPC, so values carry their leading space.
+     * Compares the message as the MTA gave it ({@code original}) with the flow's result ({@code result}),
+     * on the headers the mail items already parsed. {@code leadingSpace}: the MTA negotiated
+     * SMFIP_HDR_LEADSPC, so values carry their leading space.
      */
-    static MilterEdits between(Path original, Path result, int maxHeader, boolean leadingSpace) throws IOException {
-        RawHeader before;
-        RawHeader after;
-        long beforeBody;
-        long afterBody;
-        try (CountingInputStream in = new CountingInputStream(Files.newInputStream(original))) {
-            before = RawHeader.read(in, maxHeader);
-            beforeBody = in.count();
-        }
-        try (CountingInputStream in = new CountingInputStream(Files.newInputStream(result))) {
-            after = RawHeader.read(in, maxHeader * 2);
-            afterBody = in.count();
-        }
+    static MilterEdits between(MailItem original, MailItem result, boolean leadingSpace) throws IOException {
+        RawHeader before = original.header();
+        RawHeader after = result.header();
         // Per field name: the original occurrences and the result's values, in order.
         Map<String, List<byte[]>> was = new LinkedHashMap<>();
         Map<String, String> spelling = new LinkedHashMap<>();
@@ -101,8 +89,8 @@ record MilterEdits(List<Change> changes, List<Field> additions, boolean replaceB
             }
         }
         changes.addAll(deletions);
-        boolean replace = !sameBody(original, beforeBody, result, afterBody);
-        return new MilterEdits(changes, additions, replace, afterBody);
+        boolean replace = !original.content().equals(result.content()) && !sameBody(original, result);
+        return new MilterEdits(changes, additions, replace);
     }
 
     private static int indexOf(List<byte[]> list, byte[] raw) {
@@ -137,14 +125,8 @@ record MilterEdits(List<Change> changes, List<Field> additions, boolean replaceB
         return v.getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    private static boolean sameBody(Path a, long aOffset, Path b, long bOffset) throws IOException {
-        if (Files.size(a) - aOffset != Files.size(b) - bOffset) {
-            return false;
-        }
-        try (InputStream x = new BufferedInputStream(Files.newInputStream(a), 65536);
-             InputStream y = new BufferedInputStream(Files.newInputStream(b), 65536)) {
-            x.skipNBytes(aOffset);
-            y.skipNBytes(bOffset);
+    private static boolean sameBody(MailItem a, MailItem b) throws IOException {
+        try (InputStream x = a.openBody(); InputStream y = b.openBody()) {
             byte[] bx = new byte[65536];
             byte[] by = new byte[65536];
             while (true) {

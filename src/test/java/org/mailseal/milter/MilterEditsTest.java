@@ -19,7 +19,15 @@ class MilterEditsTest {
         Path b = dir.resolve("b");
         Files.writeString(a, before, StandardCharsets.ISO_8859_1);
         Files.writeString(b, after, StandardCharsets.ISO_8859_1);
-        return MilterEdits.between(a, b, 1 << 20, leadingSpace);
+        return MilterEdits.between(item(a), item(b), leadingSpace);
+    }
+
+    static org.mailseal.pipeline.MailItem item(Path content) {
+        org.mailseal.smtp.SessionInfo s = new org.mailseal.smtp.SessionInfo(java.net.InetAddress.getLoopbackAddress(), "localhost", "h", true,
+                false, null, null, org.mailseal.smtp.XForward.EMPTY);
+        return new org.mailseal.pipeline.MailItem("Q1", s, org.mailseal.smtp.MailFrom.of(org.mailseal.smtp.Address.parse("a@b.test")),
+                java.util.List.of(new org.mailseal.pipeline.Recipient(org.mailseal.smtp.RcptTo.of(org.mailseal.smtp.Address.parse("c@d.test")),
+                        org.mailseal.mail.Direction.INBOUND, 0)), content, java.time.Instant.now());
     }
 
     static String v(byte[] b) {
