@@ -1,9 +1,7 @@
 package org.mailseal.crypto;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +35,11 @@ public final class MessageOpener {
         PGPPublicKey registeredSigningKey(String email, long keyId) throws Exception;
     }
 
+    /** The message's body again, from its start (its header was parsed once, by the caller). */
+    public interface Body {
+        InputStream open() throws IOException;
+    }
+
     /** What was opened: with which key (the relay key or the sender's), and the OpenPGP signature inside, if any. */
     public record Opened(boolean relayKey, boolean smime, String keyId, String signer, PgpDecryptor.Signature pgpSignature) {
     }
@@ -56,8 +59,8 @@ public final class MessageOpener {
      * with the sender's keys and those of {@code relay}. Empty: encrypted to keys the gateway does not hold.
      * {@link PgpDecryptor.KeyUnavailableException}: a key that exists could not be used now (a transient fault).
      */
-    public static Optional<Opened> open(Path content, RawHeader outer, InputStream body, EncryptionDetector.Kind kind, String sender,
-                                        String relay, Keys keys, CappedOutputStream out) throws Exception {
+    public static Optional<Opened> open(Path content, Body bodies, RawHeader outer, InputStream body, EncryptionDetector.Kind kind,
+                                        String sender, String relay, Keys keys, CappedOutputStream out) throws Exception {
         if (kind == EncryptionDetector.Kind.SMIME) {
             List<SmimeDecryptor.Candidate> relayKeys = keys.smimeKeys(relay);
             List<SmimeDecryptor.Candidate> cands = new ArrayList<>(keys.smimeKeys(sender));
@@ -80,7 +83,7 @@ public final class MessageOpener {
         }
         InputStream armored;
         if (kind == EncryptionDetector.Kind.PGP_MIME) {
-            armored = pgpMimePayload(content, outer, body);
+            armored = pgpMimePayload(bodies, outer, body);
         } else {
             if (!InlinePgp.isWholeBody(content)) {
                 return Optional.empty(); // armor quoted in a longer text: plaintext, never decrypted
@@ -116,20 +119,20 @@ public final class MessageOpener {
 
     // RFC 3156 §4: multipart/encrypted; protocol="application/pgp-encrypted", exactly two parts, the
     // first application/pgp-encrypted, the second application/octet-stream holding the armored message.
-    private static InputStream pgpMimePayload(Path content, RawHeader outer, InputStream body) throws Exception {
+    private static InputStream pgpMimePayload(Body bodies, RawHeader outer, InputStream body) throws Exception {
         String ct = outer.value("Content-Type");
         String boundary = ContentTypes.param(ct, "boundary");
         if (boundary == null || !"application/pgp-encrypted".equalsIgnoreCase(trim(ContentTypes.param(ct, "protocol")))) {
             throw new Refused("multipart/encrypted without boundary or with another protocol");
         }
-        try (InputStream all = afterHeader(content)) {
+        try (InputStream all = bodies.open()) {
             if (MimeParts.count(all, boundary) != 2) {
                 throw new Refused("PGP/MIME message without exactly two parts");
             }
         } catch (MimeParts.MalformedException e) {
             throw new Refused("malformed PGP/MIME structure: " + e.getMessage());
         }
-        try (InputStream first = afterHeader(content)) {
+        try (InputStream first = bodies.open()) {
             if (!MimeParts.open(first, boundary, 1).header().mediaType().equals("application/pgp-encrypted")) {
                 throw new Refused("first PGP/MIME part is not application/pgp-encrypted");
             }
@@ -139,12 +142,6 @@ public final class MessageOpener {
         } catch (MimeParts.MalformedException e) {
             throw new Refused("malformed PGP/MIME structure: " + e.getMessage());
         }
-    }
-
-    private static InputStream afterHeader(Path content) throws IOException {
-        InputStream in = new BufferedInputStream(Files.newInputStream(content), 65536);
-        RawHeader.read(in, Integer.MAX_VALUE);
-        return in;
     }
 
     private static String trim(String s) {

@@ -37,6 +37,9 @@ public final class RawHeader {
         this.hasBody = hasBody;
     }
 
+    /** The largest header section mailseal reads, of a message or of a decrypted entity (then 552). */
+    public static final int MAX_SECTION = 4 * 1024 * 1024;
+
     /** A header made of {@code fields} (e.g. one with a field taken out). */
     public static RawHeader of(List<Field> fields, boolean hasBody) {
         return new RawHeader(fields, hasBody);

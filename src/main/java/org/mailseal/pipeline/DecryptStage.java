@@ -143,7 +143,7 @@ public final class DecryptStage implements Stage {
         String relay = keys.relayAddress(sender.substring(sender.lastIndexOf('@') + 1));
         try (InputStream in = item.openBody();
              CappedOutputStream o = new CappedOutputStream(new BufferedOutputStream(Files.newOutputStream(plain), 65536), maxPlaintext)) {
-            return MessageOpener.open(item.content(), outer, in, kind, sender, relay, keys, o);
+            return MessageOpener.open(item.content(), item::openBody, outer, in, kind, sender, relay, keys, o);
         } catch (PgpDecryptor.KeyUnavailableException e) {
             throw new java.io.IOException("OpenPGP key unavailable, deferred: " + e.getMessage()); // the runner answers 4xx
         }

@@ -22,7 +22,7 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
                        String subjectTag, Parsed parsed) {
 
     /** The largest header section the gateway takes (the 552 below). */
-    public static final int MAX_HEADER = 4 * 1024 * 1024;
+    public static final int MAX_HEADER = RawHeader.MAX_SECTION;
     /** The one answer to a header section over {@link #MAX_HEADER}. */
     public static final org.mailseal.smtp.SmtpReply HEADER_TOO_LARGE =
             org.mailseal.smtp.SmtpReply.of(552, "5.3.4", "Error: message header exceeds " + MAX_HEADER + " bytes");

@@ -36,7 +36,7 @@ public final class SignedInside {
     public static SmimeVerifier.Result verify(Path plain, List<X509Certificate> registered) throws Invalid, IOException {
         RawHeader inner;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536)) {
-            inner = RawHeader.read(in, Integer.MAX_VALUE);
+            inner = RawHeader.read(in, RawHeader.MAX_SECTION);
         }
         String ct = inner.value("Content-Type");
         String protocol = ContentTypes.param(String.valueOf(ct), "protocol");
@@ -78,7 +78,7 @@ public final class SignedInside {
 
     private static InputStream afterHeader(Path p) throws IOException {
         InputStream in = new BufferedInputStream(Files.newInputStream(p), 65536);
-        RawHeader.read(in, Integer.MAX_VALUE);
+        RawHeader.read(in, RawHeader.MAX_SECTION);
         return in;
     }
 }
