@@ -1,7 +1,6 @@
 package org.mailseal.pipeline;
 
 import org.mailseal.smtp.SmtpReply;
-import org.slf4j.LoggerFactory;
 
 /**
  * The milter lane's exit: the MTA, not mailseal, delivers. The group's final form (its content file and
@@ -25,13 +24,7 @@ public final class InPlaceStage implements Stage {
 
     @Override
     public Routing apply(MailItem item) {
-        if (item.sentCopy() != null) {
-            try {
-                sentCopies.delivered(item);
-            } catch (java.io.IOException | RuntimeException e) {
-                LoggerFactory.getLogger("sentcopy").error("{}: Sent copy not queued: {}", item.queueId(), e.toString());
-            }
-        }
+        sentCopies.queue(item);
         return Routing.all(item, Outcome.delivered(IN_PLACE, "milter"));
     }
 }

@@ -24,6 +24,21 @@ public final class RelayStage implements Stage {
     /** Where a delivered message's Sent copy goes (the durable IMAP queue). */
     public interface SentCopies {
         void delivered(MailItem item) throws java.io.IOException;
+
+        /**
+         * Queues {@code item}'s Sent copy, if it has one. The mail itself is on its way: a failure loses only
+         * the copy, is logged, and is never a reason to resend.
+         */
+        default void queue(MailItem item) {
+            if (item.sentCopy() == null) {
+                return;
+            }
+            try {
+                delivered(item);
+            } catch (java.io.IOException | RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger("sentcopy").error("{}: Sent copy not queued: {}", item.queueId(), e.toString());
+            }
+        }
     }
 
     public RelayStage(RelayClient client, RouteTable routes, java.time.Duration deadline, SentCopies sentCopies) {
@@ -57,13 +72,8 @@ public final class RelayStage implements Stage {
                 anyDelivered |= res.reply().isPositive();
                 routing.add(item.withRecipients(List.of(group.get(i))), outcome(res.reply(), res.relay()));
             }
-            if (anyDelivered && item.sentCopy() != null) {
-                try {
-                    sentCopies.delivered(item);
-                } catch (java.io.IOException | RuntimeException ex) {
-                    // The mail itself went out; only its Sent copy is lost. Logged, never a reason to resend.
-                    org.slf4j.LoggerFactory.getLogger("sentcopy").error("{}: Sent copy not queued: {}", item.queueId(), ex.toString());
-                }
+            if (anyDelivered) {
+                sentCopies.queue(item);
             }
         }
         return routing;

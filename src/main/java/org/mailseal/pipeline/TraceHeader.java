@@ -29,29 +29,30 @@ public final class TraceHeader {
             "; [A-Z][a-z]{2}, \\d{1,2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4}\r\n");
 
     /**
-     * Takes the gateway's own Received field (the one that names {@code queueId}) out of {@code h}. A
-     * message whose first line was folded onto that field gets it back as a field of its own, byte for byte.
+     * Takes the gateway's own Received field out of {@code h}: the first field, as the gateway prepends it,
+     * and only if it names {@code queueId} (a sender cannot know the id; a look-alike further down stays
+     * where it is). A message whose first line was folded onto that field gets it back as a field of its
+     * own, byte for byte.
      */
     public static Split split(org.mailseal.mime.RawHeader h, String queueId) {
-        java.util.List<org.mailseal.mime.RawHeader.Field> rest = new java.util.ArrayList<>();
-        byte[] trace = new byte[0];
-        for (org.mailseal.mime.RawHeader.Field f : h.fields()) {
-            if (trace.length == 0 && f.is("Received")) {
-                String raw = new String(f.raw(), StandardCharsets.ISO_8859_1);
-                int id = raw.indexOf(" (mailseal) with ");
-                int ours = id < 0 ? -1 : raw.indexOf(" id " + queueId, id);
-                java.util.regex.Matcher m = END.matcher(raw);
-                if (ours > 0 && m.find(ours)) {
-                    trace = java.util.Arrays.copyOf(f.raw(), m.end());
-                    if (m.end() < f.raw().length) {
-                        rest.add(new org.mailseal.mime.RawHeader.Field("", java.util.Arrays.copyOfRange(f.raw(), m.end(), f.raw().length)));
-                    }
-                    continue;
-                }
-            }
-            rest.add(f);
+        java.util.List<org.mailseal.mime.RawHeader.Field> fields = h.fields();
+        if (fields.isEmpty() || !fields.get(0).is("Received")) {
+            return new Split(h, new byte[0]);
         }
-        return new Split(org.mailseal.mime.RawHeader.of(rest, h.hasBody()), trace);
+        byte[] raw = fields.get(0).raw();
+        String text = new String(raw, StandardCharsets.ISO_8859_1);
+        int by = text.indexOf(" (mailseal) with ");
+        int id = by < 0 ? -1 : text.indexOf(" id " + queueId, by);
+        java.util.regex.Matcher end = END.matcher(text);
+        if (id < 0 || !end.find(id)) {
+            return new Split(h, new byte[0]);
+        }
+        java.util.List<org.mailseal.mime.RawHeader.Field> rest = new java.util.ArrayList<>();
+        if (end.end() < raw.length) {
+            rest.add(new org.mailseal.mime.RawHeader.Field("", java.util.Arrays.copyOfRange(raw, end.end(), raw.length)));
+        }
+        rest.addAll(fields.subList(1, fields.size()));
+        return new Split(org.mailseal.mime.RawHeader.of(rest, h.hasBody()), java.util.Arrays.copyOf(raw, end.end()));
     }
 
     public static byte[] received(String hostname, Transaction tx) {

@@ -41,6 +41,15 @@ class TraceHeaderTest {
     }
 
     @Test
+    void aLookAlikeWrittenByTheSenderFurtherDownStaysInside() throws Exception {
+        // The sender copies our field (even with the right queue id) below its own first field: not ours.
+        String msg = "From: a@b.test\r\n" + OURS + "Subject: hi\r\n";
+        TraceHeader.Split s = TraceHeader.split(header(msg + "\r\n"), "61ABC");
+        assertThat(s.trace()).isEmpty();
+        assertThat(text(s.rest())).isEqualTo(msg);
+    }
+
+    @Test
     void anotherQueueIdOrAnotherHostsFieldIsNotOurs() throws Exception {
         String other = OURS.replace("61ABC", "61ABD");
         TraceHeader.Split s = TraceHeader.split(header(other + "From: a@b.test\r\n\r\n"), "61ABC");
