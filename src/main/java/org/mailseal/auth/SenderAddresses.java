@@ -1,6 +1,5 @@
 package org.mailseal.auth;
 
-import org.mailseal.mail.Addresses;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,6 +7,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
+import org.mailseal.mail.Address;
 
 /**
  * The addresses a sender owns besides its own (aliases): the From of its decrypted outbound mail may be
@@ -26,8 +26,8 @@ public final class SenderAddresses {
             return false;
         }
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("INSERT INTO user_addresses(sender, address) VALUES (?,?)")) {
-            ps.setString(1, Addresses.normalise(sender.trim()));
-            ps.setString(2, Addresses.normalise(address.trim()));
+            ps.setString(1, Address.normalise(sender.trim()));
+            ps.setString(2, Address.normalise(address.trim()));
             ps.executeUpdate();
             return true;
         }
@@ -35,8 +35,8 @@ public final class SenderAddresses {
 
     public boolean remove(String sender, String address) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM user_addresses WHERE sender = ? AND address = ?")) {
-            ps.setString(1, Addresses.normalise(sender.trim()));
-            ps.setString(2, Addresses.normalise(address.trim()));
+            ps.setString(1, Address.normalise(sender.trim()));
+            ps.setString(2, Address.normalise(address.trim()));
             return ps.executeUpdate() > 0;
         }
     }
@@ -44,7 +44,7 @@ public final class SenderAddresses {
     public List<String> of(String sender) throws SQLException {
         List<String> out = new ArrayList<>();
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT address FROM user_addresses WHERE sender = ? ORDER BY address")) {
-            ps.setString(1, Addresses.normalise(sender.trim()));
+            ps.setString(1, Address.normalise(sender.trim()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(rs.getString(1));
@@ -56,14 +56,14 @@ public final class SenderAddresses {
 
     /** True if {@code address} is the sender itself or one of its addresses. */
     public boolean owns(String sender, String address) throws SQLException {
-        String a = Addresses.normalise(address.trim());
-        return a.equals(Addresses.normalise(sender.trim())) || of(sender).contains(a);
+        String a = Address.normalise(address.trim());
+        return a.equals(Address.normalise(sender.trim())) || of(sender).contains(a);
     }
 
     /** True if {@code address} is registered to any user. */
     public boolean isRegistered(String address) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT 1 FROM user_addresses WHERE address = ?")) {
-            ps.setString(1, Addresses.normalise(address.trim()));
+            ps.setString(1, Address.normalise(address.trim()));
             try (java.sql.ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }

@@ -1,6 +1,5 @@
 package org.mailseal.cli;
 
-import org.mailseal.mail.Addresses;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,12 +15,12 @@ import org.bouncycastle.openpgp.PGPSecretKey;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
 import org.bouncycastle.openpgp.operator.bc.BcPBESecretKeyDecryptorBuilder;
 import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
-import org.mailseal.config.MailsealConfig;
-import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.crypto.KeyStoreException;
+import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.keys.MasterKey;
 import org.mailseal.keys.MasterPassphrase;
 import org.mailseal.keys.PgpKeyStore;
+import org.mailseal.mail.Address;
 import org.mailseal.store.Database;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -307,7 +306,7 @@ public final class KeysCommand implements Runnable {
     /** Always generates (the directory's generate() reuses an existing usable key). */
     record GenerateOnce(PgpKeyStore store, MasterKey mk, PgpKeys.Algo algo) {
         PgpKeys.ValidCert run(String email) throws Exception {
-            PGPSecretKeyRing secret = PgpKeys.generate(Addresses.normalise(email), null, algo);
+            PGPSecretKeyRing secret = PgpKeys.generate(Address.normalise(email), null, algo);
             PgpKeys.ValidCert v = store.putCert(PgpKeys.publicRing(secret), true);
             store.putSecret(v.fingerprint(), secret, mk);
             return v;

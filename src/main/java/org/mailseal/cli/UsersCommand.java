@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.mailseal.auth.PasswordHasher;
 import org.mailseal.auth.UserStore;
-import org.mailseal.config.MailsealConfig;
 import org.mailseal.store.Database;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,7 +59,7 @@ public final class UsersCommand implements Runnable {
         int run(UserStore users) throws Exception {
             org.mailseal.auth.SenderAddresses a = new org.mailseal.auth.SenderAddresses(db.dataSource());
             for (String x : add) {
-                org.mailseal.smtp.Address.parse(x);
+                org.mailseal.mail.Address.parse(x);
                 a.add(sender, x);
             }
             for (String x : remove) {

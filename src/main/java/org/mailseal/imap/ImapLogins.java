@@ -84,6 +84,6 @@ public final class ImapLogins {
     }
 
     static String normalise(String email) {
-        return org.mailseal.mail.Addresses.normalise(email.trim());
+        return org.mailseal.mail.Address.normalise(email.trim());
     }
 }

@@ -1,10 +1,10 @@
 package org.mailseal.keys;
 
-import org.mailseal.mail.Addresses;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import org.mailseal.mail.Address;
 import org.mailseal.mime.RawHeader;
 
 /**
@@ -32,7 +32,7 @@ public final class Autocrypt {
                 continue;
             }
             Header a = parse(f);
-            if (a == null || !a.addr().equals(Addresses.normalise(from))) {
+            if (a == null || !a.addr().equals(Address.normalise(from))) {
                 continue;
             }
             if (found != null) {
@@ -64,7 +64,7 @@ public final class Autocrypt {
             }
             seen.add(name);
             switch (name) {
-                case "addr" -> addr = Addresses.normalise(value);
+                case "addr" -> addr = Address.normalise(value);
                 case "prefer-encrypt" -> mutual = value.equals("mutual");
                 case "keydata" -> {
                     try {

@@ -1,7 +1,5 @@
 package org.mailseal.keys;
 
-import org.mailseal.mail.Addresses;
-import org.mailseal.crypto.KeyStoreException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,8 +33,10 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.mailseal.config.MailsealConfig;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.crypto.smime.CertificateAuthority;
 import org.mailseal.crypto.smime.SmimeCerts;
+import org.mailseal.mail.Address;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,7 +148,7 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
     public Optional<ValidCert> find(String email) throws SQLException, GeneralSecurityException {
         for (X509Certificate c : store.certsFor(email)) {
             try {
-                validate(c, Addresses.normalise(email), List.of());
+                validate(c, Address.normalise(email), List.of());
                 return Optional.of(new ValidCert(c, SmimeCerts.fingerprint(c)));
             } catch (KeyStoreException e) {
                 log.info("{}: stored certificate not usable: {}", email, e.getMessage());
@@ -159,7 +159,7 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
 
     /** Issues (once, even under concurrency) a certificate from the built-in CA for {@code email}. */
     public ValidCert issue(String email, Integer days, String algo) throws KeyStoreException, SQLException, GeneralSecurityException {
-        if (!Addresses.isPlainAddrSpec(email)) {
+        if (!Address.isPlainAddrSpec(email)) {
             throw new KeyStoreException("cannot issue a certificate for a quoted or routing address");
         }
         if (token != null) {
@@ -168,7 +168,7 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
         if (masterKey == null) {
             throw new KeyStoreException("cannot issue a certificate for " + email + ": no master passphrase configured");
         }
-        String norm = Addresses.normalise(email);
+        String norm = Address.normalise(email);
         synchronized (locks.computeIfAbsent(norm, k -> new Object())) {
             SmimeStore.Ca ca = store.ca().orElseThrow(() -> new KeyStoreException("cannot issue a certificate for " + email + ": no built-in CA (run: mailseal ca init)"));
             KeyPair kp = CertificateAuthority.keyPair(CertificateAuthority.Algo.parse(algo != null ? algo : config.ca().userKeyAlgorithm()));
@@ -183,7 +183,7 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
 
     // The user's key pair is generated in the token (RSA-3072) and stays there; only the certificate is stored.
     private ValidCert issueInToken(String email, Integer days) throws KeyStoreException, SQLException, GeneralSecurityException {
-        String norm = Addresses.normalise(email);
+        String norm = Address.normalise(email);
         synchronized (locks.computeIfAbsent(norm, k -> new Object())) {
             SmimeStore.Ca ca = store.ca().orElseThrow(() -> new KeyStoreException("cannot issue a certificate for " + email + ": no built-in CA (run: mailseal ca init)"));
             KeyPair kp = token.generateRsa(3072);

@@ -1,7 +1,5 @@
 package org.mailseal.keys;
 
-import org.mailseal.mail.Addresses;
-import org.mailseal.crypto.KeyStoreException;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -11,7 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.mail.Address;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +71,7 @@ public final class KeyDirectory {
     public Optional<PgpKeys.ValidCert> find(String email) throws SQLException, IOException {
         for (PGPPublicKeyRing ring : store.certsFor(email)) {
             try {
-                return Optional.of(PgpKeys.validate(ring, Addresses.normalise(email), Instant.now()));
+                return Optional.of(PgpKeys.validate(ring, Address.normalise(email), Instant.now()));
             } catch (KeyStoreException e) {
                 log.info("{}: stored key not usable: {}", email, e.getMessage());
             }
@@ -81,11 +81,11 @@ public final class KeyDirectory {
 
     /** Generates, stores and returns a gateway-managed key for {@code email} (once, even under concurrency). */
     public PgpKeys.ValidCert generate(String email) throws KeyStoreException, SQLException, IOException {
-        if (!Addresses.isPlainAddrSpec(email)) {
+        if (!Address.isPlainAddrSpec(email)) {
             throw new KeyStoreException("cannot generate a key for a quoted or routing address");
         }
         if (token != null) {
-            String norm = Addresses.normalise(email);
+            String norm = Address.normalise(email);
             synchronized (locks.computeIfAbsent(norm, k -> new Object())) {
                 Optional<PgpKeys.ValidCert> existing = find(norm);
                 return existing.isPresent() ? existing.get() : generateInToken(norm);
@@ -94,7 +94,7 @@ public final class KeyDirectory {
         if (masterKey == null) {
             throw new KeyStoreException("cannot generate a key for " + email + ": no master passphrase configured (keys.masterPassphraseFile or MAILSEAL_MASTER_PASSPHRASE)");
         }
-        String norm = Addresses.normalise(email);
+        String norm = Address.normalise(email);
         synchronized (locks.computeIfAbsent(norm, k -> new Object())) {
             Optional<PgpKeys.ValidCert> existing = find(norm);
             if (existing.isPresent()) {

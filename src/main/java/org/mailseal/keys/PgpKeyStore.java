@@ -1,7 +1,5 @@
 package org.mailseal.keys;
 
-import org.mailseal.mail.Addresses;
-import org.mailseal.crypto.KeyStoreException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -18,7 +16,9 @@ import javax.sql.DataSource;
 import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.crypto.pgp.PgpKeys;
+import org.mailseal.mail.Address;
 
 /**
  * OpenPGP certificates and secret keys in the JDBC store (H2 or PostgreSQL). Certificates are
@@ -54,7 +54,7 @@ public final class PgpKeyStore {
     public PgpKeys.ValidCert putCert(PGPPublicKeyRing ring, boolean managed, List<String> addresses)
             throws KeyStoreException, SQLException, IOException {
         PgpKeys.ValidCert v = PgpKeys.validate(ring, null, Instant.now());
-        List<String> bound = addresses == null ? v.emails() : addresses.stream().map(org.mailseal.mail.Addresses::normalise).distinct().toList();
+        List<String> bound = addresses == null ? v.emails() : addresses.stream().map(org.mailseal.mail.Address::normalise).distinct().toList();
         if (bound.isEmpty() || !v.emails().containsAll(bound)) {
             throw new KeyStoreException("key " + v.fingerprint() + " refused: no user id for " + bound);
         }
@@ -137,7 +137,7 @@ public final class PgpKeyStore {
         List<PGPPublicKeyRing> out = new ArrayList<>();
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT p.cert FROM pgp_certs p JOIN pgp_cert_emails e ON e.fingerprint = p.fingerprint WHERE e.email = ? ORDER BY p.gateway_managed, p.created_at DESC")) {
-            ps.setString(1, Addresses.normalise(email));
+            ps.setString(1, Address.normalise(email));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(PgpKeys.parsePublic(rs.getBytes(1)));
@@ -175,7 +175,7 @@ public final class PgpKeyStore {
                 + " ORDER BY p.created_at";
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             if (email != null) {
-                ps.setString(1, Addresses.normalise(email));
+                ps.setString(1, Address.normalise(email));
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -1,7 +1,5 @@
 package org.mailseal.keys;
 
-import org.mailseal.mail.Addresses;
-import org.mailseal.crypto.KeyStoreException;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.crypto.smime.CertificateAuthority;
 import org.mailseal.crypto.smime.SmimeCerts;
+import org.mailseal.mail.Address;
 
 /** S/MIME certificates, their sealed private keys, chain certificates and the built-in CA, in the JDBC store. */
 public final class SmimeStore {
@@ -55,7 +55,7 @@ public final class SmimeStore {
      * must name: a certificate issued or learned for one address is filed under that one only.
      */
     public void putCert(X509Certificate c, boolean issued, List<String> addresses) throws SQLException, GeneralSecurityException {
-        List<String> bound = addresses.stream().map(org.mailseal.mail.Addresses::normalise).distinct().toList();
+        List<String> bound = addresses.stream().map(org.mailseal.mail.Address::normalise).distinct().toList();
         if (bound.isEmpty() || !SmimeCerts.emails(c).containsAll(bound)) {
             throw new GeneralSecurityException("certificate " + SmimeCerts.fingerprint(c) + " does not name " + bound);
         }
@@ -158,7 +158,7 @@ public final class SmimeStore {
         List<X509Certificate> out = new ArrayList<>();
         try (Connection con = ds.getConnection(); PreparedStatement ps = con.prepareStatement(
                 "SELECT c.cert FROM smime_certs c JOIN smime_cert_emails e ON e.fingerprint = c.fingerprint WHERE e.email = ? ORDER BY c.issued_by_gateway, c.not_before DESC")) {
-            ps.setString(1, Addresses.normalise(email));
+            ps.setString(1, Address.normalise(email));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(parse(rs.getBytes(1)));
@@ -210,7 +210,7 @@ public final class SmimeStore {
                 + " ORDER BY c.not_before";
         try (Connection con = ds.getConnection(); PreparedStatement ps = con.prepareStatement(sql)) {
             if (email != null) {
-                ps.setString(1, Addresses.normalise(email));
+                ps.setString(1, Address.normalise(email));
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

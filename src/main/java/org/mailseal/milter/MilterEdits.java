@@ -9,8 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.mailseal.mail.MailItem;
 import org.mailseal.mime.RawHeader;
-import org.mailseal.pipeline.MailItem;
 
 /**
  * What the milter must tell the MTA to turn the message it holds into the form the mail flow produced:

@@ -20,18 +20,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.mailseal.logging.LogSafe;
+import org.mailseal.mail.Address;
 import org.mailseal.mail.Direction;
-import org.mailseal.pipeline.MailItem;
+import org.mailseal.mail.MailFrom;
+import org.mailseal.mail.MailItem;
+import org.mailseal.mail.RcptTo;
+import org.mailseal.mail.Recipient;
+import org.mailseal.mail.SessionInfo;
+import org.mailseal.mail.XForward;
 import org.mailseal.pipeline.Outcome;
-import org.mailseal.pipeline.Recipient;
 import org.mailseal.pipeline.RecipientResult;
 import org.mailseal.policy.RecipientDecider;
-import org.mailseal.smtp.Address;
-import org.mailseal.smtp.MailFrom;
-import org.mailseal.smtp.RcptTo;
-import org.mailseal.smtp.SessionInfo;
 import org.mailseal.smtp.SmtpReply;
-import org.mailseal.smtp.XForward;
 import org.mailseal.spool.QueueIds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -327,7 +327,7 @@ final class MilterSession implements Runnable {
         }
         if (headerTooBig) {
             log.warn("{}: milter: header section over {} bytes; rejected", queueId, MAX_HEADER);
-            replyCode(MailItem.HEADER_TOO_LARGE);
+            replyCode(Outcome.HEADER_TOO_LARGE);
             return;
         }
         if (tooBig) {

@@ -10,6 +10,8 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import org.mailseal.mail.MailItem;
+import org.mailseal.mail.Recipient;
 
 /**
  * Builds a delivery status notification (RFC 3464, in a multipart/report per RFC 6522) for recipients

@@ -15,6 +15,7 @@ import org.mailseal.crypto.smime.SignedInside;
 import org.mailseal.keys.DecryptionKeys;
 import org.mailseal.keys.ReplayCache;
 import org.mailseal.keys.StorageSeal;
+import org.mailseal.mail.MailItem;
 import org.mailseal.mime.EncryptionDetector;
 import org.mailseal.mime.HeaderProtection;
 import org.mailseal.mime.HeaderRewriter;
@@ -92,7 +93,7 @@ public final class DecryptStage implements Stage {
             outer = item.header();
             kind = EncryptionDetector.claimed(outer, in); // what the client says it encrypted; a failure to open it is refused
         } catch (RawHeader.TooLargeException e) {
-            return Routing.all(item, Outcome.reject(MailItem.HEADER_TOO_LARGE));
+            return Routing.all(item, Outcome.reject(Outcome.HEADER_TOO_LARGE));
         }
         if (kind == EncryptionDetector.Kind.NONE || kind == EncryptionDetector.Kind.PGP_MIME_MANGLED) {
             return Routing.proceed(item);

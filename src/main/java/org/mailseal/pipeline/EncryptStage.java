@@ -7,23 +7,25 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.openpgp.PGPPublicKey;
-import java.security.cert.X509Certificate;
 import org.mailseal.crypto.pgp.PgpMimeEncryptor;
 import org.mailseal.crypto.smime.SmimeEncryptor;
 import org.mailseal.keys.StorageSeal;
+import org.mailseal.mail.MailItem;
+import org.mailseal.mail.Treatment;
 import org.mailseal.mime.HeaderProtection;
 import org.mailseal.mime.RawHeader;
-import org.mailseal.smtp.SmtpReply;
+import org.mailseal.policy.Encryption;
 import org.mailseal.spool.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Encrypts a group the policy stage marked for encryption: {@link Treatment.EncryptPgp} as PGP/MIME
- * (RFC 3156 §4), {@link Treatment.EncryptSmime} as S/MIME (RFC 8551 §3.3), both with header protection
+ * Encrypts a group the policy stage marked for encryption: {@link Encryption.Pgp} as PGP/MIME
+ * (RFC 3156 §4), {@link Encryption.Smime} as S/MIME (RFC 8551 §3.3), both with header protection
  * (RFC 9788), streamed from the spool file into a new work file. Any failure throws,
  * and the pipeline defers the group: nothing of it is relayed in plaintext.
  */
@@ -65,9 +67,9 @@ public final class EncryptStage implements Stage {
         if (seal != null) {
             info.add(seal.field()); // inside only: this copy is mailseal's, never to be decrypted and relayed outbound
         }
-        if (treatment instanceof Treatment.EncryptPgp e) {
+        if (treatment instanceof Encryption.Pgp e) {
             List<PGPPublicKey> keys = new ArrayList<>();
-            for (Treatment.Keyed k : e.keys()) {
+            for (Encryption.Keyed k : e.keys()) {
                 // Trace inside the encrypted part only: why this recipient was encrypted, to which key.
                 info.add("X-Mailseal-Info: <" + k.recipient().address() + "> encrypted to OpenPGP key " + k.cert().fingerprint()
                         + " (" + k.why() + ")\r\n");
@@ -77,9 +79,9 @@ public final class EncryptStage implements Stage {
             PgpMimeEncryptor.write(o, concat(split.trace(), hp.outer()), hp.inner(), body, keys);
             return "OpenPGP, PGP/MIME";
         }
-        if (treatment instanceof Treatment.EncryptSmime e) {
+        if (treatment instanceof Encryption.Smime e) {
             List<X509Certificate> certs = new ArrayList<>();
-            for (Treatment.Certified c : e.certs()) {
+            for (Encryption.Certified c : e.certs()) {
                 info.add("X-Mailseal-Info: <" + c.recipient().address() + "> encrypted to S/MIME certificate " + c.cert().fingerprint()
                         + " (" + c.why() + ")\r\n");
                 certs.add(c.cert().cert());
@@ -99,7 +101,7 @@ public final class EncryptStage implements Stage {
 
     @Override
     public Routing apply(MailItem item) throws Exception {
-        if (!(item.treatment() instanceof Treatment.EncryptPgp) && !(item.treatment() instanceof Treatment.EncryptSmime)) {
+        if (!(item.treatment() instanceof Encryption.Pgp) && !(item.treatment() instanceof Encryption.Smime)) {
             return Routing.proceed(item);
         }
         Path out = spool.workFile(item.queueId(), ".enc");
@@ -111,7 +113,7 @@ public final class EncryptStage implements Stage {
             method = encrypt(item.treatment(), h, in, o, seal, item.subjectTag(), item.queueId());
             ok = true;
         } catch (RawHeader.TooLargeException tooLarge) {
-            return Routing.all(item, Outcome.reject(MailItem.HEADER_TOO_LARGE));
+            return Routing.all(item, Outcome.reject(Outcome.HEADER_TOO_LARGE));
         } finally {
             if (!ok) {
                 Files.deleteIfExists(out);

@@ -1,6 +1,5 @@
 package org.mailseal.pipeline;
 
-import org.mailseal.mail.Direction;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -10,13 +9,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.mailseal.mail.Address;
+import org.mailseal.mail.Direction;
+import org.mailseal.mail.MailFrom;
+import org.mailseal.mail.MailItem;
+import org.mailseal.mail.RcptTo;
+import org.mailseal.mail.Recipient;
+import org.mailseal.mail.SessionInfo;
 import org.mailseal.metrics.GatewayMetrics;
 import org.mailseal.policy.RelayAccess;
-import org.mailseal.smtp.Address;
-import org.mailseal.smtp.MailFrom;
 import org.mailseal.smtp.MailHandler;
-import org.mailseal.smtp.RcptTo;
-import org.mailseal.smtp.SessionInfo;
 import org.mailseal.smtp.SmtpReply;
 import org.mailseal.smtp.Transaction;
 import org.mailseal.spool.QueueIds;

@@ -1,6 +1,5 @@
 package org.mailseal.pipeline;
 
-import org.mailseal.mail.Addresses;
 import jakarta.mail.internet.InternetAddress;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
@@ -12,14 +11,16 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cms.CMSSignedDataParser;
 import org.bouncycastle.cms.CMSTypedStream;
-import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.crypto.smime.SmimeCerts;
 import org.mailseal.crypto.smime.SmimeVerifier;
 import org.mailseal.keys.Autocrypt;
 import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.KeyDirectory;
+import org.mailseal.mail.Address;
+import org.mailseal.mail.MailItem;
 import org.mailseal.mime.ContentTypes;
 import org.mailseal.mime.MimeParts;
 import org.mailseal.mime.RawHeader;
@@ -136,7 +137,7 @@ public final class HarvestStage implements Stage {
         }
         try {
             InternetAddress[] as = InternetAddress.parseHeader(v, false);
-            return as.length == 1 && as[0].getAddress() != null ? Addresses.normalise(as[0].getAddress()) : null;
+            return as.length == 1 && as[0].getAddress() != null ? Address.normalise(as[0].getAddress()) : null;
         } catch (jakarta.mail.internet.AddressException e) {
             return null;
         }

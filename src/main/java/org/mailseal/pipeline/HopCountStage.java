@@ -1,6 +1,7 @@
 package org.mailseal.pipeline;
 
 import java.io.InputStream;
+import org.mailseal.mail.MailItem;
 import org.mailseal.mime.RawHeader;
 import org.mailseal.smtp.SmtpReply;
 
@@ -24,7 +25,7 @@ public final class HopCountStage implements Stage {
         try {
             header = item.header();
         } catch (RawHeader.TooLargeException e) {
-            return Routing.all(item, Outcome.reject(MailItem.HEADER_TOO_LARGE)); // the first stage: checked here, once
+            return Routing.all(item, Outcome.reject(Outcome.HEADER_TOO_LARGE)); // the first stage: checked here, once
         }
         long hops = header.fields().stream().filter(f -> f.is("Received")).count();
         if (hops > maxHops) {

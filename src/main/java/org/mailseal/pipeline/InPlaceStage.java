@@ -1,5 +1,6 @@
 package org.mailseal.pipeline;
 
+import org.mailseal.mail.MailItem;
 import org.mailseal.smtp.SmtpReply;
 
 /**

@@ -1,5 +1,6 @@
 package org.mailseal.pipeline;
 
+import org.mailseal.mail.MailItem;
 import org.mailseal.smtp.SmtpReply;
 
 /**
@@ -9,6 +10,10 @@ import org.mailseal.smtp.SmtpReply;
 public record Outcome(Kind kind, SmtpReply reply, String relay) {
 
     public enum Kind { CONTINUE, REJECT, DEFER, QUARANTINE, DELIVERED }
+
+    /** The one answer to a header section over {@link MailItem#MAX_HEADER}. */
+    public static final SmtpReply HEADER_TOO_LARGE =
+            SmtpReply.of(552, "5.3.4", "Error: message header exceeds " + MailItem.MAX_HEADER + " bytes");
 
     public static Outcome reject(SmtpReply reply) {
         if (!reply.isPermanent()) {

@@ -1,12 +1,14 @@
 package org.mailseal.pipeline;
 
-import org.mailseal.mail.Direction;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.mailseal.mail.Direction;
+import org.mailseal.mail.MailItem;
+import org.mailseal.mail.Recipient;
 import org.mailseal.smtp.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

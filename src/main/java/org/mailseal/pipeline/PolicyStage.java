@@ -1,6 +1,5 @@
 package org.mailseal.pipeline;
 
-import org.mailseal.mail.Addresses;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import java.io.BufferedInputStream;
@@ -13,11 +12,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.mailseal.mail.Address;
+import org.mailseal.mail.MailItem;
+import org.mailseal.mail.Recipient;
+import org.mailseal.mail.Treatment;
 import org.mailseal.mime.EncryptionDetector;
 import org.mailseal.mime.RawHeader;
 import org.mailseal.policy.Decider;
+import org.mailseal.policy.Encryption;
 import org.mailseal.policy.RecipientDecider;
-import org.mailseal.smtp.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +68,7 @@ public final class PolicyStage implements Stage {
             header = item.header();
             kind = EncryptionDetector.detect(header, in);
         } catch (RawHeader.TooLargeException e) {
-            return routing.reject(item.withRecipients(inbound), MailItem.HEADER_TOO_LARGE);
+            return routing.reject(item.withRecipients(inbound), Outcome.HEADER_TOO_LARGE);
         }
         if (kind != EncryptionDetector.Kind.NONE) {
             log.info("{}: already encrypted ({}); passed through untouched for {}", item.queueId(), kind.name().toLowerCase(Locale.ROOT), inbound);
@@ -73,12 +76,12 @@ public final class PolicyStage implements Stage {
         }
         Set<String> named = named(header);
         List<Recipient> plain = new ArrayList<>();
-        Map<String, List<Treatment.Keyed>> pgpGroups = new LinkedHashMap<>();
-        Map<String, List<Treatment.Certified>> smimeGroups = new LinkedHashMap<>();
+        Map<String, List<Encryption.Keyed>> pgpGroups = new LinkedHashMap<>();
+        Map<String, List<Encryption.Certified>> smimeGroups = new LinkedHashMap<>();
         Map<String, org.mailseal.mime.OuterHeader> placeholders = new LinkedHashMap<>();
         Map<String, Boolean> gcm = new LinkedHashMap<>();
         for (Recipient r : inbound) {
-            String email = Addresses.normalise(r.address().toString());
+            String email = Address.normalise(r.address().toString());
             RecipientDecider.Decision d = decider.decide(item.queueId(), r.address());
             // Recipients named in To/Cc share a copy (per method and placeholder); the others get one each.
             boolean shared = copies == Copies.ONE || named.contains(email);
@@ -88,10 +91,10 @@ public final class PolicyStage implements Stage {
             } else if (d instanceof RecipientDecider.Refuse f) {
                 routing.add(item.withRecipients(List.of(r)), f.reply().isTransient() ? Outcome.defer(f.reply()) : Outcome.reject(f.reply()));
             } else if (d instanceof RecipientDecider.Pgp g) {
-                pgpGroups.computeIfAbsent(group, k -> new ArrayList<>()).add(new Treatment.Keyed(r, g.cert(), g.why()));
+                pgpGroups.computeIfAbsent(group, k -> new ArrayList<>()).add(new Encryption.Keyed(r, g.cert(), g.why()));
                 placeholders.put(group, g.outer());
             } else if (d instanceof RecipientDecider.Smime m) {
-                smimeGroups.computeIfAbsent(group, k -> new ArrayList<>()).add(new Treatment.Certified(r, m.cert(), m.why()));
+                smimeGroups.computeIfAbsent(group, k -> new ArrayList<>()).add(new Encryption.Certified(r, m.cert(), m.why()));
                 placeholders.put(group, m.outer());
                 gcm.put(group, m.gcm());
             }
@@ -99,14 +102,14 @@ public final class PolicyStage implements Stage {
         if (!plain.isEmpty()) {
             routing.proceedWith(item.withRecipients(plain).withTreatment(new Treatment.Pass("policy")));
         }
-        for (Map.Entry<String, List<Treatment.Keyed>> g : pgpGroups.entrySet()) {
-            List<Recipient> rs = g.getValue().stream().map(Treatment.Keyed::recipient).toList();
-            routing.proceedWith(item.withRecipients(rs).withTreatment(new Treatment.EncryptPgp(g.getValue(), placeholders.get(g.getKey()))));
+        for (Map.Entry<String, List<Encryption.Keyed>> g : pgpGroups.entrySet()) {
+            List<Recipient> rs = g.getValue().stream().map(Encryption.Keyed::recipient).toList();
+            routing.proceedWith(item.withRecipients(rs).withTreatment(new Encryption.Pgp(g.getValue(), placeholders.get(g.getKey()))));
         }
-        for (Map.Entry<String, List<Treatment.Certified>> g : smimeGroups.entrySet()) {
-            List<Recipient> rs = g.getValue().stream().map(Treatment.Certified::recipient).toList();
+        for (Map.Entry<String, List<Encryption.Certified>> g : smimeGroups.entrySet()) {
+            List<Recipient> rs = g.getValue().stream().map(Encryption.Certified::recipient).toList();
             routing.proceedWith(item.withRecipients(rs).withTreatment(
-                    new Treatment.EncryptSmime(g.getValue(), placeholders.get(g.getKey()), gcm.get(g.getKey()))));
+                    new Encryption.Smime(g.getValue(), placeholders.get(g.getKey()), gcm.get(g.getKey()))));
         }
         return routing;
     }
@@ -121,7 +124,7 @@ public final class PolicyStage implements Stage {
             try {
                 for (InternetAddress a : InternetAddress.parseHeader(f.value(), false)) {
                     if (a.getAddress() != null) {
-                        out.add(Addresses.normalise(a.getAddress()));
+                        out.add(Address.normalise(a.getAddress()));
                     }
                 }
             } catch (AddressException e) {

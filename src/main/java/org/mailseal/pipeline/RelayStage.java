@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.mailseal.mail.MailItem;
+import org.mailseal.mail.Recipient;
 import org.mailseal.relay.Deadline;
 import org.mailseal.relay.RelayClient;
 import org.mailseal.relay.RelayResult;

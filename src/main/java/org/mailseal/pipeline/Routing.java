@@ -2,6 +2,7 @@ package org.mailseal.pipeline;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.mailseal.mail.MailItem;
 import org.mailseal.smtp.SmtpReply;
 
 /**

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.mailseal.mail.MailItem;
 import org.mailseal.mime.RawHeader;
 import org.mailseal.spool.Spool;
 import org.slf4j.Logger;

@@ -1,8 +1,5 @@
 package org.mailseal.pipeline;
 
-import org.mailseal.config.MailsealConfig.ScanActions.FailureAction;
-import org.mailseal.config.MailsealConfig.ScanActions.VirusAction;
-import org.mailseal.mail.Direction;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;
@@ -21,7 +18,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
+import org.mailseal.config.MailsealConfig.ScanActions.FailureAction;
+import org.mailseal.config.MailsealConfig.ScanActions.VirusAction;
 import org.mailseal.config.MailsealConfig;
+import org.mailseal.mail.Direction;
+import org.mailseal.mail.MailItem;
+import org.mailseal.mail.Recipient;
 import org.mailseal.metrics.GatewayMetrics;
 import org.mailseal.mime.RawHeader;
 import org.mailseal.scan.Quarantine;

@@ -1,6 +1,5 @@
 package org.mailseal.pipeline;
 
-import org.mailseal.mail.Direction;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;
@@ -13,7 +12,12 @@ import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.imap.ImapLogins;
 import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.KeyDirectory;
+import org.mailseal.mail.Direction;
+import org.mailseal.mail.MailItem;
+import org.mailseal.mail.Recipient;
+import org.mailseal.mail.Treatment;
 import org.mailseal.mime.RawHeader;
+import org.mailseal.policy.Encryption;
 import org.mailseal.spool.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,17 +60,17 @@ public final class SentCopyStage implements Stage {
         }
         Treatment t;
         // The sender is the copy's one reader; it labels the trace line inside the copy.
-        Recipient self = new Recipient(org.mailseal.smtp.RcptTo.of(org.mailseal.smtp.Address.parse(sender)), Direction.OUTBOUND, -1);
+        Recipient self = new Recipient(org.mailseal.mail.RcptTo.of(org.mailseal.mail.Address.parse(sender)), Direction.OUTBOUND, -1);
         Optional<PgpKeys.ValidCert> pgp = keys.find(sender);
         if (pgp.isPresent()) {
-            t = new Treatment.EncryptPgp(List.of(new Treatment.Keyed(self, pgp.get(), "Sent copy")), org.mailseal.mime.OuterHeader.minimal("[...]"));
+            t = new Encryption.Pgp(List.of(new Encryption.Keyed(self, pgp.get(), "Sent copy")), org.mailseal.mime.OuterHeader.minimal("[...]"));
         } else {
             Optional<CertDirectory.ValidCert> c = certs.find(sender);
             if (c.isEmpty()) {
                 log.warn("{}: no Sent copy for <{}>: no OpenPGP key or S/MIME certificate of the sender", item.queueId(), sender);
                 return Routing.proceed(item);
             }
-            t = new Treatment.EncryptSmime(List.of(new Treatment.Certified(self, c.get(), "Sent copy")), org.mailseal.mime.OuterHeader.minimal("[...]"), false);
+            t = new Encryption.Smime(List.of(new Encryption.Certified(self, c.get(), "Sent copy")), org.mailseal.mime.OuterHeader.minimal("[...]"), false);
         }
         Path out = spool.workFile(item.queueId(), ".sent");
         boolean ok = false;

@@ -1,6 +1,5 @@
 package org.mailseal.pipeline;
 
-import org.mailseal.config.SignMethod;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;
@@ -9,15 +8,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.mailseal.crypto.pgp.PgpMimeSigner;
+import org.mailseal.config.SignMethod;
 import org.mailseal.crypto.smime.SmimeDecryptor;
 import org.mailseal.crypto.smime.SmimeSigner;
 import org.mailseal.keys.DecryptionKeys;
+import org.mailseal.mail.Address;
+import org.mailseal.mail.MailItem;
 import org.mailseal.mime.EncryptionDetector;
 import org.mailseal.mime.MultipartSigned;
 import org.mailseal.mime.RawHeader;
 import org.mailseal.policy.PolicyResolver;
-import org.mailseal.smtp.Address;
 import org.mailseal.spool.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,5 +1,7 @@
 package org.mailseal.pipeline;
 
+import org.mailseal.mail.MailItem;
+
 /**
  * One step of the mail flow (scan, policy, encrypt, relay...). A stage looks at one item and returns
  * a {@link Routing}: everything goes on, or recipients are split into groups with their own outcomes.

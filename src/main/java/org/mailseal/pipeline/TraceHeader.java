@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
-import org.mailseal.smtp.SessionInfo;
+import org.mailseal.mail.SessionInfo;
 import org.mailseal.smtp.Transaction;
 
 /**

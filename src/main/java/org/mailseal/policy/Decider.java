@@ -1,6 +1,6 @@
 package org.mailseal.policy;
 
-import org.mailseal.smtp.Address;
+import org.mailseal.mail.Address;
 
 /** Decides, for one recipient, whether and how a message is encrypted. */
 public interface Decider {

@@ -1,9 +1,9 @@
 package org.mailseal.policy;
 
-import org.mailseal.config.GenerateFor;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import org.mailseal.config.GenerateFor;
 
 /**
  * Who may get a generated key, and how fast: a key is made only for a recipient mailseal knows exists
@@ -34,7 +34,7 @@ public final class KeyGenerationGate {
 
     /** Checks, and on success counts, one generation for {@code email} (normalised, local@domain). */
     public Refusal admit(String email, GenerateFor rule) throws SQLException {
-        if (!org.mailseal.mail.Addresses.isPlainAddrSpec(email)) {
+        if (!org.mailseal.mail.Address.isPlainAddrSpec(email)) {
             return Refusal.UNKNOWN_RECIPIENT; // never for quoted or routing local parts
         }
         String local = email.substring(0, email.lastIndexOf('@'));

@@ -1,14 +1,13 @@
 package org.mailseal.policy;
 
-import org.mailseal.mail.Addresses;
-import org.mailseal.config.CryptoMethod;
 import java.util.List;
 import java.util.Optional;
+import org.mailseal.config.CryptoMethod;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.KeyDirectory;
-import org.mailseal.smtp.Address;
+import org.mailseal.mail.Address;
 import org.mailseal.smtp.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +37,7 @@ public final class OutboundDecider implements Decider {
 
     @Override
     public RecipientDecider.Decision decide(String queueId, Address rcpt) throws Exception {
-        String email = Addresses.normalise(rcpt.toString());
+        String email = Address.normalise(rcpt.toString());
         String mode = outbound.encryptFor(rcpt.domainLower());
         String why = "outbound encrypt=" + mode + (outbound.recipientDomains().containsKey(rcpt.domainLower()) ? " for " + rcpt.domainLower() : "");
         if (mode.equals("never")) {

@@ -1,15 +1,14 @@
 package org.mailseal.policy;
 
-import org.mailseal.config.GenerateFor;
-import org.mailseal.config.MissingKeyAction;
-import org.mailseal.config.EncryptMode;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.mailseal.config.EncryptMode;
 import org.mailseal.config.MailsealConfig;
+import org.mailseal.config.MissingKeyAction;
 import org.mailseal.config.PolicyValues;
-import org.mailseal.smtp.Address;
+import org.mailseal.mail.Address;
 
 /**
  * The effective policy for a recipient: built-in default ← global ({@code policy:}) ← domain

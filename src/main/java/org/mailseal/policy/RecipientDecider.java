@@ -1,18 +1,17 @@
 package org.mailseal.policy;
 
-import org.mailseal.mail.Addresses;
-import org.mailseal.config.CryptoMethod;
-import org.mailseal.config.GenerateFor;
-import org.mailseal.config.EncryptMode;
 import java.util.List;
 import java.util.Optional;
+import org.mailseal.config.CryptoMethod;
+import org.mailseal.config.EncryptMode;
+import org.mailseal.config.GenerateFor;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.KeyDirectory;
-import org.mailseal.crypto.KeyStoreException;
-import org.mailseal.smtp.Address;
-import org.mailseal.smtp.SmtpReply;
+import org.mailseal.mail.Address;
 import org.mailseal.mime.OuterHeader;
+import org.mailseal.smtp.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +76,7 @@ public final class RecipientDecider implements Decider {
 
     @Override
     public Decision decide(String queueId, Address rcpt) throws Exception {
-        String email = Addresses.normalise(rcpt.toString());
+        String email = Address.normalise(rcpt.toString());
         PolicyResolver.Effective p = resolver.resolve(rcpt);
         String why = "encrypt=" + p.encrypt().word() + " from " + p.source("encrypt");
         if (p.encrypt() == EncryptMode.NEVER) {

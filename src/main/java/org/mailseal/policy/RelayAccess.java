@@ -2,9 +2,9 @@ package org.mailseal.policy;
 
 import java.util.Set;
 import org.mailseal.config.MailsealConfig;
+import org.mailseal.mail.Address;
 import org.mailseal.mail.Direction;
-import org.mailseal.smtp.Address;
-import org.mailseal.smtp.SessionInfo;
+import org.mailseal.mail.SessionInfo;
 import org.mailseal.smtp.SmtpReply;
 
 /**

@@ -13,14 +13,14 @@ import java.util.stream.Collectors;
 import org.mailseal.config.HostPort;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.config.NextHop;
+import org.mailseal.mail.Address;
+import org.mailseal.mail.MailFrom;
+import org.mailseal.mail.RcptTo;
+import org.mailseal.mail.SessionInfo;
+import org.mailseal.mail.XForward;
 import org.mailseal.relay.Deadline;
 import org.mailseal.relay.RelayClient;
 import org.mailseal.relay.RelayResult;
-import org.mailseal.smtp.Address;
-import org.mailseal.smtp.MailFrom;
-import org.mailseal.smtp.RcptTo;
-import org.mailseal.smtp.SessionInfo;
-import org.mailseal.smtp.XForward;
 
 /**
  * Releases a quarantined message: sends it again, with its original envelope, through the gateway's own

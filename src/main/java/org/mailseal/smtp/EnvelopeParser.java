@@ -5,6 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.mailseal.mail.Address;
+import org.mailseal.mail.MailFrom;
+import org.mailseal.mail.RcptTo;
 
 /** Parses the arguments of MAIL and RCPT, with their ESMTP parameters (RFC 5321 §4.1.2, §4.1.1.2-3). */
 public final class EnvelopeParser {

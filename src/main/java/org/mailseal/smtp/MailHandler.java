@@ -3,6 +3,9 @@ package org.mailseal.smtp;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
+import org.mailseal.mail.MailFrom;
+import org.mailseal.mail.RcptTo;
+import org.mailseal.mail.SessionInfo;
 
 /**
  * What the SMTP/LMTP server asks of the gateway. The server does the protocol; the handler decides

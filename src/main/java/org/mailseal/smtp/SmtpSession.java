@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import javax.net.ssl.SSLSocket;
+import org.mailseal.mail.MailFrom;
+import org.mailseal.mail.RcptTo;
+import org.mailseal.mail.SessionInfo;
+import org.mailseal.mail.XForward;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

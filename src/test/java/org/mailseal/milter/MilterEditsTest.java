@@ -22,11 +22,11 @@ class MilterEditsTest {
         return MilterEdits.between(item(a), item(b), leadingSpace);
     }
 
-    static org.mailseal.pipeline.MailItem item(Path content) {
-        org.mailseal.smtp.SessionInfo s = new org.mailseal.smtp.SessionInfo(java.net.InetAddress.getLoopbackAddress(), "localhost", "h", true,
-                false, null, null, org.mailseal.smtp.XForward.EMPTY);
-        return new org.mailseal.pipeline.MailItem("Q1", s, org.mailseal.smtp.MailFrom.of(org.mailseal.smtp.Address.parse("a@b.test")),
-                java.util.List.of(new org.mailseal.pipeline.Recipient(org.mailseal.smtp.RcptTo.of(org.mailseal.smtp.Address.parse("c@d.test")),
+    static org.mailseal.mail.MailItem item(Path content) {
+        org.mailseal.mail.SessionInfo s = new org.mailseal.mail.SessionInfo(java.net.InetAddress.getLoopbackAddress(), "localhost", "h", true,
+                false, null, null, org.mailseal.mail.XForward.EMPTY);
+        return new org.mailseal.mail.MailItem("Q1", s, org.mailseal.mail.MailFrom.of(org.mailseal.mail.Address.parse("a@b.test")),
+                java.util.List.of(new org.mailseal.mail.Recipient(org.mailseal.mail.RcptTo.of(org.mailseal.mail.Address.parse("c@d.test")),
                         org.mailseal.mail.Direction.INBOUND, 0)), content, java.time.Instant.now());
     }
 

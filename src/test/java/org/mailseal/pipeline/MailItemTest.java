@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailseal.mail.MailItem;
 import org.mailseal.mime.RawHeader;
 
 /** The header is parsed once per content file, shared by recipient-group copies, parsed again for new content. */
@@ -54,6 +55,6 @@ class MailItemTest {
         MailItem m = item(big + "\r\nbody");
         assertThatThrownBy(m::header).isInstanceOf(RawHeader.TooLargeException.class);
         Routing r = new HopCountStage(50).apply(m);
-        assertThat(r.groups()).singleElement().satisfies(g -> assertThat(g.outcome().reply()).isEqualTo(MailItem.HEADER_TOO_LARGE));
+        assertThat(r.groups()).singleElement().satisfies(g -> assertThat(g.outcome().reply()).isEqualTo(Outcome.HEADER_TOO_LARGE));
     }
 }

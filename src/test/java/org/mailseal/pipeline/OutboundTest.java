@@ -1,6 +1,5 @@
 package org.mailseal.pipeline;
 
-import org.mailseal.mail.Direction;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -31,6 +30,10 @@ import org.mailseal.keys.MasterKey;
 import org.mailseal.keys.MasterPassphrase;
 import org.mailseal.keys.PgpKeyStore;
 import org.mailseal.keys.SmimeStore;
+import org.mailseal.mail.Direction;
+import org.mailseal.mail.Recipient;
+import org.mailseal.mail.Treatment;
+import org.mailseal.policy.Encryption;
 import org.mailseal.store.Database;
 import org.mailseal.testkit.CapturingSink;
 import org.mailseal.testkit.Cli;
@@ -524,8 +527,8 @@ class OutboundTest {
     }
 
     private static String sentCopy(String message, org.mailseal.keys.CertDirectory.ValidCert cert, org.mailseal.keys.StorageSeal seal) throws Exception {
-        Recipient self = new Recipient(org.mailseal.smtp.RcptTo.of(org.mailseal.smtp.Address.parse("smimesigner@example.com")), Direction.OUTBOUND, 0);
-        Treatment t = new Treatment.EncryptSmime(List.of(new Treatment.Certified(self, cert, "Sent copy")),
+        Recipient self = new Recipient(org.mailseal.mail.RcptTo.of(org.mailseal.mail.Address.parse("smimesigner@example.com")), Direction.OUTBOUND, 0);
+        Treatment t = new Encryption.Smime(List.of(new Encryption.Certified(self, cert, "Sent copy")),
                 org.mailseal.mime.OuterHeader.minimal("[...]"), false);
         java.io.BufferedInputStream in = new java.io.BufferedInputStream(new java.io.ByteArrayInputStream(message.getBytes(StandardCharsets.ISO_8859_1)));
         org.mailseal.mime.RawHeader h = org.mailseal.mime.RawHeader.read(in, 1 << 20);

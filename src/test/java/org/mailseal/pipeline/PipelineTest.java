@@ -1,6 +1,5 @@
 package org.mailseal.pipeline;
 
-import org.mailseal.mail.Direction;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
@@ -8,12 +7,15 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.mailseal.smtp.Address;
-import org.mailseal.smtp.MailFrom;
-import org.mailseal.smtp.RcptTo;
-import org.mailseal.smtp.SessionInfo;
+import org.mailseal.mail.Address;
+import org.mailseal.mail.Direction;
+import org.mailseal.mail.MailFrom;
+import org.mailseal.mail.MailItem;
+import org.mailseal.mail.RcptTo;
+import org.mailseal.mail.Recipient;
+import org.mailseal.mail.SessionInfo;
+import org.mailseal.mail.XForward;
 import org.mailseal.smtp.SmtpReply;
-import org.mailseal.smtp.XForward;
 
 /** The runner's contract: every recipient gets exactly one final outcome, and failures fail closed. */
 class PipelineTest {

@@ -10,14 +10,18 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailseal.config.MailsealConfig;
+import org.mailseal.mail.Address;
 import org.mailseal.mail.Direction;
+import org.mailseal.mail.MailItem;
+import org.mailseal.mail.RcptTo;
+import org.mailseal.mail.Recipient;
+import org.mailseal.mail.Treatment;
 import org.mailseal.metrics.GatewayMetrics;
 import org.mailseal.policy.Decider;
+import org.mailseal.policy.Encryption;
 import org.mailseal.policy.RecipientDecider;
 import org.mailseal.scan.Scanner;
 import org.mailseal.scan.Verdict;
-import org.mailseal.smtp.Address;
-import org.mailseal.smtp.RcptTo;
 import org.mailseal.smtp.SmtpReply;
 import org.mailseal.spool.Spool;
 
@@ -62,8 +66,8 @@ class StageTest {
 
     MailItem authenticated(String user, String content) throws Exception {
         MailItem m = item(content);
-        org.mailseal.smtp.SessionInfo s = m.session();
-        org.mailseal.smtp.SessionInfo auth = new org.mailseal.smtp.SessionInfo(s.clientAddress(), s.clientName(), s.helo(), true, false, null,
+        org.mailseal.mail.SessionInfo s = m.session();
+        org.mailseal.mail.SessionInfo auth = new org.mailseal.mail.SessionInfo(s.clientAddress(), s.clientName(), s.helo(), true, false, null,
                 user, s.xforward());
         return new MailItem(m.queueId(), auth, m.from(), m.recipients(), m.content(), m.received());
     }
@@ -195,7 +199,7 @@ class StageTest {
                 + "Content-Type: text/plain; charset=us-ascii\r\n\r\nsecret body\r\n";
         MailItem m = item("Received: from c (unknown [127.0.0.1])\r\n\tby gw.test (mailseal) with ESMTP id Q1; Wed, 2 Dec 2026 20:00:00 +0000\r\n"
                 + original);
-        MailItem toEncrypt = m.withTreatment(new Treatment.EncryptPgp(List.of(new Treatment.Keyed(m.recipients().get(0), cert, "test")),
+        MailItem toEncrypt = m.withTreatment(new Encryption.Pgp(List.of(new Encryption.Keyed(m.recipients().get(0), cert, "test")),
                 org.mailseal.mime.OuterHeader.minimal("[...]")));
         Routing.Group g = only(new EncryptStage(spool(), null).apply(toEncrypt));
         String out = text(g.item());

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
+import org.mailseal.mail.Address;
+import org.mailseal.mail.MailFrom;
+import org.mailseal.mail.RcptTo;
 
 class EnvelopeParserTest {
 

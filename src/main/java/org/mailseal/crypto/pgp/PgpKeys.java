@@ -49,7 +49,7 @@ import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
 import org.bouncycastle.openpgp.operator.bc.BcPGPKeyPair;
 import org.mailseal.crypto.KeyStoreException;
-import org.mailseal.mail.Addresses;
+import org.mailseal.mail.Address;
 
 /**
  * OpenPGP key handling: reading keyrings, validating certificates for use as encryption keys,
@@ -305,7 +305,7 @@ public final class PgpKeys {
         } else {
             return null;
         }
-        return Addresses.isPlainAddrSpec(spec) ? Addresses.normalise(spec) : null;
+        return Address.isPlainAddrSpec(spec) ? Address.normalise(spec) : null;
     }
 
     public static String algorithmName(PGPPublicKey k) {

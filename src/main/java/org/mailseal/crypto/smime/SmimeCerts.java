@@ -123,7 +123,7 @@ public final class SmimeCerts {
             if (sans != null) {
                 for (List<?> san : sans) {
                     if (Integer.valueOf(1).equals(san.get(0))) {
-                        out.add(org.mailseal.mail.Addresses.normalise(String.valueOf(san.get(1))));
+                        out.add(org.mailseal.mail.Address.normalise(String.valueOf(san.get(1))));
                     }
                 }
             }

@@ -1,4 +1,4 @@
-package org.mailseal.smtp;
+package org.mailseal.mail;
 
 import java.net.InetAddress;
 

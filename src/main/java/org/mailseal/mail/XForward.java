@@ -1,4 +1,4 @@
-package org.mailseal.smtp;
+package org.mailseal.mail;
 
 /**
  * Client attributes forwarded by a trusted MTA with XFORWARD (Postfix XFORWARD_README). A null field was

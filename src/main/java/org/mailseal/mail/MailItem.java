@@ -1,4 +1,4 @@
-package org.mailseal.pipeline;
+package org.mailseal.mail;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,8 +8,6 @@ import java.time.Instant;
 import java.util.List;
 import org.mailseal.mime.CountingInputStream;
 import org.mailseal.mime.RawHeader;
-import org.mailseal.smtp.MailFrom;
-import org.mailseal.smtp.SessionInfo;
 
 /**
  * A message on its way through the pipeline: the envelope, some of its recipients (stages split
@@ -21,11 +19,8 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
                        Path content, Instant received, Treatment treatment, Path sentCopy, String releaseClaim,
                        String subjectTag, Parsed parsed) {
 
-    /** The largest header section the gateway takes (the 552 below). */
+    /** The largest header section the gateway takes (larger: {@code Outcome.HEADER_TOO_LARGE}). */
     public static final int MAX_HEADER = RawHeader.MAX_SECTION;
-    /** The one answer to a header section over {@link #MAX_HEADER}. */
-    public static final org.mailseal.smtp.SmtpReply HEADER_TOO_LARGE =
-            org.mailseal.smtp.SmtpReply.of(552, "5.3.4", "Error: message header exceeds " + MAX_HEADER + " bytes");
 
     public MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients, Path content, Instant received) {
         this(queueId, session, from, recipients, content, received, Treatment.NONE, null, null, null, new Parsed());
@@ -124,11 +119,11 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
     public String senderIdentity() {
         String auth = session.authUser();
         if (auth != null && auth.contains("@")) {
-            return org.mailseal.mail.Addresses.normalise(auth);
+            return Address.normalise(auth);
         }
         if (from.sender().isNull()) {
             return null;
         }
-        return org.mailseal.mail.Addresses.normalise(from.sender().toString());
+        return Address.normalise(from.sender().toString());
     }
 }

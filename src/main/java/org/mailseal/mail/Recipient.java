@@ -1,8 +1,5 @@
-package org.mailseal.pipeline;
+package org.mailseal.mail;
 
-import org.mailseal.mail.Direction;
-import org.mailseal.smtp.Address;
-import org.mailseal.smtp.RcptTo;
 
 /**
  * One envelope recipient, with its DSN parameters and the direction decided at RCPT time. {@code index}

@@ -1,4 +1,4 @@
-package org.mailseal.smtp;
+package org.mailseal.mail;
 
 /**
  * A MAIL command and the ESMTP parameters we take in and pass on: SIZE (RFC 1870), BODY (RFC 6152),
