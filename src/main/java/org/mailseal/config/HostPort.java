@@ -1,6 +1,5 @@
 package org.mailseal.config;
 
-
 /**
  * A host and port from the config, such as {@code 127.0.0.1:10025} or {@code [::1]:10025}.
  */

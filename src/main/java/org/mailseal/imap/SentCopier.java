@@ -15,7 +15,7 @@ import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.mailseal.config.MailsealConfig;
+import org.mailseal.config.SentCopy;
 import org.mailseal.keys.MasterKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +30,7 @@ public final class SentCopier implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger("sentcopy");
 
-    private final MailsealConfig.SentCopy config;
+    private final SentCopy config;
     private final SentCopyQueue queue;
     private final ImapLogins logins;
     private final MasterKey masterKey;
@@ -40,7 +40,7 @@ public final class SentCopier implements AutoCloseable {
         return t;
     });
 
-    public SentCopier(MailsealConfig.SentCopy config, SentCopyQueue queue, ImapLogins logins, MasterKey masterKey) {
+    public SentCopier(SentCopy config, SentCopyQueue queue, ImapLogins logins, MasterKey masterKey) {
         this.config = config;
         this.queue = queue;
         this.logins = logins;

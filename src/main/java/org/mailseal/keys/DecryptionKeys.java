@@ -1,6 +1,5 @@
 package org.mailseal.keys;
 
-import org.mailseal.crypto.KeyStoreException;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
@@ -11,6 +10,7 @@ import java.util.Optional;
 import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.crypto.pgp.PgpDecryptor;
 import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.crypto.pgp.PgpMimeSigner;
@@ -26,7 +26,7 @@ public final class DecryptionKeys implements org.mailseal.crypto.MessageOpener.K
     private final PgpKeyStore pgp;
     private final SmimeStore smime;
     private final MasterKey masterKey;
-    private final org.mailseal.config.MailsealConfig.Outbound outbound;
+    private final org.mailseal.config.Outbound outbound;
     private final Pkcs11Token token;
     private final TokenKeys tokenKeys;
 
@@ -34,7 +34,7 @@ public final class DecryptionKeys implements org.mailseal.crypto.MessageOpener.K
      * {@code masterKey} null: an encrypt-only install, which holds no private keys at all. {@code token}
      * (may be null): keys kept in a PKCS#11 token, found through {@code tokenKeys}.
      */
-    public DecryptionKeys(PgpKeyStore pgp, SmimeStore smime, MasterKey masterKey, org.mailseal.config.MailsealConfig.Outbound outbound,
+    public DecryptionKeys(PgpKeyStore pgp, SmimeStore smime, MasterKey masterKey, org.mailseal.config.Outbound outbound,
                           Pkcs11Token token, TokenKeys tokenKeys) {
         this.pgp = pgp;
         this.smime = smime;

@@ -1,6 +1,5 @@
 package org.mailseal.keys;
 
-import org.mailseal.crypto.KeyStoreException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +12,8 @@ import java.security.Provider;
 import java.security.Security;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
-import org.mailseal.config.MailsealConfig;
+import org.mailseal.config.Pkcs11;
+import org.mailseal.crypto.KeyStoreException;
 
 /**
  * A PKCS#11 token (an HSM, or SoftHSM2) through the JDK's SunPKCS11 provider. Keys are generated inside
@@ -39,7 +39,7 @@ public final class Pkcs11Token {
      * Opens and logs in to the configured token (once per library and slot in this process: the JCA
      * keeps one provider per token); a clear error names the failing setting.
      */
-    public static synchronized Pkcs11Token open(MailsealConfig.Pkcs11 c) throws KeyStoreException {
+    public static synchronized Pkcs11Token open(Pkcs11 c) throws KeyStoreException {
         String id = c.library() + "|" + c.slot() + "|" + c.slotListIndex();
         Pkcs11Token t = OPEN.get(id);
         if (t == null) {
@@ -49,7 +49,7 @@ public final class Pkcs11Token {
         return t;
     }
 
-    private static Pkcs11Token openNew(MailsealConfig.Pkcs11 c) throws KeyStoreException {
+    private static Pkcs11Token openNew(Pkcs11 c) throws KeyStoreException {
         String conf = "--name=mailseal" + OPEN.size() + "\nlibrary=" + c.library() + "\n"
                 + (c.slot() != null ? "slot=" + c.slot() + "\n" : "slotListIndex=" + c.slotListIndex() + "\n")
                 + "attributes(generate, CKO_PRIVATE_KEY, *) = {\n  CKA_SENSITIVE = true\n  CKA_EXTRACTABLE = false\n}\n";

@@ -18,9 +18,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
-import org.mailseal.config.MailsealConfig.ScanActions.FailureAction;
-import org.mailseal.config.MailsealConfig.ScanActions.VirusAction;
-import org.mailseal.config.MailsealConfig;
+import org.mailseal.config.Scan;
+import org.mailseal.config.ScanActions.FailureAction;
+import org.mailseal.config.ScanActions.VirusAction;
+import org.mailseal.config.ScanActions;
 import org.mailseal.mail.Direction;
 import org.mailseal.mail.MailItem;
 import org.mailseal.mail.Recipient;
@@ -49,7 +50,7 @@ public final class ScanStage implements Stage {
     /** Marks a message released from quarantine by the admin (see {@link Quarantine#markReleasing}). */
     public static final String RELEASED = Quarantine.RELEASED_FIELD;
 
-    private final MailsealConfig.Scan config;
+    private final Scan config;
     private final List<Scanner> scanners;
     private final Quarantine quarantine;
     private final Spool spool;
@@ -61,7 +62,7 @@ public final class ScanStage implements Stage {
     });
 
     /** {@code quarantine} null: none possible (no master key); a quarantine verdict then defers. */
-    public ScanStage(MailsealConfig.Scan config, List<Scanner> scanners, Quarantine quarantine, Spool spool, GatewayMetrics metrics) {
+    public ScanStage(Scan config, List<Scanner> scanners, Quarantine quarantine, Spool spool, GatewayMetrics metrics) {
         this.config = config;
         this.scanners = List.copyOf(scanners);
         this.quarantine = quarantine;
@@ -163,7 +164,7 @@ public final class ScanStage implements Stage {
         return out;
     }
 
-    static Decision decide(MailsealConfig.ScanActions a, List<Verdict> verdicts) {
+    static Decision decide(ScanActions a, List<Verdict> verdicts) {
         for (Verdict v : verdicts) {
             if (v.kind() == Verdict.Kind.VIRUS) {
                 return a.virus() == VirusAction.QUARANTINE ? new Hold("virus " + v.detail() + " (" + v.scanner() + ")")

@@ -3,7 +3,7 @@ package org.mailseal.policy;
 import java.util.List;
 import java.util.Optional;
 import org.mailseal.config.CryptoMethod;
-import org.mailseal.config.MailsealConfig;
+import org.mailseal.config.Outbound;
 import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.KeyDirectory;
@@ -23,12 +23,12 @@ public final class OutboundDecider implements Decider {
 
     private static final Logger log = LoggerFactory.getLogger("policy");
 
-    private final MailsealConfig.Outbound outbound;
+    private final Outbound outbound;
     private final PolicyResolver resolver;
     private final KeyDirectory keys;
     private final CertDirectory certs;
 
-    public OutboundDecider(MailsealConfig.Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs) {
+    public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs) {
         this.outbound = outbound;
         this.resolver = resolver;
         this.keys = keys;

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.mailseal.config.EncryptMode;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.config.MissingKeyAction;
+import org.mailseal.config.PolicySettings;
 import org.mailseal.config.PolicyValues;
 import org.mailseal.mail.Address;
 
@@ -82,7 +83,7 @@ public final class PolicyResolver {
             v.put(k, new Value(DEFAULTS.get(k), "default"));
         }
         apply(v, config.policy(), "global");
-        MailsealConfig.PolicySettings d = config.domains().policies().get(rcpt.domainLower());
+        PolicySettings d = config.domains().policies().get(rcpt.domainLower());
         if (d != null) {
             apply(v, d, "domain " + rcpt.domainLower());
         }
@@ -97,7 +98,7 @@ public final class PolicyResolver {
                 v.get("subjectPlaceholder").value(), v);
     }
 
-    private static void apply(Map<String, Value> v, MailsealConfig.PolicySettings p, String source) {
+    private static void apply(Map<String, Value> v, PolicySettings p, String source) {
         p.asMap().forEach((k, val) -> v.put(k, new Value(val, source)));
     }
 

@@ -2,6 +2,7 @@ package org.mailseal.policy;
 
 import java.util.Set;
 import org.mailseal.config.MailsealConfig;
+import org.mailseal.config.Networks;
 import org.mailseal.mail.Address;
 import org.mailseal.mail.Direction;
 import org.mailseal.mail.SessionInfo;
@@ -15,7 +16,7 @@ public final class RelayAccess {
 
 
     private final Set<String> localDomains;
-    private final MailsealConfig.Networks networks;
+    private final Networks networks;
     private final Set<String> routingAllowed;
 
     public RelayAccess(MailsealConfig config) {

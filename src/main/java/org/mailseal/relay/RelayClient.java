@@ -18,8 +18,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
-import org.mailseal.config.MailsealConfig;
 import org.mailseal.config.NextHop;
+import org.mailseal.config.Relay;
+import org.mailseal.config.TlsPolicy;
 import org.mailseal.mail.MailFrom;
 import org.mailseal.mail.RcptTo;
 import org.mailseal.mail.SessionInfo;
@@ -37,14 +38,14 @@ public final class RelayClient implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger("relay");
 
-    private final MailsealConfig.Relay cfg;
+    private final Relay cfg;
     private final String heloName;
     private final MxResolver resolver;
     private final ConnectionPool pool;
     private final ClientTls tls;
     private final ScheduledExecutorService watchdog;
 
-    public RelayClient(MailsealConfig.Relay cfg, String heloName) throws IOException, GeneralSecurityException {
+    public RelayClient(Relay cfg, String heloName) throws IOException, GeneralSecurityException {
         this.cfg = cfg;
         this.heloName = cfg.heloName() != null ? cfg.heloName() : heloName;
         this.resolver = new MxResolver(cfg.dnsServers(), java.time.Duration.ofSeconds(10));
@@ -65,7 +66,7 @@ public final class RelayClient implements AutoCloseable {
      * Delivers {@code msg} through {@code hop}. Returns one result per recipient, in order. Never throws:
      * every failure becomes a 4xx (or, where final, 5xx) result.
      */
-    public List<RelayResult> deliver(Message msg, NextHop hop, MailsealConfig.TlsPolicy policy, Deadline deadline) {
+    public List<RelayResult> deliver(Message msg, NextHop hop, TlsPolicy policy, Deadline deadline) {
         String domain = msg.recipients().get(0).recipient().domainLower();
         List<MxResolver.Target> targets;
         try {
@@ -130,7 +131,7 @@ public final class RelayClient implements AutoCloseable {
         }
     }
 
-    private ClientConnection connect(MxResolver.Target t, MailsealConfig.TlsPolicy policy, Deadline deadline) throws HopFailure {
+    private ClientConnection connect(MxResolver.Target t, TlsPolicy policy, Deadline deadline) throws HopFailure {
         String relay = t.host() + "[" + t.address().getAddress().getHostAddress() + "]:" + t.address().getPort();
         ClientConnection c;
         try {
@@ -152,17 +153,17 @@ public final class RelayClient implements AutoCloseable {
                 c.quit();
                 throw new HopFailure(hopReply(ehlo, relay, "EHLO"), relay);
             }
-            if (policy != MailsealConfig.TlsPolicy.NONE) {
+            if (policy != TlsPolicy.NONE) {
                 if (c.has("STARTTLS")) {
                     c.send("STARTTLS");
                     SmtpReply r = c.readReply();
                     if (r.code() == 220) {
-                        boolean verify = policy == MailsealConfig.TlsPolicy.VERIFY;
+                        boolean verify = policy == TlsPolicy.VERIFY;
                         try {
                             c.startTls(verify ? tls.verifying() : tls.opportunistic(), verify);
                         } catch (SSLException e) {
                             c.close();
-                            if (policy == MailsealConfig.TlsPolicy.MAY) {
+                            if (policy == TlsPolicy.MAY) {
                                 // RFC 7435: opportunistic TLS falls back to plaintext after a failed handshake
                                 log.info("TLS handshake with {} failed ({}); retrying without TLS", relay, e.getMessage());
                                 return plainRetry(t, relay, deadline);
@@ -174,11 +175,11 @@ public final class RelayClient implements AutoCloseable {
                             c.quit();
                             throw new HopFailure(hopReply(again, relay, "EHLO after STARTTLS"), relay);
                         }
-                    } else if (policy != MailsealConfig.TlsPolicy.MAY) {
+                    } else if (policy != TlsPolicy.MAY) {
                         c.quit();
                         throw new HopFailure(SmtpReply.of(451, "4.7.4", "Error: " + relay + " refused STARTTLS: " + r.oneLine()), relay);
                     }
-                } else if (policy != MailsealConfig.TlsPolicy.MAY) {
+                } else if (policy != TlsPolicy.MAY) {
                     c.quit();
                     // TLS required by policy and not offered: never send in clear (fail closed)
                     throw new HopFailure(SmtpReply.of(451, "4.7.4", "Error: TLS is required, but was not offered by host " + relay), relay);
@@ -192,7 +193,7 @@ public final class RelayClient implements AutoCloseable {
     }
 
     private ClientConnection plainRetry(MxResolver.Target t, String relay, Deadline deadline) throws HopFailure {
-        return connect(t, MailsealConfig.TlsPolicy.NONE, deadline);
+        return connect(t, TlsPolicy.NONE, deadline);
     }
 
     private List<RelayResult> transaction(ClientConnection c, String key, Message msg, Deadline deadline, boolean reused)

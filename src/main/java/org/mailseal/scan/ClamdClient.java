@@ -18,7 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.mailseal.config.MailsealConfig;
+import org.mailseal.config.Clamd;
 
 /**
  * clamd client: {@code zINSTREAM} inside {@code zIDSESSION} sessions that are kept and reused (clamd's
@@ -35,10 +35,10 @@ public final class ClamdClient implements Scanner {
         return t;
     });
 
-    private final MailsealConfig.Clamd config;
+    private final Clamd config;
     private final ConcurrentLinkedDeque<Session> idle = new ConcurrentLinkedDeque<>();
 
-    public ClamdClient(MailsealConfig.Clamd config) {
+    public ClamdClient(Clamd config) {
         this.config = config;
     }
 

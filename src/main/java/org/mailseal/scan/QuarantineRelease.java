@@ -11,8 +11,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.mailseal.config.HostPort;
-import org.mailseal.config.MailsealConfig;
 import org.mailseal.config.NextHop;
+import org.mailseal.config.TlsPolicy;
 import org.mailseal.mail.Address;
 import org.mailseal.mail.MailFrom;
 import org.mailseal.mail.RcptTo;
@@ -48,7 +48,7 @@ public final class QuarantineRelease {
                     XForward.EMPTY);
             NextHop self = NextHop.parse("[" + gateway.host() + "]:" + gateway.port());
             List<RelayResult> results = client.deliver(new RelayClient.Message(e.queueId(), local, from, rcpts, copy), self,
-                    MailsealConfig.TlsPolicy.NONE, Deadline.in(Duration.ofMinutes(10)));
+                    TlsPolicy.NONE, Deadline.in(Duration.ofMinutes(10)));
             List<RelayResult> refused = results.stream().filter(r -> !r.reply().isPositive()).toList();
             if (!refused.isEmpty()) {
                 throw new IOException("the gateway answered: " + refused.stream().map(r -> r.reply().oneLine()).distinct()

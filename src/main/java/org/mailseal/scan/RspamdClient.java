@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.mailseal.config.MailsealConfig;
+import org.mailseal.config.Rspamd;
 
 /**
  * rspamd client: {@code POST /checkv2} with the envelope in headers (From, Rcpt, IP, Helo, Queue-Id).
@@ -23,10 +23,10 @@ public final class RspamdClient implements Scanner {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final MailsealConfig.Rspamd config;
+    private final Rspamd config;
     private final HttpClient http;
 
-    public RspamdClient(MailsealConfig.Rspamd config) {
+    public RspamdClient(Rspamd config) {
         this.config = config;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(config.timeout()).build(); // rspamd speaks HTTP/1.1 (no h2c upgrade)
     }

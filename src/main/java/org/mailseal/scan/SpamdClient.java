@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.mailseal.config.MailsealConfig;
+import org.mailseal.config.Spamd;
 
 /**
  * spamd client, {@code SYMBOLS SPAMC/1.5}: the request carries Content-length and User, the reply
@@ -22,9 +22,9 @@ import org.mailseal.config.MailsealConfig;
  */
 public final class SpamdClient implements Scanner {
 
-    private final MailsealConfig.Spamd config;
+    private final Spamd config;
 
-    public SpamdClient(MailsealConfig.Spamd config) {
+    public SpamdClient(Spamd config) {
         this.config = config;
     }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLContext;
 import org.mailseal.config.HostPort;
+import org.mailseal.config.Limits;
 import org.mailseal.config.MailsealConfig;
 
 /** Settings of one listener. {@code postmasterDomain}: where a bare {@code <postmaster>} goes (RFC 5321 §4.5.1). */
@@ -27,7 +28,7 @@ public record SmtpSettings(
         ClientLimits clientLimits) {
 
     public static SmtpSettings from(MailsealConfig c, boolean lmtp, SSLContext tls) {
-        MailsealConfig.Limits l = c.limits();
+        Limits l = c.limits();
         return new SmtpSettings(c.hostname(), lmtp, lmtp ? c.lmtp().listen() : c.smtp().listen(),
                 l.maxMessageSize(), l.maxRecipients(), l.maxConnections(), l.maxCommandLineLength(),
                 l.maxDataLineLength(), l.maxErrors(), l.commandTimeout(), l.dataTimeout(), tls,

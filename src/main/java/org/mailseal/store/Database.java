@@ -22,7 +22,7 @@ public final class Database implements AutoCloseable {
     }
 
     public static Database open(MailsealConfig config) throws IOException {
-        MailsealConfig.Database db = config.database();
+        org.mailseal.config.Database db = config.database();
         String url = db.url();
         String h2Password = null;
         if (url == null) {

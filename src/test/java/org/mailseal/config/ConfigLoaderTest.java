@@ -36,7 +36,7 @@ class ConfigLoaderTest {
         assertThat(c.limits().maxMessageSize()).isEqualTo(10L * 1024 * 1024);
         assertThat(c.limits().commandTimeout()).isEqualTo(Duration.ofSeconds(90));
         assertThat(c.limits().dataTimeout()).isEqualTo(Duration.ofMinutes(2));
-        assertThat(c.relay().tls()).isEqualTo(MailsealConfig.TlsPolicy.VERIFY);
+        assertThat(c.relay().tls()).isEqualTo(TlsPolicy.VERIFY);
         assertThat(c.relay().routes()).containsKey("example.org");
         assertThat(NextHop.parse(c.relay().defaultRoute()).mxLookup()).isTrue();
         assertThat(c.networks().isTrusted(java.net.InetAddress.getLoopbackAddress())).isFalse();
@@ -54,9 +54,9 @@ class ConfigLoaderTest {
     @Test
     void enumValuesAreTypedAndABadOneNamesTheKeyAndTheChoices() {
         MailsealConfig c = ConfigLoader.parse("e.yml", "scan:\n  actions: {virus: Quarantine, spam: reject, onFailure: deliver}\n");
-        assertThat(c.scan().actions().virus()).isEqualTo(MailsealConfig.ScanActions.VirusAction.QUARANTINE);
-        assertThat(c.scan().actions().spam()).isEqualTo(MailsealConfig.ScanActions.SpamAction.REJECT);
-        assertThat(c.scan().actions().onFailure()).isEqualTo(MailsealConfig.ScanActions.FailureAction.DELIVER);
+        assertThat(c.scan().actions().virus()).isEqualTo(ScanActions.VirusAction.QUARANTINE);
+        assertThat(c.scan().actions().spam()).isEqualTo(ScanActions.SpamAction.REJECT);
+        assertThat(c.scan().actions().onFailure()).isEqualTo(ScanActions.FailureAction.DELIVER);
         assertThatThrownBy(() -> ConfigLoader.parse("e.yml", "scan:\n  actions:\n    virus: drop\n"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("line 3")

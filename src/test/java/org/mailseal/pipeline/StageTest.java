@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailseal.config.MailsealConfig;
+import org.mailseal.config.Scan;
 import org.mailseal.mail.Address;
 import org.mailseal.mail.Direction;
 import org.mailseal.mail.MailItem;
@@ -129,7 +129,7 @@ class StageTest {
     }
 
     ScanStage scan(Verdict.Kind kind) throws Exception {
-        MailsealConfig.Scan cfg = new MailsealConfig.Scan(null, null, null, null, null, null);
+        Scan cfg = new Scan(null, null, null, null, null, null);
         return new ScanStage(cfg, List.of(fake(kind)), null, spool(), new GatewayMetrics());
     }
 

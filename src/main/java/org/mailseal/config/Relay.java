@@ -1,0 +1,38 @@
+package org.mailseal.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Relay client towards the next hop (the cloud provider's MTA, or Postfix's reinjection port). */
+public record Relay(
+        String defaultRoute,
+        TlsPolicy tls,
+        Map<String, Route> routes,
+        String heloName,
+        Duration connectTimeout,
+        Duration commandTimeout,
+        Duration dataDoneTimeout,
+        Integer maxIdlePerRoute,
+        Duration idleTimeout,
+        List<HostPort> dnsServers,
+        Duration deadline,
+        Path trustAnchors) {
+    public Relay {
+        defaultRoute = defaultRoute != null ? defaultRoute : "[127.0.0.1]:10026";
+        NextHop.parse(defaultRoute);
+        tls = tls != null ? tls : TlsPolicy.MAY;
+        routes = routes != null ? Map.copyOf(Checks.lowerKeys(routes)) : Map.of();
+        connectTimeout = connectTimeout != null ? connectTimeout : Duration.ofSeconds(30);
+        commandTimeout = commandTimeout != null ? commandTimeout : Duration.ofMinutes(5);
+        // Postfix smtp_data_done_timeout: 600 s, and the upstream client waits at most that long too.
+        dataDoneTimeout = dataDoneTimeout != null ? dataDoneTimeout : Duration.ofMinutes(10);
+        maxIdlePerRoute = maxIdlePerRoute != null ? maxIdlePerRoute : 8;
+        idleTimeout = idleTimeout != null ? idleTimeout : Duration.ofSeconds(60);
+        dnsServers = dnsServers != null ? List.copyOf(dnsServers) : List.of();
+        // Everything done for one message must end well inside the client's 600 s DATA timeout.
+        deadline = deadline != null ? deadline : Duration.ofSeconds(540);
+    }
+
+}

@@ -1,0 +1,69 @@
+package org.mailseal.config;
+
+import java.util.Locale;
+
+/**
+ * What verdicts do. {@code virus}: reject | quarantine. {@code spam}: tag | quarantine | reject;
+ * {@code rejectScore}: reject at or above this score whatever {@code spam} says; {@code subjectTag}:
+ * put in front of the Subject of tagged spam; {@code onFailure}: tempfail | deliver (a scanner down,
+ * too slow, or the message over its size limit: never "clean").
+ */
+public record ScanActions(VirusAction virus, SpamAction spam, Double rejectScore, String subjectTag, FailureAction onFailure) {
+    static final ScanActions DEFAULT = new ScanActions(VirusAction.REJECT, SpamAction.TAG, null, null, FailureAction.TEMPFAIL);
+
+    public ScanActions {
+        if (subjectTag != null && (subjectTag.contains("\r") || subjectTag.contains("\n"))) {
+            throw new IllegalArgumentException("subjectTag must be one line");
+        }
+    }
+
+    /** {@code scan.actions.virus}: what a virus verdict does. */
+    public enum VirusAction {
+        REJECT, QUARANTINE;
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static VirusAction parse(String s) {
+            return choice(VirusAction.class, "virus", s);
+        }
+    }
+
+    /** {@code scan.actions.spam}: what a spam verdict does. */
+    public enum SpamAction {
+        TAG, QUARANTINE, REJECT;
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static SpamAction parse(String s) {
+            return choice(SpamAction.class, "spam", s);
+        }
+    }
+
+    /** {@code scan.actions.onFailure}: a message that could not be scanned is deferred, or delivered marked. */
+    public enum FailureAction {
+        TEMPFAIL, DELIVER;
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static FailureAction parse(String s) {
+            return choice(FailureAction.class, "onFailure", s);
+        }
+    }
+
+    // One of the enum's constants, written in lower case in the YAML; the error names the key and the choices.
+    static <E extends Enum<E>> E choice(Class<E> type, String key, String s) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(s == null ? "" : s.trim())) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException(key + " must be " + java.util.Arrays.stream(type.getEnumConstants())
+                .map(e -> e.name().toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.joining(", ")) + " (got '" + s + "')");
+    }
+
+    static ScanActions merge(ScanActions over, ScanActions base) {
+        if (over == null) {
+            return base;
+        }
+        return new ScanActions(over.virus != null ? over.virus : base.virus, over.spam != null ? over.spam : base.spam,
+                over.rejectScore != null ? over.rejectScore : base.rejectScore, over.subjectTag != null ? over.subjectTag : base.subjectTag,
+                over.onFailure != null ? over.onFailure : base.onFailure);
+    }
+}
