@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.Callable;
 import javax.crypto.spec.PBEParameterSpec;
-import org.mailseal.config.MailsealConfig;
 import org.mailseal.crypto.smime.CertificateAuthority;
 import org.mailseal.crypto.smime.SmimeCerts;
 import org.mailseal.keys.CertDirectory;
@@ -54,7 +53,13 @@ public final class CaCommand implements Runnable {
     }
 
     static void writePem(OutputStream o, String type, byte[] der) throws java.io.IOException {
-        o.write(("-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der) + "\n-----END " + type + "-----\n").getBytes());
+        o.write(pem(type, der));
+    }
+
+    /** RFC 7468 textual encoding: 64-character lines between BEGIN and END. */
+    static byte[] pem(String type, byte[] der) {
+        return ("-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der) + "\n-----END " + type + "-----\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     @Command(name = "init", mixinStandardHelpOptions = true, description = "Create the CA (its key is sealed under the master key).")

@@ -5,11 +5,11 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.mailseal.config.MailsealConfig;
+import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.crypto.smime.SmimeCerts;
 import org.mailseal.keys.CertDirectory;
-import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.keys.MasterKey;
 import org.mailseal.keys.MasterPassphrase;
 import org.mailseal.keys.SmimeStore;
@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "certs", mixinStandardHelpOptions = true, description = "Manage S/MIME certificates in the key store.",
-        subcommands = {CertsCommand.Import.class, CertsCommand.ListCerts.class, CertsCommand.Show.class, CertsCommand.Export.class, CertsCommand.Delete.class})
-public final class CertsCommand implements Runnable {
+        subcommands = {CertsCommand.Import.class, Shelf.ListVerb.class, CertsCommand.Show.class, Shelf.ExportVerb.class, Shelf.DeleteVerb.class})
+public final class CertsCommand implements Runnable, Shelf.Owner {
 
     @Override
     public void run() {
@@ -75,8 +75,7 @@ public final class CertsCommand implements Runnable {
             for (SmimeCerts.KeyPairEntry k : b.keys()) {
                 k.chain().stream().skip(1).forEach(chain::add);
             }
-            int ok = 0;
-            int refused = 0;
+            Shelf.Tally tally = new Shelf.Tally();
             for (X509Certificate c : b.certs()) {
                 if (SmimeCerts.isCa(c)) {
                     continue;
@@ -94,27 +93,29 @@ public final class CertsCommand implements Runnable {
                             withKey = true;
                         }
                     }
-                    System.out.println("imported " + SmimeCerts.fingerprint(c) + (withKey ? " (with private key)" : "") + "  " + String.join(", ", SmimeCerts.emails(c)));
-                    ok++;
+                    tally.imported(SmimeCerts.fingerprint(c), withKey ? " (with private key)" : "", SmimeCerts.emails(c));
                 } catch (KeyStoreException e) {
-                    System.err.println("mailseal: " + e.getMessage());
-                    refused++;
+                    tally.refused(e);
                 }
             }
-            System.out.println(ok + " imported, " + refused + " refused");
-            return refused == 0 && ok > 0 ? 0 : 1;
+            return tally.finish(true);
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List certificates.")
-    static final class ListCerts extends Base {
-        @Option(names = "--email", paramLabel = "ADDRESS")
-        String email;
+    /** The S/MIME store, for the shared verbs. */
+    @Override
+    public Shelf<?> shelf(Database d) {
+        SmimeStore store = new SmimeStore(d.dataSource());
+        return new Shelf<>("certificate", store::list, CertsCommand::describe,
+                fpr -> store.cert(fpr).map(c -> CaCommand.pem("CERTIFICATE", encoded(c))), store::delete,
+                fpr -> fpr.replace(":", "").toUpperCase(java.util.Locale.ROOT));
+    }
 
-        @Override
-        int run(SmimeStore store) throws Exception {
-            store.list(email).forEach(e -> System.out.println(describe(e)));
-            return 0;
+    private static byte[] encoded(X509Certificate c) {
+        try {
+            return c.getEncoded();
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -145,37 +146,4 @@ public final class CertsCommand implements Runnable {
         }
     }
 
-    @Command(name = "export", mixinStandardHelpOptions = true, description = "Print a certificate (PEM).")
-    static final class Export extends Base {
-        @Parameters(paramLabel = "SHA256")
-        String fpr;
-
-        @Override
-        int run(SmimeStore store) throws Exception {
-            X509Certificate c = store.cert(fpr).orElse(null);
-            if (c == null) {
-                System.err.println("mailseal: no certificate " + fpr);
-                return 1;
-            }
-            CaCommand.writePem(System.out, "CERTIFICATE", c.getEncoded());
-            System.out.flush();
-            return 0;
-        }
-    }
-
-    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a certificate (and its private key).")
-    static final class Delete extends Base {
-        @Parameters(paramLabel = "SHA256")
-        String fpr;
-
-        @Override
-        int run(SmimeStore store) throws Exception {
-            if (!store.delete(fpr)) {
-                System.err.println("mailseal: no certificate " + fpr);
-                return 1;
-            }
-            System.out.println("deleted " + fpr.toUpperCase());
-            return 0;
-        }
-    }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
@@ -28,10 +29,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "Manage OpenPGP keys in the key store.",
-        subcommands = {KeysCommand.Import.class, KeysCommand.ListKeys.class, KeysCommand.Show.class, KeysCommand.Export.class,
-                KeysCommand.Delete.class, KeysCommand.Generate.class, KeysCommand.ExportSecret.class, KeysCommand.RelayKey.class,
+        subcommands = {KeysCommand.Import.class, Shelf.ListVerb.class, KeysCommand.Show.class, Shelf.ExportVerb.class,
+                Shelf.DeleteVerb.class, KeysCommand.Generate.class, KeysCommand.ExportSecret.class, KeysCommand.RelayKey.class,
                 KeysCommand.RotateMaster.class})
-public final class KeysCommand implements Runnable {
+public final class KeysCommand implements Runnable, Shelf.Owner {
 
     @Override
     public void run() {
@@ -78,8 +79,7 @@ public final class KeysCommand implements Runnable {
                 System.err.println("mailseal: mode: encrypt-only: refusing to import secret keys (import the public key only)");
                 return 2;
             }
-            int ok = 0;
-            int refused = 0;
+            Shelf.Tally tally = new Shelf.Tally();
             for (Object o : rings) {
                 PGPPublicKeyRing pub = o instanceof PGPSecretKeyRing s ? PgpKeys.publicRing(s) : (PGPPublicKeyRing) o;
                 try {
@@ -87,16 +87,12 @@ public final class KeysCommand implements Runnable {
                     if (o instanceof PGPSecretKeyRing s) {
                         store.putSecret(v.fingerprint(), unprotect(s), master());
                     }
-                    System.out.println("imported " + v.fingerprint() + (o instanceof PGPSecretKeyRing ? " (with secret key)" : "")
-                            + "  " + String.join(", ", v.emails()));
-                    ok++;
+                    tally.imported(v.fingerprint(), o instanceof PGPSecretKeyRing ? " (with secret key)" : "", v.emails());
                 } catch (KeyStoreException e) {
-                    System.err.println("mailseal: " + e.getMessage());
-                    refused++;
+                    tally.refused(e);
                 }
             }
-            System.out.println(ok + " imported, " + refused + " refused");
-            return refused == 0 ? 0 : 1;
+            return tally.finish(false);
         }
 
         private PGPSecretKeyRing unprotect(PGPSecretKeyRing ring) throws Exception {
@@ -122,16 +118,15 @@ public final class KeysCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List keys.")
-    static final class ListKeys extends Base {
-        @Option(names = "--email", paramLabel = "ADDRESS")
-        String email;
-
-        @Override
-        int run(PgpKeyStore store) throws Exception {
-            store.list(email).forEach(e -> System.out.println(describe(e)));
-            return 0;
-        }
+    /** The OpenPGP store, for the shared verbs. */
+    @Override
+    public Shelf<?> shelf(Database d) {
+        PgpKeyStore store = new PgpKeyStore(d.dataSource());
+        return new Shelf<>("key", store::list, KeysCommand::describe,
+                fpr -> {
+                    Optional<PGPPublicKeyRing> ring = store.cert(fpr);
+                    return ring.isEmpty() ? Optional.empty() : Optional.of(PgpKeys.armor(ring.get().getEncoded()));
+                }, store::delete, PgpKeyStore::normaliseFpr);
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one key and whether it is usable now.")
@@ -158,40 +153,6 @@ public final class KeysCommand implements Runnable {
             } catch (KeyStoreException e) {
                 System.out.println("  usable: no (" + e.getMessage() + ")");
             }
-            return 0;
-        }
-    }
-
-    @Command(name = "export", mixinStandardHelpOptions = true, description = "Print a public key, armored.")
-    static final class Export extends Base {
-        @Parameters(paramLabel = "FPR")
-        String fpr;
-
-        @Override
-        int run(PgpKeyStore store) throws Exception {
-            PGPPublicKeyRing ring = store.cert(fpr).orElse(null);
-            if (ring == null) {
-                System.err.println("mailseal: no key " + PgpKeyStore.normaliseFpr(fpr));
-                return 1;
-            }
-            System.out.write(PgpKeys.armor(ring.getEncoded()));
-            System.out.flush();
-            return 0;
-        }
-    }
-
-    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a key (and its secret key).")
-    static final class Delete extends Base {
-        @Parameters(paramLabel = "FPR")
-        String fpr;
-
-        @Override
-        int run(PgpKeyStore store) throws Exception {
-            if (!store.delete(fpr)) {
-                System.err.println("mailseal: no key " + PgpKeyStore.normaliseFpr(fpr));
-                return 1;
-            }
-            System.out.println("deleted " + PgpKeyStore.normaliseFpr(fpr));
             return 0;
         }
     }

@@ -1,7 +1,7 @@
 package org.mailseal.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code mailseal}: the command line. Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage. */
 @Command(name = "mailseal", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,

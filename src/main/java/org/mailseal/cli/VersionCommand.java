@@ -1,7 +1,7 @@
 package org.mailseal.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 @Command(name = "version", mixinStandardHelpOptions = true, description = "Print the version.")
 public final class VersionCommand implements Runnable {
