@@ -21,7 +21,7 @@ import org.mailseal.crypto.smime.SmimeDecryptor;
  * the relay key of the sender's domain ({@code <relayKeyLocalPart>@<domain>}), OpenPGP and S/MIME, and
  * the sender's registered public keys, which a relay-key message must be signed with.
  */
-public final class DecryptionKeys implements org.mailseal.crypto.MessageOpener.Keys {
+public final class DecryptionKeys implements SenderKeys {
 
     private final PgpKeyStore pgp;
     private final SmimeStore smime;

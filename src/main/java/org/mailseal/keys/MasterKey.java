@@ -1,6 +1,5 @@
 package org.mailseal.keys;
 
-import org.mailseal.crypto.KeyStoreException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -15,6 +14,7 @@ import javax.crypto.spec.SecretKeySpec;
 import javax.sql.DataSource;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
+import org.mailseal.crypto.KeyStoreException;
 
 /**
  * The key-encryption key that seals every private key at rest: AES-256-GCM under a key derived with

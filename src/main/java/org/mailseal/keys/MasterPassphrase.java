@@ -1,10 +1,10 @@
 package org.mailseal.keys;
 
-import org.mailseal.crypto.KeyStoreException;
 import java.io.IOException;
 import java.nio.file.Files;
 import org.mailseal.config.ConfigException;
 import org.mailseal.config.MailsealConfig;
+import org.mailseal.crypto.KeyStoreException;
 
 /** Where the master passphrase comes from: {@code keys.masterPassphraseFile}, else {@code MAILSEAL_MASTER_PASSPHRASE}. */
 public final class MasterPassphrase {

@@ -12,8 +12,8 @@ import org.mailseal.crypto.CappedOutputStream;
 import org.mailseal.crypto.MessageOpener;
 import org.mailseal.crypto.pgp.PgpDecryptor;
 import org.mailseal.crypto.smime.SignedInside;
-import org.mailseal.keys.DecryptionKeys;
 import org.mailseal.keys.ReplayCache;
+import org.mailseal.keys.SenderKeys;
 import org.mailseal.keys.StorageSeal;
 import org.mailseal.mail.MailItem;
 import org.mailseal.mime.EncryptionDetector;
@@ -51,10 +51,10 @@ public final class DecryptStage implements Stage {
             + " (encrypt it to your key or the relay key, signed with your registered key, and send it fresh)");
 
     private final Spool spool;
-    private final DecryptionKeys keys;
-    private final ReplayCache replay;
+    private final SenderKeys keys;
+    private final Replays replay;
     private final RelaySignatureRule rule;
-    private final SenderAddresses addresses;
+    private final Owners addresses;
     private final long maxPlaintext;
     private final StorageSeal seal;
 
@@ -62,7 +62,18 @@ public final class DecryptStage implements Stage {
      * {@code maxPlaintext}: the largest decrypted message accepted; more (a compression bomb) is refused
      * with 552 before the disk fills.
      */
-    public DecryptStage(Spool spool, DecryptionKeys keys, ReplayCache replay, RelaySignatureRule rule, SenderAddresses addresses,
+    /** Remembers the signatures of relayed messages (a resent one is a replay); {@link ReplayCache} in the gateway. */
+    public interface Replays {
+        /** True the first time this signature is seen; {@code queueId} lets a failed relay release it. */
+        boolean firstSeen(byte[] signature, String queueId) throws Exception;
+    }
+
+    /** Which From addresses a sender may use ({@code users addresses}); {@link SenderAddresses} in the gateway. */
+    public interface Owners {
+        boolean owns(String sender, String address) throws Exception;
+    }
+
+    public DecryptStage(Spool spool, SenderKeys keys, Replays replay, RelaySignatureRule rule, Owners addresses,
                         long maxPlaintext, StorageSeal seal) {
         this.spool = spool;
         this.keys = keys;
@@ -193,7 +204,7 @@ public final class DecryptStage implements Stage {
     }
 
     // The inner From must be the sender or an address it owns (users addresses).
-    private void checkFrom(String sender, String fromHeader) throws Refused, java.sql.SQLException {
+    private void checkFrom(String sender, String fromHeader) throws Exception {
         if (fromHeader == null) {
             throw new Refused("decrypted message has no From");
         }

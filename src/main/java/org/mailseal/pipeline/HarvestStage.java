@@ -17,8 +17,7 @@ import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.crypto.smime.SmimeCerts;
 import org.mailseal.crypto.smime.SmimeVerifier;
 import org.mailseal.keys.Autocrypt;
-import org.mailseal.keys.CertDirectory;
-import org.mailseal.keys.KeyDirectory;
+import org.mailseal.keys.KeyBook;
 import org.mailseal.mail.Address;
 import org.mailseal.mail.MailItem;
 import org.mailseal.mime.ContentTypes;
@@ -39,8 +38,7 @@ public final class HarvestStage implements Stage {
 
     private static final Logger log = LoggerFactory.getLogger("harvest");
 
-    private final KeyDirectory keys;
-    private final CertDirectory certs;
+    private final KeyBook book;
     private final java.util.Set<String> localDomains;
 
     /**
@@ -48,9 +46,8 @@ public final class HarvestStage implements Stage {
      * write {@code From: newuser@example.com}; a local user's key comes from the store, the administrator
      * or the user, never from a message an outsider sent.
      */
-    public HarvestStage(KeyDirectory keys, CertDirectory certs, java.util.Set<String> localDomains) {
-        this.keys = keys;
-        this.certs = certs;
+    public HarvestStage(KeyBook book, java.util.Set<String> localDomains) {
+        this.book = book;
         this.localDomains = java.util.Set.copyOf(localDomains);
     }
 
@@ -78,16 +75,16 @@ public final class HarvestStage implements Stage {
             return;
         }
         Autocrypt.Header ac = Autocrypt.of(h, from);
-        if (ac != null && keys.find(from).isEmpty()) {
+        if (ac != null && book.pgp(from).isEmpty()) {
             PGPPublicKeyRing ring = PgpKeys.parsePublic(ac.keydata());
             PgpKeys.ValidCert v = PgpKeys.validate(ring, from, java.time.Instant.now()); // throws if unusable for this address
-            keys.store().putCert(ring, false, List.of(from)); // bound to the Autocrypt addr only, never to its other user ids
+            book.learnPgp(from, ring); // bound to the Autocrypt addr only, never to its other user ids
             log.info("{}: learned OpenPGP key {} for <{}> from its Autocrypt header", item.queueId(), v.fingerprint(), from);
         }
         String ct = h.value("Content-Type");
         String protocol = ct != null ? ContentTypes.param(ct, "protocol") : null;
         if (h.mediaType().equals("multipart/signed") && protocol != null
-                && protocol.trim().toLowerCase(Locale.ROOT).matches("application/(x-)?pkcs7-signature") && certs.find(from).isEmpty()) {
+                && protocol.trim().toLowerCase(Locale.ROOT).matches("application/(x-)?pkcs7-signature") && book.smime(from).isEmpty()) {
             harvestSmime(item, ContentTypes.param(ct, "boundary"), from);
         }
     }
@@ -122,11 +119,7 @@ public final class HarvestStage implements Stage {
             return;
         }
         List<X509Certificate> chain = carried.stream().filter(SmimeCerts::isCa).toList();
-        certs.validate(r.signer(), from, chain); // throws with the reason if not usable
-        for (X509Certificate x : chain) {
-            certs.store().putChainCert(x);
-        }
-        certs.store().putCert(r.signer(), false, List.of(from)); // bound to the From address only
+        book.learnSmime(from, r.signer(), chain); // throws with the reason if not usable; bound to the From address only
         log.info("{}: learned S/MIME certificate {} for <{}> from its signature", item.queueId(), SmimeCerts.fingerprint(r.signer()), from);
     }
 

@@ -1,6 +1,5 @@
 package org.mailseal.pipeline;
 
-import org.mailseal.mail.Direction;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -9,9 +8,11 @@ import org.mailseal.config.MailsealConfig;
 import org.mailseal.imap.ImapLogins;
 import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.DecryptionKeys;
+import org.mailseal.keys.KeyBook;
 import org.mailseal.keys.KeyDirectory;
 import org.mailseal.keys.ReplayCache;
 import org.mailseal.keys.StorageSeal;
+import org.mailseal.mail.Direction;
 import org.mailseal.metrics.GatewayMetrics;
 import org.mailseal.policy.KeyGenerationGate;
 import org.mailseal.policy.OutboundDecider;
@@ -87,21 +88,21 @@ public final class MailFlow {
         Lanes flow = new Lanes();
         flow.both(new HopCountStage(config.limits().maxHops()));         // RFC 5321 §6.3 loop check
         flow.both(new SenderStage(p.addresses()::owns));                        // authenticated users: only their own From
-        flow.outbound(new DecryptStage(p.spool(), p.secrets(), p.replay(), new RelaySignatureRule(config.outbound().signatureWindow()), p.addresses(),
+        flow.outbound(new DecryptStage(p.spool(), p.secrets(), p.replay()::firstSeen, new RelaySignatureRule(config.outbound().signatureWindow()), p.addresses()::owns,
                 2 * config.limits().maxMessageSize(), p.seal()));         // the sender's or the relay key; at most twice the size limit
         flow.both(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*
         flow.both(new ScanStage(config.scan(), p.scanners(), p.quarantine(), p.spool(), p.metrics())); // virus/spam, while readable
-        flow.inbound(new HarvestStage(p.keys(), p.certs(), java.util.Set.copyOf(config.domains().local()))); // learn senders' keys
-        flow.outbound(new SignStage(p.spool(), p.policy(), p.secrets()));  // PGP/MIME or S/MIME signature, per sender policy
+        flow.inbound(new HarvestStage(KeyBook.of(p.keys(), p.certs()), java.util.Set.copyOf(config.domains().local()))); // learn senders' keys
+        flow.outbound(new SignStage(p.spool(), p.policy()::resolve, p.secrets()));  // PGP/MIME or S/MIME signature, per sender policy
         if (config.sentCopy().enabled()) {
-            flow.outbound(new SentCopyStage(p.spool(), p.logins(), p.keys(), p.certs(), p.seal())); // the sender's encrypted Sent copy
+            flow.outbound(new SentCopyStage(p.spool(), p.logins()::has, KeyBook.of(p.keys(), p.certs()), p.seal())); // the sender's encrypted Sent copy
         }
         PolicyStage.Copies copies = exit == Exit.RELAY ? PolicyStage.Copies.PER_BCC : PolicyStage.Copies.ONE;
         flow.inbound(new PolicyStage(p.inboundDecider(), copies));        // local policy: encrypt to the recipient's key
         flow.outbound(new PolicyStage(p.outboundDecider(), copies));      // known recipient keys, mandatory domains
         flow.both(new EncryptStage(p.spool(), p.seal()));                 // PGP/MIME or S/MIME, with header protection
         if (exit == Exit.RELAY) {
-            flow.both(new RelayStage(p.relay(), new RouteTable(config.relay()), config.relay().deadline(), p.sentCopies())); // then Sent copy
+            flow.both(new RelayStage(p.relay()::deliver, new RouteTable(config.relay()), config.relay().deadline(), p.sentCopies())); // then Sent copy
         } else {
             flow.both(new InPlaceStage(p.sentCopies()));                  // the MTA delivers what the milter puts in place
         }

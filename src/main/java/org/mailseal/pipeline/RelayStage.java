@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.mailseal.config.TlsPolicy;
 import org.mailseal.mail.MailItem;
 import org.mailseal.mail.Recipient;
 import org.mailseal.relay.Deadline;
@@ -18,7 +19,7 @@ import org.mailseal.smtp.SmtpReply;
  */
 public final class RelayStage implements Stage {
 
-    private final RelayClient client;
+    private final NextHop client;
     private final RouteTable routes;
     private final java.time.Duration deadline;
     private final SentCopies sentCopies;
@@ -43,7 +44,12 @@ public final class RelayStage implements Stage {
         }
     }
 
-    public RelayStage(RelayClient client, RouteTable routes, java.time.Duration deadline, SentCopies sentCopies) {
+    /** Hands one group to its next hop: one result per recipient, in order; {@link RelayClient} in the gateway. */
+    public interface NextHop {
+        List<RelayResult> deliver(RelayClient.Message msg, org.mailseal.config.NextHop hop, TlsPolicy tls, Deadline deadline);
+    }
+
+    public RelayStage(NextHop client, RouteTable routes, java.time.Duration deadline, SentCopies sentCopies) {
         this.client = client;
         this.routes = routes;
         this.deadline = deadline;

@@ -9,9 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.mailseal.crypto.pgp.PgpKeys;
-import org.mailseal.imap.ImapLogins;
 import org.mailseal.keys.CertDirectory;
-import org.mailseal.keys.KeyDirectory;
+import org.mailseal.keys.KeyBook;
 import org.mailseal.mail.Direction;
 import org.mailseal.mail.MailItem;
 import org.mailseal.mail.Recipient;
@@ -33,18 +32,21 @@ public final class SentCopyStage implements Stage {
     private static final Logger log = LoggerFactory.getLogger("sentcopy");
 
     private final Spool spool;
-    private final ImapLogins logins;
-    private final KeyDirectory keys;
-    private final CertDirectory certs;
+    private final Logins logins;
+    private final KeyBook book;
 
     private final org.mailseal.keys.StorageSeal seal;
 
-    public SentCopyStage(Spool spool, ImapLogins logins, KeyDirectory keys, CertDirectory certs, org.mailseal.keys.StorageSeal seal) {
+    /** Whether a sender gave IMAP credentials for Sent copies (users imap-login). */
+    public interface Logins {
+        boolean has(String address) throws Exception;
+    }
+
+    public SentCopyStage(Spool spool, Logins logins, KeyBook book, org.mailseal.keys.StorageSeal seal) {
         this.seal = seal;
         this.spool = spool;
         this.logins = logins;
-        this.keys = keys;
-        this.certs = certs;
+        this.book = book;
     }
 
     @Override
@@ -61,11 +63,11 @@ public final class SentCopyStage implements Stage {
         Treatment t;
         // The sender is the copy's one reader; it labels the trace line inside the copy.
         Recipient self = new Recipient(org.mailseal.mail.RcptTo.of(org.mailseal.mail.Address.parse(sender)), Direction.OUTBOUND, -1);
-        Optional<PgpKeys.ValidCert> pgp = keys.find(sender);
+        Optional<PgpKeys.ValidCert> pgp = book.pgp(sender);
         if (pgp.isPresent()) {
             t = new Encryption.Pgp(List.of(new Encryption.Keyed(self, pgp.get(), "Sent copy")), org.mailseal.mime.OuterHeader.minimal("[...]"));
         } else {
-            Optional<CertDirectory.ValidCert> c = certs.find(sender);
+            Optional<CertDirectory.ValidCert> c = book.smime(sender);
             if (c.isEmpty()) {
                 log.warn("{}: no Sent copy for <{}>: no OpenPGP key or S/MIME certificate of the sender", item.queueId(), sender);
                 return Routing.proceed(item);

@@ -11,7 +11,7 @@ import java.util.List;
 import org.mailseal.config.SignMethod;
 import org.mailseal.crypto.smime.SmimeDecryptor;
 import org.mailseal.crypto.smime.SmimeSigner;
-import org.mailseal.keys.DecryptionKeys;
+import org.mailseal.keys.SenderKeys;
 import org.mailseal.mail.Address;
 import org.mailseal.mail.MailItem;
 import org.mailseal.mime.EncryptionDetector;
@@ -34,10 +34,15 @@ public final class SignStage implements Stage {
     private static final Logger log = LoggerFactory.getLogger("sign");
 
     private final Spool spool;
-    private final PolicyResolver policy;
-    private final DecryptionKeys keys;
+    private final Policies policy;
+    private final SenderKeys keys;
 
-    public SignStage(Spool spool, PolicyResolver policy, DecryptionKeys keys) {
+    /** The sender's effective policy (user, then domain, then global). */
+    public interface Policies {
+        PolicyResolver.Effective resolve(Address sender) throws Exception;
+    }
+
+    public SignStage(Spool spool, Policies policy, SenderKeys keys) {
         this.spool = spool;
         this.policy = policy;
         this.keys = keys;
