@@ -75,7 +75,7 @@ CF
 }
 
 PLAIN=$(free_port); FILTERED=$(free_port); GW=$(free_port); REINJECT=$(free_port)
-echo "bench master passphrase" > "$WORK/master.pass"
+echo "bench master passphrase" > "$WORK/master.pass"; chmod 600 "$WORK/master.pass"  # refused if others may read it
 cat > "$WORK/mailseal.yml" <<YML
 hostname: gw.bench.test
 dataDir: $WORK/gw

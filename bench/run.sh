@@ -20,7 +20,7 @@ trap cleanup EXIT
 
 smtp-sink -u nobody -c 127.0.0.1:$SINK 1024 > /dev/null &
 PIDS+=($!)
-echo "bench master passphrase" > "$WORK/master.pass"
+echo "bench master passphrase" > "$WORK/master.pass"; chmod 600 "$WORK/master.pass"  # refused if others may read it
 gateway_config() { # name port encrypt [method]
   cat > "$WORK/$1.yml" <<YML
 hostname: bench.test

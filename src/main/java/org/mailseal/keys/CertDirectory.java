@@ -145,7 +145,21 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
         SmimeCerts.validate(c, email, Instant.now(), anchors(), chain, this);
     }
 
+    private final RecentLookups<Optional<ValidCert>> recent = new RecentLookups<>();
+
+    /** The newest usable certificate for {@code email}, if any; the answer is reused for up to a second. */
     public Optional<ValidCert> find(String email) throws SQLException, GeneralSecurityException {
+        String norm = Address.normalise(email);
+        Optional<ValidCert> known = recent.recent(norm);
+        return known != null ? known : recent.remember(norm, lookUp(norm));
+    }
+
+    /** Forgets what {@link #find} answered for {@code email}: this process just changed its certificates. */
+    public void forget(String email) {
+        recent.forget(Address.normalise(email));
+    }
+
+    private Optional<ValidCert> lookUp(String email) throws SQLException, GeneralSecurityException {
         for (X509Certificate c : store.certsFor(email)) {
             try {
                 validate(c, Address.normalise(email), List.of());
@@ -176,6 +190,7 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
                     Duration.ofDays(days != null ? days : config.ca().userCertDays()), config.ca().crlUrl(), CertificateAuthority.serial());
             store.putCert(cert, true, List.of(norm));
             store.putPrivateKey(cert, kp.getPrivate(), masterKey);
+            forget(norm);
             log.info("issued S/MIME certificate {} ({}) for {}", SmimeCerts.fingerprint(cert), SmimeCerts.keyAlgorithm(cert), norm);
             return new ValidCert(cert, SmimeCerts.fingerprint(cert));
         }
@@ -192,6 +207,7 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
             String alias = token.store(kp.getPrivate(), new X509Certificate[] {cert, ca.cert()});
             store.putCert(cert, true, List.of(norm));
             tokenKeys.put(SmimeCerts.fingerprint(cert), TokenKeys.Kind.SMIME, alias);
+            forget(norm);
             log.info("issued S/MIME certificate {} (rsa3072, key in the PKCS#11 token) for {}", SmimeCerts.fingerprint(cert), norm);
             return new ValidCert(cert, SmimeCerts.fingerprint(cert));
         }

@@ -45,6 +45,7 @@ public interface KeyBook {
             @Override
             public void learnPgp(String address, PGPPublicKeyRing ring) throws Exception {
                 keys.store().putCert(ring, false, List.of(address));
+                keys.forget(address);
             }
 
             @Override
@@ -54,6 +55,7 @@ public interface KeyBook {
                     certs.store().putChainCert(x);
                 }
                 certs.store().putCert(signer, false, List.of(address));
+                certs.forget(address);
             }
         };
     }

@@ -67,8 +67,21 @@ public final class KeyDirectory {
         }
     }
 
-    /** The newest usable certificate for {@code email}, if any. */
+    private final RecentLookups<Optional<PgpKeys.ValidCert>> recent = new RecentLookups<>();
+
+    /** The newest usable certificate for {@code email}, if any; the answer is reused for up to a second. */
     public Optional<PgpKeys.ValidCert> find(String email) throws SQLException, IOException {
+        String norm = Address.normalise(email);
+        Optional<PgpKeys.ValidCert> known = recent.recent(norm);
+        return known != null ? known : recent.remember(norm, lookUp(norm));
+    }
+
+    /** Forgets what {@link #find} answered for {@code email}: this process just changed its keys. */
+    public void forget(String email) {
+        recent.forget(Address.normalise(email));
+    }
+
+    private Optional<PgpKeys.ValidCert> lookUp(String email) throws SQLException, IOException {
         for (PGPPublicKeyRing ring : store.certsFor(email)) {
             try {
                 return Optional.of(PgpKeys.validate(ring, Address.normalise(email), Instant.now()));
@@ -87,8 +100,13 @@ public final class KeyDirectory {
         if (token != null) {
             String norm = Address.normalise(email);
             synchronized (locks.computeIfAbsent(norm, k -> new Object())) {
-                Optional<PgpKeys.ValidCert> existing = find(norm);
-                return existing.isPresent() ? existing.get() : generateInToken(norm);
+                Optional<PgpKeys.ValidCert> existing = lookUp(norm);
+                if (existing.isPresent()) {
+                    return existing.get();
+                }
+                PgpKeys.ValidCert made = generateInToken(norm);
+                forget(norm);
+                return made;
             }
         }
         if (masterKey == null) {
@@ -96,7 +114,7 @@ public final class KeyDirectory {
         }
         String norm = Address.normalise(email);
         synchronized (locks.computeIfAbsent(norm, k -> new Object())) {
-            Optional<PgpKeys.ValidCert> existing = find(norm);
+            Optional<PgpKeys.ValidCert> existing = lookUp(norm);
             if (existing.isPresent()) {
                 return existing.get();
             }
@@ -108,6 +126,7 @@ public final class KeyDirectory {
             }
             PgpKeys.ValidCert v = store.putCert(PgpKeys.publicRing(secret), true, List.of(norm));
             store.putSecret(v.fingerprint(), secret, masterKey);
+            forget(norm);
             log.info("generated {} key {} for {}", v.algorithm(), v.fingerprint(), norm);
             return v;
         }

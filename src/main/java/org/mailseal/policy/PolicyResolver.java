@@ -72,6 +72,9 @@ public final class PolicyResolver {
     private final MailsealConfig config;
     private final PolicyStore store;
 
+    // A user's own settings, reused for up to a second: `policy set` takes effect within that.
+    private final org.mailseal.keys.RecentLookups<Map<String, String>> userSettings = new org.mailseal.keys.RecentLookups<>();
+
     public PolicyResolver(MailsealConfig config, PolicyStore store) {
         this.config = config;
         this.store = store;
@@ -88,7 +91,11 @@ public final class PolicyResolver {
             apply(v, d, "domain " + rcpt.domainLower());
         }
         if (store != null) {
-            store.get(rcpt.toString()).forEach((k, val) -> {
+            Map<String, String> own = userSettings.recent(rcpt.toString());
+            if (own == null) {
+                own = userSettings.remember(rcpt.toString(), store.get(rcpt.toString()));
+            }
+            own.forEach((k, val) -> {
                 if (v.containsKey(k)) {
                     v.put(k, new Value(val, "user"));
                 }

@@ -30,6 +30,7 @@ final class ClientConnection implements AutoCloseable {
     private final String host;
     private final String address;
     private final int port;
+    private final String description;
     private Set<String> extensions = Set.of();
     private String sizeLimit;
     private String tls;
@@ -40,6 +41,7 @@ final class ClientConnection implements AutoCloseable {
         this.host = host;
         this.port = port;
         this.address = socket.getInetAddress().getHostAddress();
+        this.description = host + "[" + address + "]:" + port;
         this.in = new BufferedInputStream(socket.getInputStream(), 8192);
         this.out = new BufferedOutputStream(socket.getOutputStream(), 65536);
     }
@@ -58,7 +60,7 @@ final class ClientConnection implements AutoCloseable {
 
     /** {@code name[addr]:port}, as Postfix logs a relay. */
     String describe() {
-        return host + "[" + address + "]:" + port;
+        return description;
     }
 
     String tls() {

@@ -91,10 +91,22 @@ public final class MxResolver {
         return out;
     }
 
+    /** Address literals need no DNS: parsed once, then reused (a fixed {@code [127.0.0.1]:10026} route). */
+    private final java.util.Map<String, List<Target>> literals = new java.util.concurrent.ConcurrentHashMap<>();
+
     private List<Target> addresses(String host, int port) throws ResolveException {
         if (host.matches("[0-9.]+") || host.contains(":")) {
+            String key = host + " " + port;
+            List<Target> known = literals.get(key);
+            if (known != null) {
+                return known;
+            }
             try {
-                return List.of(new Target(host, new InetSocketAddress(InetAddress.getByName(host), port)));
+                List<Target> t = List.of(new Target(host, new InetSocketAddress(InetAddress.getByName(host), port)));
+                if (literals.size() < 1024) {
+                    literals.put(key, t);
+                }
+                return t;
             } catch (UnknownHostException e) {
                 throw new ResolveException(SmtpReply.of(554, "5.4.4", "Error: bad address " + host));
             }

@@ -196,14 +196,30 @@ public final class RelayClient implements AutoCloseable {
         return connect(t, TlsPolicy.NONE, deadline);
     }
 
+    /**
+     * A pooled connection idle longer than this is checked with RSET before reuse; one used a moment ago is
+     * not (the check would cost a round trip per message). If the next hop dropped it anyway, the MAIL
+     * command finds out before anything was accepted, and the transaction starts again on a new connection.
+     */
+    static final long PROBE_AFTER_IDLE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    // A reused connection the next hop is closing (421 to MAIL) is stale, not a verdict on this message.
+    private static SmtpReply answered(SmtpReply mailReply, boolean reused, ClientConnection c) throws StaleConnection {
+        if (reused && mailReply.code() == 421) {
+            c.close();
+            throw new StaleConnection();
+        }
+        return mailReply;
+    }
+
     private List<RelayResult> transaction(ClientConnection c, String key, Message msg, Deadline deadline, boolean reused)
             throws StaleConnection {
         String relay = c.describe();
         ScheduledFuture<?> dog = watchdog.schedule(c::close, Math.max(1, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS);
-        boolean mailSent = false;
+        boolean mailAnswered = false;
         try {
             c.setTimeout(deadline.cap(cfg.commandTimeout()));
-            if (reused) {
+            if (reused && c.idleNanos() > PROBE_AFTER_IDLE_NANOS) {
                 try {
                     c.send("RSET");
                     if (c.readReply().code() != 250) {
@@ -228,8 +244,8 @@ public final class RelayClient implements AutoCloseable {
             sendXforward(c, msg);
             boolean pipelining = c.has("PIPELINING");
             c.send(mailCommand(c, msg.from(), size, utf8));
-            mailSent = true;
-            SmtpReply mailReply = pipelining ? null : c.readReply();
+            SmtpReply mailReply = pipelining ? null : answered(c.readReply(), reused, c);
+            mailAnswered = !pipelining;
             List<SmtpReply> rcptReplies = new ArrayList<>();
             for (RcptTo r : msg.recipients()) {
                 c.send(rcptCommand(c, r));
@@ -241,7 +257,8 @@ public final class RelayClient implements AutoCloseable {
                 }
             }
             if (pipelining) {
-                mailReply = c.readReply();
+                mailReply = answered(c.readReply(), reused, c);
+                mailAnswered = true;
                 for (int i = 0; i < msg.recipients().size(); i++) {
                     rcptReplies.add(c.readReply());
                 }
@@ -279,8 +296,8 @@ public final class RelayClient implements AutoCloseable {
             throw s;
         } catch (IOException e) {
             c.close();
-            if (reused && !mailSent) {
-                throw new StaleConnection();
+            if (reused && !mailAnswered) {
+                throw new StaleConnection(); // nothing was accepted yet: safe to try again on a fresh connection
             }
             SmtpReply r = SmtpReply.of(451, "4.4.2", "Error: lost connection with " + relay + ": " + describe(e)
                     + (deadline.expired() ? " (delivery deadline exceeded)" : ""));

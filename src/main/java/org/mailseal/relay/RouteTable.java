@@ -1,5 +1,7 @@
 package org.mailseal.relay;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.mailseal.config.NextHop;
 import org.mailseal.config.Relay;
 import org.mailseal.config.TlsPolicy;
@@ -11,18 +13,22 @@ public final class RouteTable {
     public record Route(NextHop hop, TlsPolicy tls, String key) {
     }
 
-    private final Relay cfg;
+    private final Route fallback;
+    private final Map<String, Route> routes = new HashMap<>();
 
+    /** Parses every route once, at start; a lookup is then a map access. */
     public RouteTable(Relay cfg) {
-        this.cfg = cfg;
+        fallback = route(NextHop.parse(cfg.defaultRoute()), cfg.tls());
+        cfg.routes().forEach((domain, r) -> routes.put(domain, route(NextHop.parse(r.nexthop()), r.tls() != null ? r.tls() : cfg.tls())));
+    }
+
+    private static Route route(NextHop hop, TlsPolicy tls) {
+        return new Route(hop, tls, hop + "|" + tls);
     }
 
     public Route routeFor(String domain) {
-        org.mailseal.config.Route r = cfg.routes().get(domain);
-        NextHop hop = NextHop.parse(r != null ? r.nexthop() : cfg.defaultRoute());
-        TlsPolicy tls = r != null && r.tls() != null ? r.tls() : cfg.tls();
+        Route r = routes.getOrDefault(domain, fallback);
         // With "mx", each recipient domain has its own MX hosts, so its own transaction.
-        String key = hop + "|" + tls + (hop.recipientDomain() ? "|" + domain : "");
-        return new Route(hop, tls, key);
+        return r.hop().recipientDomain() ? new Route(r.hop(), r.tls(), r.key() + "|" + domain) : r;
     }
 }

@@ -171,6 +171,54 @@ class EncryptionFlowTest {
         }
     }
 
+    /**
+     * Keys and policies are looked up once a second at most (RecentLookups): a key imported and a policy
+     * set from the CLI while the gateway serves take effect within that second, never later.
+     */
+    @Test
+    void keysImportedAndPoliciesSetWhileServingTakeEffectWithinASecond() throws Exception {
+        int port = TestGateway.freePort();
+        try (CapturingSink sink = new CapturingSink()) {
+            String y = yaml(port, sink.port(), "policy: {encrypt: mandatory, onMissingKey: tempfail}");
+            Path cfgFile = dir.resolve("live.yml");
+            Files.writeString(cfgFile, y);
+            PGPSecretKeyRing dana = PgpKeys.generate("dana@example.com", null, PgpKeys.Algo.CV25519);
+            Path pub = dir.resolve("dana.asc");
+            Files.write(pub, PgpKeys.armor(PgpKeys.publicRing(dana).getEncoded()));
+            String body = "Subject: live\r\n\r\nsecret live body\r\n";
+            try (Gateway gw = TestGateway.start(y)) {
+                assertThat(send(port, List.of("dana@example.com"), body)).startsWith("450 4.7.1"); // no key yet, remembered
+                assertThat(org.mailseal.testkit.Cli.run("keys", "import", pub.toString(), "-c", cfgFile.toString()).code()).isZero();
+                long imported = System.nanoTime();
+                String reply;
+                do {
+                    reply = send(port, List.of("dana@example.com"), body);
+                } while (!reply.startsWith("250") && System.nanoTime() - imported < 3_000_000_000L);
+                assertThat(reply).startsWith("250");
+                assertThat((System.nanoTime() - imported) / 1_000_000).as("ms until the imported key was used")
+                        .isLessThan(org.mailseal.keys.RecentLookups.TTL_NANOS / 1_000_000 + 500);
+                String got = sink.messages.get(sink.messages.size() - 1).text();
+                assertThat(got).contains("multipart/encrypted").doesNotContain("secret live body");
+                ByteArrayOutputStream plain = new ByteArrayOutputStream();
+                PgpDecryptor.decrypt(new ByteArrayInputStream(org.mailseal.testkit.ByteExact.armoredPart(got)), dana, plain);
+                assertThat(plain.toString(StandardCharsets.UTF_8)).contains("secret live body");
+
+                // A user's policy set now: plain delivery within the second, not before the command ran.
+                assertThat(org.mailseal.testkit.Cli.run("policy", "set", "--email", "dana@example.com", "encrypt=never", "-c", cfgFile.toString())
+                        .code()).isZero();
+                long set = System.nanoTime();
+                String last;
+                do {
+                    int before = sink.messages.size();
+                    assertThat(send(port, List.of("dana@example.com"), body)).startsWith("250");
+                    last = sink.messages.get(before).text();
+                } while (last.contains("multipart/encrypted") && System.nanoTime() - set < 3_000_000_000L);
+                assertThat(last).contains("secret live body");
+                assertThat((System.nanoTime() - set) / 1_000_000).isLessThan(org.mailseal.keys.RecentLookups.TTL_NANOS / 1_000_000 + 500);
+            }
+        }
+    }
+
     @Test
     void noMasterPassphraseMeansNoGeneratedKeyAndNoPlaintext() throws Exception {
         int port = TestGateway.freePort();

@@ -481,6 +481,7 @@ class OutboundTest {
     @Test
     void storedInboundCopyResentAsTheUserIsRefused() throws Exception {
         assertThat(Cli.run("policy", "set", "--email", "alice@example.com", "encrypt=mandatory", "-c", cfg.toString()).code()).isZero();
+        policyTakesEffect();
         int before = sink.messages.size();
         String in = "From: Bob <bob@internet.test>\r\nTo: alice@example.com\r\nSubject: stored secret\r\n\r\nthe secret outbound body, stored\r\n";
         try (SmtpClient c = new SmtpClient(port)) {
@@ -496,6 +497,12 @@ class OutboundTest {
         assertThat(send("alice@example.com", "mallory@evil.test", resent)).isEqualTo(UNIFORM);
         assertThat(sink.messages.size()).as("nothing relayed").isEqualTo(before);
         assertThat(Cli.run("policy", "set", "--email", "alice@example.com", "encrypt=never", "-c", cfg.toString()).code()).isZero();
+        policyTakesEffect();
+    }
+
+    /** A policy set while the gateway serves applies within a second (RecentLookups). */
+    private static void policyTakesEffect() throws InterruptedException {
+        Thread.sleep(org.mailseal.keys.RecentLookups.TTL_NANOS / 1_000_000 + 100);
     }
 
     /**
