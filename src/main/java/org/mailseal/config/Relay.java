@@ -28,7 +28,7 @@ public record Relay(
         commandTimeout = commandTimeout != null ? commandTimeout : Duration.ofMinutes(5);
         // Postfix smtp_data_done_timeout: 600 s, and the upstream client waits at most that long too.
         dataDoneTimeout = dataDoneTimeout != null ? dataDoneTimeout : Duration.ofMinutes(10);
-        maxIdlePerRoute = maxIdlePerRoute != null ? maxIdlePerRoute : 8;
+        maxIdlePerRoute = maxIdlePerRoute != null ? maxIdlePerRoute : 32; // about the concurrency a gateway sees; fewer means a new connection per message under load
         idleTimeout = idleTimeout != null ? idleTimeout : Duration.ofSeconds(60);
         dnsServers = dnsServers != null ? List.copyOf(dnsServers) : List.of();
         // Everything done for one message must end well inside the client's 600 s DATA timeout.

@@ -17,7 +17,16 @@ public record Address(String localPart, String domain) {
 
     /** True if any octet is outside ASCII, which needs SMTPUTF8 (RFC 6531 §3.3). */
     public boolean isUtf8() {
-        return !toString().chars().allMatch(c -> c < 0x80);
+        return !isAscii(localPart) || !isAscii(domain);
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public String domainLower() {

@@ -91,16 +91,18 @@ public final class MxResolver {
         return out;
     }
 
+    private static final java.util.regex.Pattern IP_LITERAL = java.util.regex.Pattern.compile("[0-9.]+");
+
     /** Address literals need no DNS: parsed once, then reused (a fixed {@code [127.0.0.1]:10026} route). */
     private final java.util.Map<String, List<Target>> literals = new java.util.concurrent.ConcurrentHashMap<>();
 
     private List<Target> addresses(String host, int port) throws ResolveException {
-        if (host.matches("[0-9.]+") || host.contains(":")) {
-            String key = host + " " + port;
-            List<Target> known = literals.get(key);
-            if (known != null) {
-                return known;
-            }
+        String key = host + " " + port;
+        List<Target> known = literals.get(key);
+        if (known != null) {
+            return known;
+        }
+        if (IP_LITERAL.matcher(host).matches() || host.contains(":")) {
             try {
                 List<Target> t = List.of(new Target(host, new InetSocketAddress(InetAddress.getByName(host), port)));
                 if (literals.size() < 1024) {

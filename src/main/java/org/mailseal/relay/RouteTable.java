@@ -11,6 +11,16 @@ public final class RouteTable {
 
     /** A resolved route. {@code key} groups recipients that can share one transaction. */
     public record Route(NextHop hop, TlsPolicy tls, String key) {
+        // The key says it all (hop, TLS policy, and the domain for "mx"): cheap to compare per message.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Route r && r.key.equals(key);
+        }
+
+        @Override
+        public int hashCode() {
+            return key.hashCode();
+        }
     }
 
     private final Route fallback;
