@@ -257,6 +257,9 @@ public final class RelayClient implements AutoCloseable {
                 }
             }
             if (pipelining) {
+                if (sendsXforward(c, msg)) {
+                    readXforwardReplies(c);
+                }
                 mailReply = answered(c.readReply(), reused, c);
                 mailAnswered = true;
                 for (int i = 0; i < msg.recipients().size(); i++) {
@@ -334,7 +337,7 @@ public final class RelayClient implements AutoCloseable {
 
     // Postfix XFORWARD_README: tell the next hop who the original client was.
     private static void sendXforward(ClientConnection c, Message msg) throws IOException {
-        if (!c.has("XFORWARD") || msg.session() == null) {
+        if (!sendsXforward(c, msg)) {
             return;
         }
         SessionInfo s = msg.session();
@@ -347,8 +350,18 @@ public final class RelayClient implements AutoCloseable {
         c.send("XFORWARD NAME=" + xtext(name) + " ADDR=" + xtext(addr) + " PROTO=" + xtext(proto));
         c.send("XFORWARD HELO=" + xtext(helo == null ? "[UNAVAILABLE]" : helo) + " IDENT=" + xtext(msg.queueId())
                 + " SOURCE=" + source);
+        if (!c.has("PIPELINING")) {
+            readXforwardReplies(c);
+        } // else read with MAIL's and RCPT's replies: one round trip for the lot (as Postfix's smtp client does)
+    }
+
+    private static void readXforwardReplies(ClientConnection c) throws IOException {
         c.readReply();
         c.readReply();
+    }
+
+    private static boolean sendsXforward(ClientConnection c, Message msg) {
+        return c.has("XFORWARD") && msg.session() != null;
     }
 
     private static String mailCommand(ClientConnection c, MailFrom f, long size, boolean utf8) {

@@ -10,6 +10,10 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +31,8 @@ public final class Spool {
     private final Path incoming;
     private final Path work;
     private final boolean fsync;
+    /** The work files of each message in flight, so settling one needs no directory scan. */
+    private final Map<String, Queue<Path>> workFiles = new ConcurrentHashMap<>();
 
     /**
      * @param fsync whether {@link SpoolFile#commit()} forces the data to disk. In proxy mode it need not:
@@ -58,17 +64,23 @@ public final class Spool {
 
     /** A scratch file for a transformed copy of a message (later stages: encryption). */
     public Path workFile(String queueId, String suffix) throws IOException {
-        return Files.createTempFile(work, queueId + "-", suffix);
+        Path p = Files.createTempFile(work, queueId + "-", suffix);
+        workFiles.computeIfAbsent(queueId, q -> new ConcurrentLinkedQueue<>()).add(p);
+        return p;
     }
 
     /** Deletes the work files of a message once its delivery is settled. */
     public void cleanWork(String queueId) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(work, queueId + "-*")) {
-            for (Path p : ds) {
+        Queue<Path> files = workFiles.remove(queueId);
+        if (files == null) {
+            return;
+        }
+        for (Path p : files) {
+            try {
                 Files.deleteIfExists(p);
+            } catch (IOException e) {
+                log.warn("{}: cannot remove work file {}: {}", queueId, p.getFileName(), e.getMessage());
             }
-        } catch (IOException e) {
-            log.warn("{}: cannot remove work files: {}", queueId, e.getMessage());
         }
     }
 
