@@ -25,7 +25,7 @@ import org.mailseal.testkit.CapturingSink;
 import org.mailseal.testkit.GatewayProcess;
 import org.mailseal.testkit.TestGateway;
 
-/** A 1 GiB message is encrypted and relayed by a gateway JVM limited to 256 MiB of heap. */
+/** A 1 GiB message is encrypted and relayed by a gateway JVM limited to 64 MiB of heap. */
 class StreamingTest {
 
     @TempDir
@@ -35,7 +35,7 @@ class StreamingTest {
 
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"openpgp", "smime"})
-    void oneGibibyteThroughA256MiBHeap(String method) throws Exception {
+    void oneGibibyteThroughA64MiBHeap(String method) throws Exception {
         int port = TestGateway.freePort();
         Path master = dir.resolve("master.pass");
         Files.writeString(master, "streaming master\n");
@@ -55,7 +55,7 @@ class StreamingTest {
             sink.extensions(java.util.List.of("PIPELINING", "SIZE 4000000000", "8BITMIME", "DSN", "ENHANCEDSTATUSCODES"));
             Files.writeString(cfg, Files.readString(cfg).replace("[127.0.0.1]:1\"", "[127.0.0.1]:" + sink.port() + "\"")
                     .replace("dataDoneTimeout: 10s", "dataDoneTimeout: 10m"));
-            try (GatewayProcess gw = GatewayProcess.start(cfg, dir.resolve("gw.log"), port);
+            try (GatewayProcess gw = GatewayProcess.start(cfg, dir.resolve("gw.log"), port, "64m");
                  Socket s = new Socket("127.0.0.1", port)) {
                 s.setSoTimeout(600_000);
                 InputStream in = new BufferedInputStream(s.getInputStream());

@@ -20,9 +20,14 @@ public final class GatewayProcess implements AutoCloseable {
     }
 
     public static GatewayProcess start(Path config, Path log, int smtpPort) throws Exception {
+        return start(config, log, smtpPort, "256m");
+    }
+
+    /** With the gateway JVM's heap limited to {@code maxHeap} ({@code -Xmx}). */
+    public static GatewayProcess start(Path config, Path log, int smtpPort, String maxHeap) throws Exception {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", cp, "org.mailseal.cli.Main", "serve", "--config", config.toString()))
+        Process p = new ProcessBuilder(List.of(java, "-Xmx" + maxHeap, "-cp", cp, "org.mailseal.cli.Main", "serve", "--config", config.toString()))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         GatewayProcess g = new GatewayProcess(p, log);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
