@@ -40,9 +40,10 @@ gateway_config smime "$SMIME" mandatory smime
 java -jar target/mailseal.jar keys generate --email u@example.com --algo cv25519 -c "$WORK/enc.yml" > /dev/null 2>&1
 java -jar target/mailseal.jar ca init -c "$WORK/smime.yml" > /dev/null 2>&1
 java -jar target/mailseal.jar ca issue --email u@example.com --algo rsa3072 -c "$WORK/smime.yml" > /dev/null 2>&1
+declare -A GW
 for g in plain enc smime; do
   MAILSEAL_LOG_LEVEL=WARN java -Xmx512m -jar target/mailseal.jar serve --config "$WORK/$g.yml" 2> "$WORK/$g.log" &
-  PIDS+=($!)
+  PIDS+=($!); GW[$g]=$!
 done
 for p in $PLAIN $ENC $SMIME; do for i in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.1; done; done
 
@@ -66,3 +67,7 @@ echo "  SmtpLoad -> smtp-sink:                     $(load $SINK 1 1 52428800)"
 echo "  SmtpLoad -> mailseal (plain) -> smtp-sink: $(load $PLAIN 1 1 52428800)"
 echo "  SmtpLoad -> mailseal (cv25519) -> sink:    $(load $ENC 1 1 52428800)"
 echo "  SmtpLoad -> mailseal (S/MIME RSA-3072) -> sink: $(load $SMIME 1 1 52428800)"
+echo "peak resident memory of each gateway (VmHWM, after all runs above)"
+for g in plain enc smime; do
+  echo "  mailseal ($g): $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/${GW[$g]}/status)"
+done

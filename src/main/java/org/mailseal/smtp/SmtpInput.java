@@ -70,6 +70,29 @@ public final class SmtpInput {
             if (pos >= lim) {
                 fill();
             }
+            if (!sawCr) {
+                // The bytes up to the next CR or LF in the buffer, taken at once (most of a DATA section).
+                int end = pos;
+                while (end < lim && buf[end] != '\r' && buf[end] != '\n') {
+                    end++;
+                }
+                int run = end - pos;
+                if (run > 0) {
+                    int take = Math.min(run, Math.max(0, keep - len));
+                    if (take > 0) {
+                        if (len + take > line.length) {
+                            line = Arrays.copyOf(line, Math.min(Math.max(line.length * 2, len + take), Math.max(keep, 64)));
+                        }
+                        System.arraycopy(buf, pos, line, len, take);
+                        len += take;
+                    }
+                    lineOctets += run;
+                    pos = end;
+                    if (pos >= lim) {
+                        continue;
+                    }
+                }
+            }
             byte b = buf[pos++];
             if (sawCr) {
                 sawCr = false;

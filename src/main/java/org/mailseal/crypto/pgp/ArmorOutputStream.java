@@ -31,7 +31,10 @@ public final class ArmorOutputStream extends OutputStream {
     }
 
     private final OutputStream out;
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final Base64.Encoder LINES = Base64.getMimeEncoder(64, CRLF);
     private final byte[] buf = new byte[CHUNK];
+    private byte[] encoded = new byte[0];
     private int len;
     private int crc = 0xB704CE;
     private boolean closed;
@@ -63,20 +66,23 @@ public final class ArmorOutputStream extends OutputStream {
         }
     }
 
-    // Encodes whole lines from the buffer (all of it when last), keeping any partial line.
+    // Encodes whole lines from the buffer (all of it when last), keeping any partial line. The MIME encoder
+    // writes the 64-column lines with CRLF between them in one pass; a full buffer is encoded in place.
     private void flushLines(boolean last) throws IOException {
         int whole = last ? len : len - len % LINE;
+        int c = crc;
         for (int i = 0; i < whole; i++) {
-            crc = (crc << 8) ^ CRC_TABLE[((crc >> 16) ^ buf[i]) & 0xFF];
+            c = (c << 8) ^ CRC_TABLE[((c >> 16) ^ buf[i]) & 0xFF];
         }
-        crc &= 0xFFFFFF;
-        Base64.Encoder enc = Base64.getEncoder();
-        for (int off = 0; off < whole; off += LINE) {
-            int n = Math.min(LINE, whole - off);
-            byte[] line = enc.encode(java.util.Arrays.copyOfRange(buf, off, off + n));
-            out.write(line);
-            out.write('\r');
-            out.write('\n');
+        crc = c & 0xFFFFFF;
+        if (whole > 0) {
+            int encodedLength = (whole + 2) / 3 * 4 + ((whole + LINE - 1) / LINE - 1) * 2;
+            if (encoded.length < encodedLength) {
+                encoded = new byte[encodedLength];
+            }
+            int n = LINES.encode(whole == buf.length ? buf : java.util.Arrays.copyOf(buf, whole), encoded);
+            out.write(encoded, 0, n);
+            out.write(CRLF);
         }
         System.arraycopy(buf, whole, buf, 0, len - whole);
         len -= whole;

@@ -54,4 +54,34 @@ class ArmorOutputStreamTest {
         assertThatThrownBy(() -> new ArmoredInputStream(new ByteArrayInputStream(broken.getBytes(StandardCharsets.US_ASCII))).readAllBytes())
                 .isInstanceOf(java.io.IOException.class);
     }
+
+    /** The bulk encoder writes exactly what a line-at-a-time encoder writes (RFC 9580 §6.2, CRC-24 of §6.1). */
+    @Test
+    void byteForByteTheLineByLineArmor() throws Exception {
+        Random r = new Random(2);
+        for (int size : new int[] {0, 1, 48, 95, 48 * 1024, 48 * 1024 + 1, 3 * 48 * 1024 + 17}) {
+            byte[] data = new byte[size];
+            r.nextBytes(data);
+            StringBuilder expected = new StringBuilder("-----BEGIN PGP MESSAGE-----\r\n\r\n");
+            for (int off = 0; off < size; off += 48) {
+                expected.append(java.util.Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(data, off, Math.min(size, off + 48))))
+                        .append("\r\n");
+            }
+            int crc = 0xB704CE;
+            for (byte b : data) {
+                crc ^= (b & 0xFF) << 16;
+                for (int i = 0; i < 8; i++) {
+                    crc <<= 1;
+                    if ((crc & 0x1000000) != 0) {
+                        crc ^= 0x1864CFB;
+                    }
+                }
+            }
+            byte[] c = {(byte) (crc >> 16), (byte) (crc >> 8), (byte) crc};
+            expected.append('=').append(java.util.Base64.getEncoder().encodeToString(c)).append("\r\n-----END PGP MESSAGE-----\r\n");
+            for (int ws : new int[] {1, 4096, 1 << 20}) {
+                assertThat(new String(armor(data, ws), StandardCharsets.US_ASCII)).as("size %d write %d", size, ws).isEqualTo(expected.toString());
+            }
+        }
+    }
 }
