@@ -406,18 +406,20 @@ public final class RelayClient implements AutoCloseable {
         int last = '\n';
         int n;
         while ((n = in.read(buf)) > 0) {
+            if (lineStart && buf[0] == '.') {
+                out.write('.'); // a line that began in the previous read
+            }
             int from = 0;
-            for (int i = 0; i < n; i++) {
-                byte b = buf[i];
-                if (lineStart && b == '.') {
-                    out.write(buf, from, i - from);
+            for (int i = 0; i < n - 1; i++) {
+                if (buf[i] == '\n' && buf[i + 1] == '.') { // RFC 5321 §4.5.2: a line starting with "." gets one more
+                    out.write(buf, from, i + 1 - from);
                     out.write('.');
-                    from = i;
+                    from = i + 1;
                 }
-                lineStart = b == '\n';
             }
             out.write(buf, from, n - from);
             last = buf[n - 1];
+            lineStart = last == '\n';
         }
         if (last != '\n') {
             out.write('\r');

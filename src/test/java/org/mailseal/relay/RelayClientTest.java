@@ -48,6 +48,18 @@ class RelayClientTest {
         assertThat(o.toString()).isEqualTo("..a\r\nb\r\n...c\r\nno newline\r\n");
     }
 
+    /** A line break at the end of one 64 KiB read and the dot at the start of the next: still stuffed. */
+    @Test
+    void dotStuffingAcrossReads() throws Exception {
+        for (int cut : new int[] {65534, 65535, 65536}) {
+            String head = "x".repeat(cut - 2) + "\r\n";
+            String msg = head + ".dot\r\n.\r\nend\r\n";
+            ByteArrayOutputStream o = new ByteArrayOutputStream();
+            RelayClient.writeDotStuffed(new ByteArrayInputStream(msg.getBytes()), o);
+            assertThat(o.toString()).as("cut %d", cut).isEqualTo(head + "..dot\r\n..\r\nend\r\n");
+        }
+    }
+
     @Test
     void connectionsAreReused() throws Exception {
         int port = TestGateway.freePort();
