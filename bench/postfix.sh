@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Postfix path benchmark: smtp-source -> Postfix -> smtp-sink, against
-# smtp-source -> Postfix -> mailseal (content filter, encrypting to cv25519) -> Postfix -> smtp-sink,
+# smtp-source -> Postfix -> mailseal (content filter, encrypting to cv25519) -> Postfix -> smtp-sink and
+# smtp-source -> Postfix with mailseal as milter (encrypting in place, one queue pass) -> smtp-sink,
 # in the same run, with private Postfix instances under a temp dir (the system Postfix is not touched).
 # Needs root, the Debian package postfix, and a built target/mailseal.jar.
 # Usage: bench/postfix.sh [MESSAGES]   (default 2000 per run; 4 KiB messages)
@@ -74,12 +75,13 @@ CF
   postfix -c "$d/etc" start >/dev/null 2>&1; INSTANCES+=("$d")
 }
 
-PLAIN=$(free_port); FILTERED=$(free_port); GW=$(free_port); REINJECT=$(free_port)
+PLAIN=$(free_port); FILTERED=$(free_port); GW=$(free_port); REINJECT=$(free_port); MILTERED=$(free_port); MILTER=$(free_port)
 echo "bench master passphrase" > "$WORK/master.pass"; chmod 600 "$WORK/master.pass"  # refused if others may read it
 cat > "$WORK/mailseal.yml" <<YML
 hostname: gw.bench.test
 dataDir: $WORK/gw
 smtp: {listen: "127.0.0.1:$GW"}
+milter: {enabled: true, listen: "127.0.0.1:$MILTER"}
 limits: {maxConnections: 500}
 relay: {defaultRoute: "[127.0.0.1]:$REINJECT", tls: none}
 domains: {local: [example.com]}
@@ -92,7 +94,9 @@ MAILSEAL_LOG_LEVEL=WARN java -Xmx512m -jar target/mailseal.jar serve -c "$WORK/m
 CONF=$(java -jar target/mailseal.jar postfix-config -c "$WORK/mailseal.yml" 2>/dev/null)
 instance plain "$PLAIN" "" ""
 instance filtered "$FILTERED" "$(echo "$CONF" | sed -n '1,/master.cf/p' | grep -v master.cf)" "$(echo "$CONF" | sed -n '/master.cf/,$p')"
-for p in $PLAIN $FILTERED $GW; do for i in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.1; done; done
+instance miltered "$MILTERED" "smtpd_milters = inet:127.0.0.1:$MILTER
+milter_default_action = tempfail" ""
+for p in $PLAIN $FILTERED $MILTERED $GW $MILTER; do for i in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.1; done; done
 
 queued() { find "$1/queue/incoming" "$1/queue/active" "$1/queue/deferred" -type f 2>/dev/null | wc -l; }
 sent() { grep -c "status=sent" "$1/maillog" 2>/dev/null || true; }
@@ -110,9 +114,10 @@ run() {
   python3 -c "print(f'{$MSGS/($t1-$t0):.1f} msgs/s end to end ($delay Postfix delay to the sink)')"
 }
 echo "# $(date -u +%F) $(nproc) cores; $MSGS messages of $LEN bytes per run"
-run plain $PLAIN 10 >/dev/null; run filtered $FILTERED 10 >/dev/null   # warm-up
+run plain $PLAIN 10 >/dev/null; run filtered $FILTERED 10 >/dev/null; run miltered $MILTERED 10 >/dev/null   # warm-up
 for C in 10 50; do
   echo "concurrency $C"
   echo "  smtp-source -> Postfix -> smtp-sink:                                $(run plain $PLAIN $C)"
   echo "  smtp-source -> Postfix -> mailseal (cv25519) -> Postfix -> smtp-sink: $(run filtered $FILTERED $C)"
+  echo "  smtp-source -> Postfix + mailseal milter (cv25519) -> smtp-sink:    $(run miltered $MILTERED $C)"
 done

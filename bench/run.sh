@@ -4,9 +4,11 @@
 # certificate from the built-in CA.
 # Needs: postfix (smtp-source, smtp-sink), a built target/mailseal.jar, python3.
 # Usage: bench/run.sh [MESSAGES]   (default 2000 per run; 4 KiB messages; one message per session)
+#        MAILSEAL_BENCH_HEAP=128m bench/run.sh   (the gateways' heap limit; default 512m)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MSGS=${1:-2000}
+HEAP=${MAILSEAL_BENCH_HEAP:-512m}   # the gateways' -Xmx
 LEN=4096
 command -v smtp-sink >/dev/null || { echo "install the Debian package 'postfix' (smtp-source, smtp-sink)"; exit 2; }
 [ -f target/mailseal.jar ] || mvn -B -q package -DskipTests
@@ -42,7 +44,7 @@ java -jar target/mailseal.jar ca init -c "$WORK/smime.yml" > /dev/null 2>&1
 java -jar target/mailseal.jar ca issue --email u@example.com --algo rsa3072 -c "$WORK/smime.yml" > /dev/null 2>&1
 declare -A GW
 for g in plain enc smime; do
-  MAILSEAL_LOG_LEVEL=WARN java -Xmx512m -jar target/mailseal.jar serve --config "$WORK/$g.yml" 2> "$WORK/$g.log" &
+  MAILSEAL_LOG_LEVEL=WARN java -Xmx$HEAP -jar target/mailseal.jar serve --config "$WORK/$g.yml" 2> "$WORK/$g.log" &
   PIDS+=($!); GW[$g]=$!
 done
 for p in $PLAIN $ENC $SMIME; do for i in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.1; done; done

@@ -61,22 +61,39 @@ record Shelf<E>(String noun, Lister<E> list, Function<E, String> describe, Expor
         }
     }
 
-    @Command(name = "export", mixinStandardHelpOptions = true,
-            description = "Print the public part of one of the ${PARENT-COMMAND-NAME} (OpenPGP armor or PEM).")
-    static final class ExportVerb extends StoreCommand {
+    /** A verb on one entry, named by its fingerprint. */
+    abstract static class OneEntryVerb extends StoreCommand {
         @ParentCommand
         Owner owner;
 
         @Parameters(paramLabel = "FINGERPRINT")
         String fingerprint;
 
+        abstract int run(Shelf<?> shelf) throws Exception;
+
         @Override
         int run(Database d) throws Exception {
-            Shelf<?> shelf = owner.shelf(d);
+            return run(owner.shelf(d));
+        }
+
+        String normalised(Shelf<?> shelf) {
+            return shelf.normalise().apply(fingerprint);
+        }
+
+        int missing(Shelf<?> shelf) {
+            System.err.println("mailseal: no " + shelf.noun() + " " + normalised(shelf));
+            return 1;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Print the public part of one of the ${PARENT-COMMAND-NAME} (OpenPGP armor or PEM).")
+    static final class ExportVerb extends OneEntryVerb {
+        @Override
+        int run(Shelf<?> shelf) throws Exception {
             Optional<byte[]> out = shelf.export().export(fingerprint);
             if (out.isEmpty()) {
-                System.err.println("mailseal: no " + shelf.noun() + " " + shelf.normalise().apply(fingerprint));
-                return 1;
+                return missing(shelf);
             }
             System.out.write(out.get());
             System.out.flush();
@@ -86,21 +103,13 @@ record Shelf<E>(String noun, Lister<E> list, Function<E, String> describe, Expor
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
             description = "Delete one of the ${PARENT-COMMAND-NAME}, with its private key if the store holds it.")
-    static final class DeleteVerb extends StoreCommand {
-        @ParentCommand
-        Owner owner;
-
-        @Parameters(paramLabel = "FINGERPRINT")
-        String fingerprint;
-
+    static final class DeleteVerb extends OneEntryVerb {
         @Override
-        int run(Database d) throws Exception {
-            Shelf<?> shelf = owner.shelf(d);
+        int run(Shelf<?> shelf) throws Exception {
             if (!shelf.delete().delete(fingerprint)) {
-                System.err.println("mailseal: no " + shelf.noun() + " " + shelf.normalise().apply(fingerprint));
-                return 1;
+                return missing(shelf);
             }
-            System.out.println("deleted " + shelf.normalise().apply(fingerprint));
+            System.out.println("deleted " + normalised(shelf));
             return 0;
         }
     }
