@@ -51,6 +51,16 @@ record MilterPacket(char command, byte[] data) {
     static final int SMFIF_CHGHDRS = 0x10;
     /** Header values keep their leading space, so headers can be rebuilt byte for byte. */
     static final int SMFIP_HDR_LEADSPC = 0x00100000;
+    // No reply to these commands (libmilter's mfdef.h): mailseal always continues at them, so the MTA need
+    // not wait for an answer to every header and body chunk. The decisions come at RCPT and end of message.
+    static final int SMFIP_NR_HDR = 0x00000080;
+    static final int SMFIP_NR_CONN = 0x00001000;
+    static final int SMFIP_NR_HELO = 0x00002000;
+    static final int SMFIP_NR_DATA = 0x00010000;
+    static final int SMFIP_NR_UNKN = 0x00020000;
+    static final int SMFIP_NR_EOH = 0x00040000;
+    static final int SMFIP_NR_BODY = 0x00080000;
+    static final int NO_REPLY = SMFIP_NR_HDR | SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_BODY;
 
     static MilterPacket read(DataInputStream in) throws IOException {
         int len;

@@ -51,6 +51,7 @@ final class MilterSession implements Runnable {
     private final Socket socket;
     private final MilterServer server;
     private DataOutputStream out;
+    private int noReply; // SMFIP_NR_* the MTA and mailseal agreed on
     private boolean leadingSpace;
 
     private final Map<String, String> macros = new HashMap<>();
@@ -113,26 +114,27 @@ final class MilterSession implements Runnable {
             }
             case MilterPacket.CONNECT -> {
                 connect(p);
-                reply(MilterPacket.CONTINUE);
+                proceed(MilterPacket.SMFIP_NR_CONN);
             }
             case MilterPacket.HELO -> {
                 helo = first(p);
-                reply(MilterPacket.CONTINUE);
+                proceed(MilterPacket.SMFIP_NR_HELO);
             }
-            case MilterPacket.DATA, MilterPacket.UNKNOWN -> reply(MilterPacket.CONTINUE);
+            case MilterPacket.DATA -> proceed(MilterPacket.SMFIP_NR_DATA);
+            case MilterPacket.UNKNOWN -> proceed(MilterPacket.SMFIP_NR_UNKN);
             case MilterPacket.MAIL -> mail(p);
             case MilterPacket.RCPT -> rcpt(p);
             case MilterPacket.HEADER -> {
                 header(p);
-                reply(MilterPacket.CONTINUE);
+                proceed(MilterPacket.SMFIP_NR_HDR);
             }
             case MilterPacket.EOH -> {
                 write("\r\n".getBytes(StandardCharsets.US_ASCII));
-                reply(MilterPacket.CONTINUE);
+                proceed(MilterPacket.SMFIP_NR_EOH);
             }
             case MilterPacket.BODY -> {
                 write(p.data());
-                reply(MilterPacket.CONTINUE);
+                proceed(MilterPacket.SMFIP_NR_BODY);
             }
             case MilterPacket.BODYEOB -> { // may carry the last body chunk
                 write(p.data());
@@ -154,6 +156,13 @@ final class MilterSession implements Runnable {
         }
     }
 
+    // CONTINUE, unless the MTA agreed not to wait for an answer to this command.
+    private void proceed(int noReplyFlag) throws IOException {
+        if ((noReply & noReplyFlag) == 0) {
+            reply(MilterPacket.CONTINUE);
+        }
+    }
+
     private void negotiate(MilterPacket p) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(p.data());
         int version = b.getInt();
@@ -168,10 +177,11 @@ final class MilterSession implements Runnable {
                     Integer.toHexString(actions));
         }
         leadingSpace = (protocol & MilterPacket.SMFIP_HDR_LEADSPC) != 0;
+        noReply = protocol & MilterPacket.NO_REPLY; // only what the MTA offered
         ByteBuffer r = ByteBuffer.allocate(12);
         r.putInt(MilterPacket.VERSION);
         r.putInt(actions & want);
-        r.putInt(protocol & MilterPacket.SMFIP_HDR_LEADSPC);
+        r.putInt((protocol & MilterPacket.SMFIP_HDR_LEADSPC) | noReply);
         MilterPacket.write(out, MilterPacket.OPTNEG, r.array());
     }
 
