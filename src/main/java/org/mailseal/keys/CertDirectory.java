@@ -154,6 +154,12 @@ public final class CertDirectory implements SmimeCerts.CrlSource {
         return known != null ? known : recent.remember(norm, lookUp(norm));
     }
 
+    /** Revokes {@code c} (the built-in CA's next CRL lists it) and stops using it at once in this process. */
+    public void revoke(X509Certificate c) throws SQLException, GeneralSecurityException {
+        store.revoke(c);
+        SmimeCerts.emails(c).forEach(this::forget);
+    }
+
     /** Forgets what {@link #find} answered for {@code email}: this process just changed its certificates. */
     public void forget(String email) {
         recent.forget(Address.normalise(email));
