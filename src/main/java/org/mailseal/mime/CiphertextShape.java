@@ -290,7 +290,7 @@ public final class CiphertextShape {
         private boolean done;
         private boolean clean;
         private boolean padded;
-        private int crc = 0xb704ce;
+        private int crc = Crc24.INIT;
         private int crcLine = -1;
         private boolean lastCrlf;
         private final StringBuilder pending = new StringBuilder();
@@ -365,15 +365,7 @@ public final class CiphertextShape {
                 int whole = pending.length() / 4 * 4;
                 chunk = Base64.getDecoder().decode(pending.substring(0, whole));
                 pending.delete(0, whole);
-                for (byte x : chunk) {
-                    crc ^= (x & 0xff) << 16;
-                    for (int i = 0; i < 8; i++) {
-                        crc <<= 1;
-                        if ((crc & 0x1000000) != 0) {
-                            crc ^= 0x1864cfb;
-                        }
-                    }
-                }
+                crc = Crc24.update(crc, chunk, 0, chunk.length);
                 pos = 0;
             }
             int n = Math.min(len, chunk.length - pos);
