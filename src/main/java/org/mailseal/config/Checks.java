@@ -43,4 +43,15 @@ final class Checks {
         in.forEach((k, v) -> out.put(k.toLowerCase(Locale.ROOT), v));
         return out;
     }
+
+    // One of the enum's constants, written in lower case in the YAML; the error names the key and the choices.
+    static <E extends Enum<E>> E choice(Class<E> type, String key, String s) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(s == null ? "" : s.trim())) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException(key + " must be " + java.util.Arrays.stream(type.getEnumConstants())
+                .map(e -> e.name().toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.joining(", ")) + " (got '" + s + "')");
+    }
 }

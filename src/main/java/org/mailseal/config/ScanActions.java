@@ -1,7 +1,5 @@
 package org.mailseal.config;
 
-import java.util.Locale;
-
 /**
  * What verdicts do. {@code virus}: reject | quarantine. {@code spam}: tag | quarantine | reject;
  * {@code rejectScore}: reject at or above this score whatever {@code spam} says; {@code subjectTag}:
@@ -23,7 +21,7 @@ public record ScanActions(VirusAction virus, SpamAction spam, Double rejectScore
 
         @com.fasterxml.jackson.annotation.JsonCreator
         public static VirusAction parse(String s) {
-            return choice(VirusAction.class, "virus", s);
+            return Checks.choice(VirusAction.class, "virus", s);
         }
     }
 
@@ -33,7 +31,7 @@ public record ScanActions(VirusAction virus, SpamAction spam, Double rejectScore
 
         @com.fasterxml.jackson.annotation.JsonCreator
         public static SpamAction parse(String s) {
-            return choice(SpamAction.class, "spam", s);
+            return Checks.choice(SpamAction.class, "spam", s);
         }
     }
 
@@ -43,19 +41,8 @@ public record ScanActions(VirusAction virus, SpamAction spam, Double rejectScore
 
         @com.fasterxml.jackson.annotation.JsonCreator
         public static FailureAction parse(String s) {
-            return choice(FailureAction.class, "onFailure", s);
+            return Checks.choice(FailureAction.class, "onFailure", s);
         }
-    }
-
-    // One of the enum's constants, written in lower case in the YAML; the error names the key and the choices.
-    static <E extends Enum<E>> E choice(Class<E> type, String key, String s) {
-        for (E e : type.getEnumConstants()) {
-            if (e.name().equalsIgnoreCase(s == null ? "" : s.trim())) {
-                return e;
-            }
-        }
-        throw new IllegalArgumentException(key + " must be " + java.util.Arrays.stream(type.getEnumConstants())
-                .map(e -> e.name().toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.joining(", ")) + " (got '" + s + "')");
     }
 
     static ScanActions merge(ScanActions over, ScanActions base) {

@@ -5,11 +5,6 @@ public enum SignMethod {
     NONE, OPENPGP, SMIME;
 
     public static SignMethod parse(String s) {
-        for (SignMethod m : values()) {
-            if (m.name().equalsIgnoreCase(s == null ? "" : s.trim())) {
-                return m;
-            }
-        }
-        throw new IllegalArgumentException("sign must be none, openpgp, smime (got '" + s + "')");
+        return Checks.choice(SignMethod.class, "sign", s);
     }
 }
