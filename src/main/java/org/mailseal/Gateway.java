@@ -26,7 +26,6 @@ import org.mailseal.policy.PolicyResolver;
 import org.mailseal.policy.PolicyStore;
 import org.mailseal.metrics.GatewayMetrics;
 import org.mailseal.milter.MilterServer;
-import org.mailseal.policy.RecipientDecider;
 import org.mailseal.pipeline.GatewayHandler;
 import org.mailseal.pipeline.MailFlow;
 import org.mailseal.pipeline.RelayStage;

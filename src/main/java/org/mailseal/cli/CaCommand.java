@@ -11,7 +11,6 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.concurrent.Callable;
 import javax.crypto.spec.PBEParameterSpec;
 import org.mailseal.crypto.smime.CertificateAuthority;
 import org.mailseal.crypto.smime.SmimeCerts;
@@ -21,7 +20,6 @@ import org.mailseal.keys.MasterPassphrase;
 import org.mailseal.keys.SmimeStore;
 import org.mailseal.store.Database;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "ca", mixinStandardHelpOptions = true, description = "The built-in S/MIME certificate authority.",

@@ -5,8 +5,6 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.crypto.smime.SmimeCerts;
 import org.mailseal.keys.CertDirectory;
@@ -15,7 +13,6 @@ import org.mailseal.keys.MasterPassphrase;
 import org.mailseal.keys.SmimeStore;
 import org.mailseal.store.Database;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 

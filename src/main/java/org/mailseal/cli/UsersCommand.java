@@ -2,12 +2,10 @@ package org.mailseal.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.mailseal.auth.PasswordHasher;
 import org.mailseal.auth.UserStore;
 import org.mailseal.store.Database;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 

@@ -1,7 +1,6 @@
 package org.mailseal.pipeline;
 
 import jakarta.mail.internet.InternetAddress;
-import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package org.mailseal.pipeline;
 
-import java.io.InputStream;
 import org.mailseal.mail.MailItem;
 import org.mailseal.mime.RawHeader;
 import org.mailseal.smtp.SmtpReply;

@@ -2,8 +2,6 @@ package org.mailseal.pipeline;
 
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
-import java.io.BufferedInputStream;
-import java.io.InputStream;
 import org.mailseal.mail.MailItem;
 import org.mailseal.mime.RawHeader;
 import org.mailseal.smtp.SmtpReply;

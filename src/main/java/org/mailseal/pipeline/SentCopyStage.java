@@ -1,6 +1,5 @@
 package org.mailseal.pipeline;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,12 +1,10 @@
 package org.mailseal.pipeline;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.mailseal.config.SignMethod;
 import org.mailseal.crypto.smime.SmimeDecryptor;

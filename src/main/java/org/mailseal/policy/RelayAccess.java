@@ -14,7 +14,6 @@ import org.mailseal.smtp.SmtpReply;
  */
 public final class RelayAccess {
 
-
     private final Set<String> localDomains;
     private final Networks networks;
     private final Set<String> routingAllowed;

@@ -38,7 +38,6 @@ public final class Quarantine {
     /** The header field that carries a released message's quarantine id (re-checked, never trusted, on the way). */
     public static final String RELEASED_FIELD = "X-Mailseal-Released";
 
-
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.mailseal.crypto.pgp.ArmorOutputStream;
 import org.mailseal.crypto.pgp.PgpKeys;

@@ -25,8 +25,6 @@ import org.mailseal.config.ConfigLoader;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.crypto.pgp.PgpDecryptor;
 import org.mailseal.crypto.pgp.PgpKeys;
-import org.mailseal.keys.MasterKey;
-import org.mailseal.keys.MasterPassphrase;
 import org.mailseal.keys.PgpKeyStore;
 import org.mailseal.policy.PolicyStore;
 import org.mailseal.store.Database;

@@ -2,8 +2,6 @@ package org.mailseal.crypto.smime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +19,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mailseal.Gateway;
-import org.mailseal.cli.Main;
 import org.mailseal.testkit.ByteExact;
 import org.mailseal.testkit.CapturingSink;
 import org.mailseal.testkit.Cmd;
