@@ -144,6 +144,12 @@ class SmimeInteropTest {
                     Cmd.run("gpgconf", "--homedir", home.toString(), "--launch", "gpg-agent");
                     r = gpgsm(e.getKey(), pw, "--import", e.getValue().toString());
                 }
+                if (!r.err().contains("secret keys imported: 1")) {
+                    // Failing every retry points at the file, not the agent: record how openssl reads it, for diagnosis.
+                    System.err.println("openssl pkcs12 -info of " + e.getValue().getFileName() + ": "
+                            + Cmd.run("openssl", "pkcs12", "-info", "-noout", "-legacy", "-in", e.getValue().toString(),
+                                    "-passin", "file:" + pw).err());
+                }
                 assertThat(r.err()).as("gpgsm --import " + e.getValue().getFileName()).contains("secret keys imported: 1");
             }
 
