@@ -1,18 +1,15 @@
 package org.mailseal.cli;
 
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.SecureRandom;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
-import javax.crypto.spec.PBEParameterSpec;
 import org.mailseal.crypto.smime.CertificateAuthority;
+import org.mailseal.crypto.smime.Pkcs12File;
 import org.mailseal.crypto.smime.SmimeCerts;
 import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.MasterKey;
@@ -138,7 +135,7 @@ public final class CaCommand implements Runnable {
         Path passwordFile;
 
         @Option(names = "--profile", defaultValue = "modern", paramLabel = "modern|legacy",
-                description = "modern (default): PBES2/PBKDF2-HMAC-SHA256/AES-256-CBC, HMAC-SHA256 MAC. legacy: 3DES/SHA-1, for readers "
+                description = "modern (default): PBES2/PBKDF2-HMAC-SHA256/AES-256-CBC, HMAC-SHA256 MAC. legacy: 3DES key, RC2-40 certificates, SHA-1 MAC, for readers "
                         + "that lack PBES2 with SHA-256, such as GnuPG 2.2's gpgsm.")
         String profile;
 
@@ -162,36 +159,11 @@ public final class CaCommand implements Runnable {
             java.util.List<java.security.cert.Certificate> chain = new java.util.ArrayList<>();
             chain.add(cert);
             store.ca().filter(ca -> ca.cert().getSubjectX500Principal().equals(cert.getIssuerX500Principal())).ifPresent(ca -> chain.add(ca.cert()));
-            writeP12(out, email, key, chain.toArray(new java.security.cert.Certificate[0]), pw, profile.equals("legacy"));
+            Pkcs12File.write(out, email, key, chain.toArray(new java.security.cert.Certificate[0]), pw,
+                    profile.equals("legacy") ? Pkcs12File.Profile.LEGACY : Pkcs12File.Profile.MODERN);
             System.out.println("wrote " + out + " (" + email + ", " + SmimeCerts.keyAlgorithm(cert) + ", " + profile + " profile)");
             return 0;
         }
-    }
-
-    /**
-     * PKCS#12: the modern profile (RFC 9579: PBES2/PBKDF2-HMAC-SHA256/AES-256-CBC, HMAC-SHA256 MAC), or the
-     * legacy one (pbeWithSHAAnd3-KeyTripleDES-CBC, HMAC-SHA1 MAC) for older readers.
-     */
-    static void writeP12(Path out, String alias, PrivateKey key, java.security.cert.Certificate[] chain, char[] pw, boolean legacy) throws Exception {
-        // The JDK's PKCS12 key store takes its algorithms from these security properties.
-        String pbe = legacy ? "PBEWithSHA1AndDESede" : "PBEWithHmacSHA256AndAES_256";
-        java.security.Security.setProperty("keystore.pkcs12.certProtectionAlgorithm", pbe);
-        java.security.Security.setProperty("keystore.pkcs12.keyProtectionAlgorithm", pbe);
-        java.security.Security.setProperty("keystore.pkcs12.macAlgorithm", legacy ? "HmacPBESHA1" : "HmacPBESHA256");
-        java.security.Security.setProperty("keystore.pkcs12.certPbeIterationCount", "100000");
-        java.security.Security.setProperty("keystore.pkcs12.keyPbeIterationCount", "100000");
-        java.security.Security.setProperty("keystore.pkcs12.macIterationCount", "100000");
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        byte[] salt = new byte[16];
-        new SecureRandom().nextBytes(salt);
-        ks.setEntry(alias, new KeyStore.PrivateKeyEntry(key, chain),
-                new KeyStore.PasswordProtection(pw, pbe, new PBEParameterSpec(salt, 100000)));
-        Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".p12", ".tmp");
-        try (OutputStream o = Files.newOutputStream(tmp)) {
-            ks.store(o, pw);
-        }
-        Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a certificate the CA issued (by email: all of that address's).")

@@ -135,20 +135,13 @@ class SmimeInteropTest {
                 Files.writeString(home.resolve("gpg-agent.conf"), "allow-loopback-pinentry\n");
                 Cmd.run("gpgconf", "--homedir", home.toString(), "--launch", "gpg-agent");
                 Cmd.Result r = gpgsm(e.getKey(), pw, "--import", e.getValue().toString());
-                // gpgsm 2.2 now and then fails the passphrase inquiry right after the agent starts (more often on a
-                // loaded machine): a fresh agent, a moment, and again, up to three more times.
-                for (int attempt = 1; attempt <= 3 && !r.err().contains("secret keys imported: 1"); attempt++) {
-                    System.err.println("gpgsm import failed (attempt " + attempt + "), retrying: " + r.err());
-                    Cmd.run("gpgconf", "--homedir", home.toString(), "--kill", "gpg-agent");
-                    Thread.sleep(500L * attempt);
-                    Cmd.run("gpgconf", "--homedir", home.toString(), "--launch", "gpg-agent");
+                // GnuPG 2.2's PKCS#12 key derivation gets the 3DES key wrong for about one salt in 128 (see
+                // Pkcs12File.legacyKeySalt). Our own export avoids those salts and must import at once; openssl's
+                // -legacy file for the external key draws a new salt when gpgsm trips over it.
+                for (int again = 0; e.getKey().equals("ext-rsa") && again < 5 && r.err().contains("decryption failed"); again++) {
+                    ssl("pkcs12", "-export", "-legacy", "-inkey", keyPem.get("ext-rsa").toString(), "-in", certPem.get("ext-rsa").toString(),
+                            "-passout", "pass:" + PW, "-out", extP12.toString());
                     r = gpgsm(e.getKey(), pw, "--import", e.getValue().toString());
-                }
-                if (!r.err().contains("secret keys imported: 1")) {
-                    // Failing every retry points at the file, not the agent: record how openssl reads it, for diagnosis.
-                    System.err.println("openssl pkcs12 -info of " + e.getValue().getFileName() + ": "
-                            + Cmd.run("openssl", "pkcs12", "-info", "-noout", "-legacy", "-in", e.getValue().toString(),
-                                    "-passin", "file:" + pw).err());
                 }
                 assertThat(r.err()).as("gpgsm --import " + e.getValue().getFileName()).contains("secret keys imported: 1");
             }
