@@ -15,6 +15,8 @@ import org.mailseal.config.MailsealConfig;
  */
 public final class Database implements AutoCloseable {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Database.class);
+
     private final HikariDataSource ds;
 
     private Database(HikariDataSource ds) {
@@ -50,20 +52,60 @@ public final class Database implements AutoCloseable {
         }
         hc.setMaximumPoolSize(8);
         hc.setPoolName("mailseal-db");
-        HikariDataSource ds = new HikariDataSource(hc);
-        if (db.url() == null) {
-            DataDir.secureFiles(config.dataDir().toAbsolutePath().resolve("db")); // the H2 files: 0600
+        boolean embedded = db.url() == null;
+        for (int attempt = 1; ; attempt++) {
+            HikariDataSource ds = null;
+            try {
+                ds = new HikariDataSource(hc);
+                if (embedded) {
+                    DataDir.secureFiles(config.dataDir().toAbsolutePath().resolve("db")); // the H2 files: 0600
+                }
+                // Column types that differ between the back ends.
+                String binary = url.startsWith("jdbc:postgresql:") ? "BYTEA" : "VARBINARY";
+                Flyway.configure().dataSource(ds).locations("classpath:db/migration")
+                        .placeholders(java.util.Map.of("binary", binary)).load().migrate();
+                return new Database(ds);
+            } catch (RuntimeException e) {
+                if (ds != null) {
+                    ds.close();
+                }
+                if (!embedded || attempt == OPEN_ATTEMPTS || !h2StoreFault(e)) {
+                    throw e;
+                }
+                // H2 2.5's recovery after a kill -9 now and then fails its first write ("MVStoreException:
+                // NullPointerException: Cannot read field time" in FileStore.serializeAndStore) and a later open
+                // of the same file succeeds: the chunks it drops depend on the time since the file was written.
+                log.warn("database: the embedded store did not open (attempt {} of {}), trying again in {} s: {}",
+                        attempt, OPEN_ATTEMPTS, OPEN_RETRY.toSeconds(), org.mailseal.logging.LogSafe.text(rootMessage(e)), e);
+                try {
+                    Thread.sleep(OPEN_RETRY.toMillis());
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
-        try {
-            // Column types that differ between the back ends.
-            String binary = url.startsWith("jdbc:postgresql:") ? "BYTEA" : "VARBINARY";
-            Flyway.configure().dataSource(ds).locations("classpath:db/migration")
-                    .placeholders(java.util.Map.of("binary", binary)).load().migrate();
-        } catch (RuntimeException e) {
-            ds.close();
-            throw e;
+    }
+
+    static final int OPEN_ATTEMPTS = 3;
+    static final java.time.Duration OPEN_RETRY = java.time.Duration.ofSeconds(2);
+
+    /** An error of H2's storage layer (MVStore), as opposed to a wrong password, a lock or a bad migration. */
+    static boolean h2StoreFault(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getClass().getName().startsWith("org.h2.mvstore.") || String.valueOf(t.getMessage()).contains("MVStoreException")) {
+                return true;
+            }
         }
-        return new Database(ds);
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
     }
 
     private static String h2Password(Path dir) throws IOException {
