@@ -18,6 +18,7 @@ import org.apache.james.mime4j.stream.NameValuePair;
 import org.apache.james.mime4j.stream.RawBody;
 import org.apache.james.mime4j.stream.RawField;
 import org.apache.james.mime4j.stream.RawFieldParser;
+import org.apache.james.mime4j.stream.RecursionMode;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Element;
 import org.jsoup.nodes.Node;
@@ -29,7 +30,8 @@ import org.jsoup.select.NodeVisitor;
  * Walks a message (RFC 5322 / MIME, RFC 2045–2049) once, streaming, and hands its readable content to a
  * {@link Sink}: the summary fields of the top-level header, then each body text and each attachment in
  * message order. A text/plain or text/html part that is not marked as an attachment and has no file name
- * is body text; every other leaf part is an attachment, passed decoded (base64, quoted-printable).
+ * is body text; every other leaf part is an attachment, passed decoded (base64, quoted-printable). An
+ * attached message (message/rfc822) is one attachment, {@code .eml}, not opened.
  * HTML becomes plain text through jsoup's parser: nothing is fetched, no script runs, links are kept as
  * text.
  */
@@ -60,6 +62,7 @@ public final class MailContent {
         MimeConfig cfg = MimeConfig.custom().setMaxHeaderCount(1000).setMaxLineLen(-1).setMaxHeaderLen(256 * 1024)
                 .setMaxContentLen(-1).build();
         MimeTokenStream ts = new MimeTokenStream(cfg);
+        ts.setRecursionMode(RecursionMode.M_NO_RECURSE); // an attached message stays whole: it is embedded as .eml
         ts.parse(message);
         int depth = 0;
         int attachments = 0;
@@ -67,6 +70,8 @@ public final class MailContent {
         boolean summarySent = false;
         String disposition = null;
         String name = null;
+        // Per open multipart: is it multipart/alternative, and has one of its alternatives been laid out?
+        java.util.ArrayDeque<boolean[]> multiparts = new java.util.ArrayDeque<>();
         try {
             for (EntityState s = ts.getState(); s != EntityState.T_END_OF_STREAM; s = ts.next()) {
                 switch (s) {
@@ -107,10 +112,20 @@ public final class MailContent {
                         }
                         depth++;
                     }
+                    case T_START_MULTIPART -> multiparts.push(new boolean[] {
+                        ts.getBodyDescriptor().getMimeType().equalsIgnoreCase("multipart/alternative"), false});
+                    case T_END_MULTIPART -> multiparts.poll();
                     case T_BODY -> {
                         String type = ts.getBodyDescriptor().getMimeType().toLowerCase(Locale.ROOT);
                         boolean isText = type.equals("text/plain") || type.equals("text/html");
                         boolean attached = "attachment".equals(disposition) || name != null;
+                        boolean[] alternative = multiparts.peek() != null && multiparts.peek()[0] ? multiparts.peek() : null;
+                        if (isText && !attached && alternative != null && alternative[1]) {
+                            continue; // another form of the text already laid out (RFC 2046 §5.1.4)
+                        }
+                        if (isText && !attached && alternative != null) {
+                            alternative[1] = true;
+                        }
                         if (isText && !attached) {
                             InputStream body = ts.getDecodedInputStream();
                             byte[] head = body.readNBytes(MAX_TEXT);

@@ -179,7 +179,10 @@ public final class SealedPdf {
                 if (in == null) {
                     throw new IOException("font missing from the jar: " + resource);
                 }
-                return new TTFParser().parse(new RandomAccessReadBuffer(in));
+                TrueTypeFont ttf = new TTFParser().parse(new RandomAccessReadBuffer(in));
+                // No ligatures: "fi" stays two characters, so copied and searched text is what the mail said.
+                ttf.setEnableGsub(false);
+                return ttf;
             }
         }
 
