@@ -129,8 +129,12 @@ public final class Gateway implements AutoCloseable {
             // Keys are generated only for users of the store (a login or a registered address) or generateFor patterns.
             KeyGenerationGate generation = new KeyGenerationGate(a -> users.exists(a) || senderAddresses.isRegistered(a),
                     config.limits().keyGenerationsPerMinute());
+            // PDF passwords are sealed under the master key: without it, nobody has one.
+            org.mailseal.keys.PdfPasswords pdfPasswords = new org.mailseal.keys.PdfPasswords(db.dataSource());
+            org.mailseal.policy.OutboundDecider.PdfPasswordKnown pdfKnown = master != null ? pdfPasswords::has : email -> false;
+            org.mailseal.pipeline.PdfStage.Passwords pdfPasswordOf = email -> master != null ? pdfPasswords.get(email, master) : java.util.Optional.empty();
             MailFlow.Parts parts = new MailFlow.Parts(config, spool, policy, keys, certs, secrets, replay,
-                    senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation, seal);
+                    senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation, seal, pdfKnown, pdfPasswordOf);
             java.util.function.Consumer<String> deferred = queueId -> {
                 try {
                     replay.release(queueId);

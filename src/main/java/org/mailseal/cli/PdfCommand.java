@@ -11,12 +11,47 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "pdf", mixinStandardHelpOptions = true, description = "PDF encryption for recipients without keys.",
-        subcommands = {PdfCommand.Render.class})
+        subcommands = {PdfCommand.Password.class, PdfCommand.Render.class})
 public final class PdfCommand implements Runnable {
 
     @Override
     public void run() {
         new picocli.CommandLine(this).usage(System.out);
+    }
+
+    @Command(name = "password", mixinStandardHelpOptions = true,
+            description = "Set or replace (or with --delete remove) a recipient's PDF password, sealed under the master key. "
+                    + "Tell it to the recipient once, by another channel than mail.")
+    static final class Password extends StoreCommand {
+        @Option(names = "--email", required = true, paramLabel = "ADDRESS", description = "The recipient.")
+        String email;
+
+        @Option(names = "--password-file", paramLabel = "FILE", description = "The password ('-' for stdin). Default: prompt twice.")
+        Path passwordFile;
+
+        @Option(names = "--delete", description = "Remove the recipient's password.")
+        boolean delete;
+
+        @Override
+        int run(org.mailseal.store.Database db) throws Exception {
+            org.mailseal.mail.Address address = org.mailseal.mail.Address.parse(email.strip());
+            org.mailseal.keys.PdfPasswords passwords = new org.mailseal.keys.PdfPasswords(db.dataSource());
+            if (delete) {
+                System.out.println(passwords.delete(address.toString()) ? "removed the PDF password of " + address : "no PDF password set for " + address);
+                return 0;
+            }
+            char[] pw = Secrets.read(passwordFile, "--password-file", "PDF password for " + address + ": ", passwordFile == null);
+            try {
+                if (pw.length < 12) {
+                    throw new IllegalArgumentException("the PDF password must have at least 12 characters (PDF key derivation is cheap)");
+                }
+                boolean replaced = passwords.put(address.toString(), pw, master());
+                System.out.println((replaced ? "replaced" : "set") + " the PDF password of " + address);
+            } finally {
+                java.util.Arrays.fill(pw, '\0');
+            }
+            return 0;
+        }
     }
 
     @Command(name = "render", mixinStandardHelpOptions = true,

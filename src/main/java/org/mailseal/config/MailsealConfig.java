@@ -30,7 +30,8 @@ public record MailsealConfig(
         SentCopy sentCopy,
         String mode,
         Scan scan,
-        QuarantineSettings quarantine) {
+        QuarantineSettings quarantine,
+        Pdf pdf) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -52,6 +53,7 @@ public record MailsealConfig(
         mode = mode != null ? mode : "full";
         scan = orDefaults(scan, Scan.class);
         quarantine = orDefaults(quarantine, QuarantineSettings.class);
+        pdf = orDefaults(pdf, Pdf.class);
         if (!mode.equals("full") && !mode.equals("encrypt-only")) {
             throw new IllegalArgumentException("mode must be full or encrypt-only (got '" + mode + "')");
         }

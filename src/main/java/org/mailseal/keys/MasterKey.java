@@ -97,6 +97,7 @@ public final class MasterKey {
                 n += reseal(c, next, "smime_private_keys", "fingerprint", "sealed", null);
                 n += reseal(c, next, "ca", "id", "sealed_key", "ca");
                 n += reseal(c, next, "imap_credentials", "email", "sealed_password", null);
+                n += reseal(c, next, "pdf_passwords", "email", "sealed_password", null);
                 try (PreparedStatement ps = c.prepareStatement("UPDATE master_key SET salt = ?, memory_kib = ?, iterations = ?, verifier = ? WHERE id = 1")) {
                     ps.setBytes(1, salt);
                     ps.setInt(2, memoryKiB);
@@ -129,7 +130,8 @@ public final class MasterKey {
         }
         rows.values().removeIf(v -> v == null || v.length == 0); // nothing sealed (the key is in a PKCS#11 token)
         for (java.util.Map.Entry<String, byte[]> r : rows.entrySet()) {
-            byte[] aad = (fixedAad != null ? fixedAad : r.getKey()).getBytes(StandardCharsets.US_ASCII);
+            // UTF-8, as the stores seal: an internationalised address (RFC 6531) is the aad of its rows.
+            byte[] aad = (fixedAad != null ? fixedAad : r.getKey()).getBytes(StandardCharsets.UTF_8);
             byte[] plain = openOnce(r.getValue(), aad);
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET " + column + " = ? WHERE " + idColumn + " = ?")) {
                 ps.setBytes(1, next.sealRaw(plain, aad));

@@ -33,7 +33,7 @@ import org.mailseal.spool.Spool;
  * <pre>
  *   inbound  (internet → local domain):  hop check → sender → sanitize → scan → learn keys → policy (local) → encrypt → exit
  *   outbound (local user → elsewhere):   hop check → sender → decrypt → sanitize → scan → sign → Sent copy
- *                                         → policy (recipient keys) → encrypt → exit
+ *                                         → policy (recipient keys, PDF password) → encrypt → PDF → exit
  * </pre>
  *
  * The exit is the relay for the content filter (SMTP, LMTP, quarantine release): the client hears 250
@@ -54,14 +54,14 @@ public final class MailFlow {
                         DecryptionKeys secrets, ReplayCache replay, SenderAddresses addresses, ImapLogins logins,
                         List<Scanner> scanners, Quarantine quarantine, GatewayMetrics metrics,
                         RelayClient relay, RelayStage.SentCopies sentCopies, KeyGenerationGate generation,
-                        StorageSeal seal) {
+                        StorageSeal seal, OutboundDecider.PdfPasswordKnown pdfPasswordKnown, PdfStage.Passwords pdfPasswordOf) {
 
         public RecipientDecider inboundDecider() {
             return new RecipientDecider(policy, keys, certs, generation);
         }
 
         public OutboundDecider outboundDecider() {
-            return new OutboundDecider(config.outbound(), policy, keys, certs);
+            return new OutboundDecider(config.outbound(), policy, keys, certs, config.pdf(), pdfPasswordKnown);
         }
     }
 
@@ -101,6 +101,7 @@ public final class MailFlow {
         flow.inbound(new PolicyStage(p.inboundDecider(), copies));        // local policy: encrypt to the recipient's key
         flow.outbound(new PolicyStage(p.outboundDecider(), copies));      // known recipient keys, mandatory domains
         flow.both(new EncryptStage(p.spool(), p.seal()));                 // PGP/MIME or S/MIME, with header protection
+        flow.outbound(new PdfStage(p.spool(), p.pdfPasswordOf(), config.pdf().attachOriginal(), config.hostname())); // no key: the PDF
         if (exit == Exit.RELAY) {
             flow.both(new RelayStage(p.relay()::deliver, new RouteTable(config.relay()), config.relay().deadline(), p.sentCopies())); // then Sent copy
         } else {

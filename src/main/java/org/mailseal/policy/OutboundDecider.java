@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import org.mailseal.config.CryptoMethod;
 import org.mailseal.config.Outbound;
+import org.mailseal.config.Pdf;
 import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.keys.CertDirectory;
 import org.mailseal.keys.KeyDirectory;
@@ -17,22 +18,37 @@ import org.slf4j.LoggerFactory;
  * or S/MIME certificate is known (imported, or harvested from its mail), per the recipient domain's
  * mode in {@code outbound}: {@code opportunistic}, {@code mandatory} (no key: rejected, so nothing
  * leaves in plaintext and the sender learns why) or {@code never}. Keys are never generated for remote
- * recipients.
+ * recipients. The order is OpenPGP, S/MIME (or the other way, per preferred method), then the PDF where
+ * {@code pdf.fallback} is on and the recipient has a PDF password, then reject (mandatory) or plain.
+ * A domain in {@code pdf.forceDomains} gets the PDF whatever keys are known.
  */
 public final class OutboundDecider implements Decider {
 
     private static final Logger log = LoggerFactory.getLogger("policy");
 
+    /** Whether a recipient has a PDF password. */
+    public interface PdfPasswordKnown {
+        boolean test(String email) throws Exception;
+    }
+
     private final Outbound outbound;
     private final PolicyResolver resolver;
     private final KeyDirectory keys;
     private final CertDirectory certs;
+    private final Pdf pdf;
+    private final PdfPasswordKnown pdfPassword;
 
     public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs) {
+        this(outbound, resolver, keys, certs, new Pdf(false, null, false), email -> false);
+    }
+
+    public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs, Pdf pdf, PdfPasswordKnown pdfPassword) {
         this.outbound = outbound;
         this.resolver = resolver;
         this.keys = keys;
         this.certs = certs;
+        this.pdf = pdf;
+        this.pdfPassword = pdfPassword;
     }
 
     @Override
@@ -40,6 +56,16 @@ public final class OutboundDecider implements Decider {
         String email = Address.normalise(rcpt.toString());
         String mode = outbound.encryptFor(rcpt.domainLower());
         String why = "outbound encrypt=" + mode + (outbound.recipientDomains().containsKey(rcpt.domainLower()) ? " for " + rcpt.domainLower() : "");
+        if (pdf.forced(rcpt.domainLower())) {
+            // Forced: the PDF whatever keys are known; without a password nothing can be sent (fail closed).
+            if (pdfPassword.test(email)) {
+                log.info("{}: to=<{}>, encrypt: PDF (pdf.forceDomains: {})", queueId, rcpt, rcpt.domainLower());
+                return new RecipientDecider.Pdf(email, "pdf.forceDomains: " + rcpt.domainLower());
+            }
+            log.info("{}: to=<{}>, rejected: PDF required for {} and no PDF password set", queueId, rcpt, rcpt.domainLower());
+            return new RecipientDecider.Refuse(SmtpReply.of(550, "5.7.1",
+                    "<" + rcpt + ">: mail to " + rcpt.domainLower() + " is sent as an encrypted PDF, and no PDF password is set for this recipient"));
+        }
         if (mode.equals("never")) {
             log.info("{}: to=<{}>, not encrypted: {}", queueId, rcpt, why);
             return new RecipientDecider.Plain(why);
@@ -60,6 +86,11 @@ public final class OutboundDecider implements Decider {
                     return new RecipientDecider.Smime(c.get(), p.outerHeader(), p.smimeGcm(), why);
                 }
             }
+        }
+        // No key, but a PDF password (pdf.fallback), before mandatory/opportunistic decide.
+        if (pdf.fallback() && pdfPassword.test(email)) {
+            log.info("{}: to=<{}>, encrypt: PDF, no known key ({})", queueId, rcpt, why);
+            return new RecipientDecider.Pdf(email, why + ", no known key, PDF password set");
         }
         if (mode.equals("mandatory")) {
             log.info("{}: to=<{}>, rejected: no known key ({})", queueId, rcpt, why);

@@ -62,6 +62,17 @@ public final class RecipientDecider implements Decider {
         }
     }
 
+    /**
+     * Send the message to this recipient as a PDF encrypted to its PDF password ({@code email}: whose).
+     * Each recipient has its own password, so each gets its own copy.
+     */
+    public record Pdf(String email, String why) implements Decision {
+        @Override
+        public String groupKey() {
+            return "pdf|" + email;
+        }
+    }
+
     private final PolicyResolver resolver;
     private final KeyDirectory keys;
     private final CertDirectory certs;

@@ -1,0 +1,29 @@
+package org.mailseal.config;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * PDF encryption for outbound recipients without a key. {@code fallback}: a recipient with neither an
+ * OpenPGP key nor an S/MIME certificate but with a PDF password gets the message as a password-protected
+ * PDF, before {@code outbound.encrypt} decides between rejecting (mandatory) and plain (opportunistic);
+ * {@code forceDomains}: recipient domains that always get the PDF, keys or not (no password: rejected);
+ * {@code attachOriginal}: embed the original message as {@code message.eml} in the PDF.
+ */
+public record Pdf(Boolean fallback, List<String> forceDomains, Boolean attachOriginal) {
+    public Pdf {
+        fallback = fallback != null && fallback;
+        forceDomains = forceDomains != null ? forceDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList() : List.of();
+        attachOriginal = attachOriginal != null && attachOriginal;
+        for (String d : forceDomains) {
+            if (!d.matches("[a-z0-9.-]+")) {
+                throw new IllegalArgumentException("pdf.forceDomains: not a domain: '" + d + "'");
+            }
+        }
+    }
+
+    /** True when {@code domain}'s recipients always get the PDF. */
+    public boolean forced(String domain) {
+        return forceDomains.contains(domain.toLowerCase(Locale.ROOT));
+    }
+}

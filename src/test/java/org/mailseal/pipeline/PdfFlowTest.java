@@ -1,0 +1,164 @@
+package org.mailseal.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.mail.Multipart;
+import jakarta.mail.Part;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.mailseal.Gateway;
+import org.mailseal.testkit.CapturingSink;
+import org.mailseal.testkit.Cli;
+import org.mailseal.testkit.Cmd;
+import org.mailseal.testkit.NeedsPeers;
+import org.mailseal.testkit.Peers;
+import org.mailseal.testkit.SmtpClient;
+import org.mailseal.testkit.TestGateway;
+
+/**
+ * Outbound mail to recipients without keys, through the whole gateway: the PDF fallback, domains forced
+ * to PDF (keys or not), mandatory domains, and what the carrier mail shows. The PDF is opened with
+ * poppler's pdftotext, with the password set through the CLI.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@NeedsPeers({"pdftotext=poppler-utils", "pdfdetach=poppler-utils"})
+class PdfFlowTest {
+
+    static final String CANARY = "pdf flow canary: the quarterly figures are 42";
+    Path dir;
+    Path cfg;
+    CapturingSink sink;
+    Gateway gw;
+    int port;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        Peers.require("pdftotext", "poppler-utils");
+        dir = Files.createTempDirectory("pdf-flow");
+        sink = new CapturingSink();
+        port = TestGateway.freePort();
+        Path master = dir.resolve("master.pass");
+        Files.writeString(master, "pdf flow master\n");
+        Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        cfg = dir.resolve("mailseal.yml");
+        Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
+                "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
+                "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
+                "outbound: {recipientDomains: {strict.test: mandatory}}",
+                "pdf: {fallback: true, forceDomains: [forced.test], attachOriginal: true}"));
+        String c = cfg.toString();
+        for (String email : List.of("carol@partner.test", "erin@strict.test", "frank@forced.test")) {
+            Cli.Run r = Cli.runWithInput(password(email) + "\n", "pdf", "password", "--email", email, "--password-file", "-", "-c", c);
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("set the PDF password of " + email);
+        }
+        // frank@forced.test also has an OpenPGP key: the forced domain gets the PDF all the same.
+        assertThat(Cli.run("keys", "generate", "--email", "frank@forced.test", "-c", c).code()).isZero();
+        gw = TestGateway.start(Files.readString(cfg));
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        if (gw != null) {
+            gw.close();
+        }
+        if (sink != null) {
+            sink.close();
+        }
+        if (dir != null) {
+            Cmd.run("rm", "-rf", dir.toString());
+        }
+    }
+
+    static String password(String email) {
+        return "Pdf-" + email + "-secret-9";
+    }
+
+    @Test
+    void aRecipientWithAPasswordAndNoKeyGetsTheCarrierAndThePdfOpensWithThePassword() throws Exception {
+        String carrier = sendOk("carol@partner.test");
+        assertThat(carrier).doesNotContain(CANARY).doesNotContain(password("carol@partner.test"))
+                .contains("Subject: quarterly report").contains("multipart/mixed").contains("message.pdf");
+        byte[] pdf = pdfOf(carrier);
+        Path f = dir.resolve("carol.pdf");
+        Files.write(f, pdf);
+        Cmd.Result text = Cmd.run("pdftotext", "-upw", password("carol@partner.test"), f.toString(), "-");
+        assertThat(text.code()).as(text.err()).isZero();
+        assertThat(text.outText()).contains(CANARY).contains("Subject: quarterly report").contains("From: alice@example.com");
+        assertThat(Cmd.run("pdftotext", "-upw", password("erin@strict.test"), f.toString(), "-").code()).as("another recipient's password").isNotZero();
+        assertThat(Cmd.run("pdfdetach", "-upw", password("carol@partner.test"), "-list", f.toString()).outText()).contains("message.eml");
+    }
+
+    @Test
+    void withoutAPasswordOpportunisticMailIsPlainAndMandatoryMailIsRejected() throws Exception {
+        assertThat(sendOk("nobody@partner.test")).contains(CANARY).doesNotContain("message.pdf");
+        int before = sink.messages.size();
+        String reply = send("zed@strict.test");
+        assertThat(reply).startsWith("550").contains("5.7.1");
+        assertThat(sink.messages.size()).as("nothing relayed").isEqualTo(before);
+        assertThat(pdfOf(sendOk("erin@strict.test"))).as("mandatory, but a PDF password: the PDF").isNotEmpty();
+    }
+
+    @Test
+    void aForcedDomainGetsThePdfEvenWithAKeyAndIsRejectedWithoutAPassword() throws Exception {
+        byte[] pdf = pdfOf(sendOk("frank@forced.test"));
+        Path f = dir.resolve("frank.pdf");
+        Files.write(f, pdf);
+        assertThat(Cmd.run("pdftotext", "-upw", password("frank@forced.test"), f.toString(), "-").outText()).contains(CANARY);
+        int before = sink.messages.size();
+        String reply = send("dora@forced.test");
+        assertThat(reply).startsWith("550").contains("PDF");
+        assertThat(sink.messages.size()).isEqualTo(before);
+    }
+
+    @Test
+    void aShortPasswordIsRefusedByTheCli() {
+        Cli.Run r = Cli.runWithInput("short\n", "pdf", "password", "--email", "x@partner.test", "--password-file", "-", "-c", cfg.toString());
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("at least 12 characters");
+    }
+
+    private String sendOk(String rcpt) throws Exception {
+        int before = sink.messages.size();
+        String reply = send(rcpt);
+        assertThat(reply).startsWith("250");
+        assertThat(sink.messages.size()).isEqualTo(before + 1);
+        return sink.messages.get(before).text();
+    }
+
+    private String send(String rcpt) throws Exception {
+        String msg = "From: alice@example.com\r\nTo: <" + rcpt + ">\r\nSubject: quarterly report\r\nMessage-ID: <q" + System.nanoTime()
+                + "@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + CANARY + "\r\n";
+        try (SmtpClient c = new SmtpClient(port)) {
+            c.expect("220");
+            c.send("EHLO client.example.com");
+            c.expect("250");
+            return c.sendMail("alice@example.com", List.of(rcpt), msg);
+        }
+    }
+
+    /** The carrier's PDF part, decoded (parsed by Angus Mail). */
+    private static byte[] pdfOf(String carrier) throws Exception {
+        MimeMessage m = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(carrier.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Multipart mp = (Multipart) m.getContent();
+        assertThat(mp.getCount()).isEqualTo(2);
+        assertThat(mp.getBodyPart(0).isMimeType("text/plain")).isTrue();
+        Part pdf = mp.getBodyPart(1);
+        assertThat(pdf.isMimeType("application/pdf")).isTrue();
+        assertThat(pdf.getFileName()).isEqualTo("message.pdf");
+        try (var in = pdf.getInputStream()) {
+            byte[] b = in.readAllBytes();
+            assertThat(new String(b, 0, 5, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("%PDF-");
+            return b;
+        }
+    }
+}
