@@ -228,4 +228,27 @@ class StageTest {
         assertThat(m.recipients()).allMatch(r -> r.direction() == Direction.INBOUND);
         assertThat(new Recipient(RcptTo.of(Address.parse("x@y.test")), Direction.OUTBOUND, 0).direction()).isEqualTo(Direction.OUTBOUND);
     }
+
+    // ---- PDF ----
+
+    @Test
+    void pdfTurnsTheRecipientsCopyIntoACarrierWithoutItsTextAndDefersWhenThePasswordIsGone() throws Exception {
+        String msg = "From: alice@example.com\r\nTo: bob@remote.test\r\nSubject: figures\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\nsecret figures 42\r\n";
+        MailItem m = item(msg, "bob@remote.test");
+        org.mailseal.mail.Recipient r = m.recipients().get(0);
+        MailItem marked = m.withTreatment(new org.mailseal.policy.Encryption.Pdf(r, "test"));
+        PdfStage stage = new PdfStage(spool(), email -> java.util.Optional.of("stage-test-password".toCharArray()), false, "gw.test");
+        Routing.Group g = only(stage.apply(marked));
+        assertThat(g.outcome()).isEqualTo(Outcome.CONTINUE);
+        String carrier = text(g.item());
+        assertThat(carrier).startsWith("From: alice@example.com\r\nTo: bob@remote.test\r\nSubject: figures\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=").doesNotContain("secret figures").doesNotContain("stage-test-password")
+                .doesNotContain("Content-Transfer-Encoding: 7bit\r\n\r\nsecret").contains("filename=\"message.pdf\"");
+        assertThat(g.item().treatment()).isEqualTo(org.mailseal.mail.Treatment.NONE);
+        // Other treatments pass untouched.
+        assertThat(only(stage.apply(m)).item()).isSameAs(m);
+        PdfStage gone = new PdfStage(spool(), email -> java.util.Optional.empty(), false, "gw.test");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> gone.apply(marked)).hasMessageContaining("no PDF password");
+    }
 }
