@@ -8,12 +8,16 @@ import java.util.Locale;
  * OpenPGP key nor an S/MIME certificate but with a PDF password gets the message as a password-protected
  * PDF, before {@code outbound.encrypt} decides between rejecting (mandatory) and plain (opportunistic);
  * {@code forceDomains}: recipient domains that always get the PDF, keys or not (no password: rejected);
+ * {@code subjectTrigger} (default {@code [secure]}, empty: off): text in the Subject by which a sender
+ * asks for encryption of one message; it is removed, and that message's recipients without a key get
+ * the PDF (with or without {@code fallback}) or are refused, never plaintext;
  * {@code attachOriginal}: embed the original message as {@code message.eml} in the PDF.
  */
-public record Pdf(Boolean fallback, List<String> forceDomains, Boolean attachOriginal) {
+public record Pdf(Boolean fallback, List<String> forceDomains, String subjectTrigger, Boolean attachOriginal) {
     public Pdf {
         fallback = fallback != null && fallback;
         forceDomains = forceDomains != null ? forceDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList() : List.of();
+        subjectTrigger = subjectTrigger != null ? subjectTrigger.strip() : "[secure]";
         attachOriginal = attachOriginal != null && attachOriginal;
         for (String d : forceDomains) {
             if (!d.matches("[a-z0-9.-]+")) {

@@ -17,13 +17,13 @@ import org.mailseal.mime.RawHeader;
  */
 public record MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients,
                        Path content, Instant received, Treatment treatment, Path sentCopy, String releaseClaim,
-                       String subjectTag, Parsed parsed) {
+                       String subjectTag, Parsed parsed, boolean secureRequested) {
 
     /** The largest header section the gateway takes (larger: {@code Outcome.HEADER_TOO_LARGE}). */
     public static final int MAX_HEADER = RawHeader.MAX_SECTION;
 
     public MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients, Path content, Instant received) {
-        this(queueId, session, from, recipients, content, received, Treatment.NONE, null, null, null, new Parsed());
+        this(queueId, session, from, recipients, content, received, Treatment.NONE, null, null, null, new Parsed(), false);
     }
 
     /**
@@ -69,7 +69,7 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
      * internal field can leave the gateway.
      */
     public MailItem withSubjectTag(String tag) {
-        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, releaseClaim, tag, parsed);
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, releaseClaim, tag, parsed, secureRequested);
     }
 
     /**
@@ -77,7 +77,7 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
      * taken out of the header by the sanitize stage); only a claim until the scan stage checks it.
      */
     public MailItem withReleaseClaim(String id) {
-        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, id, subjectTag, parsed);
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, id, subjectTag, parsed, secureRequested);
     }
 
     public MailItem {
@@ -87,21 +87,30 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
         }
     }
 
+    /**
+     * The sender asked for encryption of this message (the subject trigger, already taken out of the
+     * Subject by the stage that found it): recipients without a key get the PDF or are refused, never
+     * plaintext.
+     */
+    public MailItem withSecureRequested() {
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, releaseClaim, subjectTag, parsed, true);
+    }
+
     public MailItem withRecipients(List<Recipient> subset) {
-        return new MailItem(queueId, session, from, subset, content, received, treatment, sentCopy, releaseClaim, subjectTag, parsed);
+        return new MailItem(queueId, session, from, subset, content, received, treatment, sentCopy, releaseClaim, subjectTag, parsed, secureRequested);
     }
 
     public MailItem withContent(Path newContent) {
-        return new MailItem(queueId, session, from, recipients, newContent, received, treatment, sentCopy, releaseClaim, subjectTag, new Parsed());
+        return new MailItem(queueId, session, from, recipients, newContent, received, treatment, sentCopy, releaseClaim, subjectTag, new Parsed(), secureRequested);
     }
 
     public MailItem withTreatment(Treatment t) {
-        return new MailItem(queueId, session, from, recipients, content, received, t, sentCopy, releaseClaim, subjectTag, parsed);
+        return new MailItem(queueId, session, from, recipients, content, received, t, sentCopy, releaseClaim, subjectTag, parsed, secureRequested);
     }
 
     /** With the sender's encrypted Sent copy (a work file), queued for IMAP once the message is relayed. */
     public MailItem withSentCopy(Path copy) {
-        return new MailItem(queueId, session, from, recipients, content, received, treatment, copy, releaseClaim, subjectTag, parsed);
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, copy, releaseClaim, subjectTag, parsed, secureRequested);
     }
 
     public InputStream open() throws IOException {

@@ -32,7 +32,7 @@ import org.mailseal.spool.Spool;
  *
  * <pre>
  *   inbound  (internet → local domain):  hop check → sender → sanitize → scan → learn keys → policy (local) → encrypt → exit
- *   outbound (local user → elsewhere):   hop check → sender → decrypt → sanitize → scan → sign → Sent copy
+ *   outbound (local user → elsewhere):   hop check → sender → decrypt → sanitize → scan → subject trigger → sign → Sent copy
  *                                         → policy (recipient keys, PDF password) → encrypt → PDF → exit
  * </pre>
  *
@@ -93,6 +93,7 @@ public final class MailFlow {
         flow.both(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*
         flow.both(new ScanStage(config.scan(), p.scanners(), p.quarantine(), p.spool(), p.metrics())); // virus/spam, while readable
         flow.inbound(new HarvestStage(KeyBook.of(p.keys(), p.certs()), java.util.Set.copyOf(config.domains().local()))); // learn senders' keys
+        flow.outbound(new SubjectTriggerStage(p.spool(), config.pdf().subjectTrigger())); // "[secure]": encrypt, or PDF, or refuse
         flow.outbound(new SignStage(p.spool(), p.policy()::resolve, p.secrets()));  // PGP/MIME or S/MIME signature, per sender policy
         if (config.sentCopy().enabled()) {
             flow.outbound(new SentCopyStage(p.spool(), p.logins()::has, KeyBook.of(p.keys(), p.certs()), p.seal())); // the sender's encrypted Sent copy

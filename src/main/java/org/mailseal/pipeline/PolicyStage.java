@@ -80,7 +80,7 @@ public final class PolicyStage implements Stage {
         Map<String, Boolean> gcm = new LinkedHashMap<>();
         for (Recipient r : inbound) {
             String email = Address.normalise(r.address().toString());
-            RecipientDecider.Decision d = decider.decide(item.queueId(), r.address());
+            RecipientDecider.Decision d = decider.decide(item.queueId(), r.address(), item.secureRequested());
             // Recipients named in To/Cc share a copy (per method and placeholder); the others get one each.
             boolean shared = copies == Copies.ONE || named.contains(email);
             String group = d.groupKey() + "|" + (shared ? "shared" : "own|" + r.index());

@@ -39,7 +39,7 @@ public final class OutboundDecider implements Decider {
     private final PdfPasswordKnown pdfPassword;
 
     public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs) {
-        this(outbound, resolver, keys, certs, new Pdf(false, null, false), email -> false);
+        this(outbound, resolver, keys, certs, new Pdf(false, null, null, false), email -> false);
     }
 
     public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs, Pdf pdf, PdfPasswordKnown pdfPassword) {
@@ -53,9 +53,16 @@ public final class OutboundDecider implements Decider {
 
     @Override
     public RecipientDecider.Decision decide(String queueId, Address rcpt) throws Exception {
+        return decide(queueId, rcpt, false);
+    }
+
+    /** {@code secureRequested}: the sender asked for encryption (subject trigger): as mandatory, with the PDF allowed. */
+    @Override
+    public RecipientDecider.Decision decide(String queueId, Address rcpt, boolean secureRequested) throws Exception {
         String email = Address.normalise(rcpt.toString());
-        String mode = outbound.encryptFor(rcpt.domainLower());
-        String why = "outbound encrypt=" + mode + (outbound.recipientDomains().containsKey(rcpt.domainLower()) ? " for " + rcpt.domainLower() : "");
+        String mode = secureRequested ? "mandatory" : outbound.encryptFor(rcpt.domainLower());
+        String why = secureRequested ? "encryption requested in the Subject"
+                : "outbound encrypt=" + mode + (outbound.recipientDomains().containsKey(rcpt.domainLower()) ? " for " + rcpt.domainLower() : "");
         if (pdf.forced(rcpt.domainLower())) {
             // Forced: the PDF whatever keys are known; without a password nothing can be sent (fail closed).
             if (pdfPassword.test(email)) {
@@ -88,7 +95,7 @@ public final class OutboundDecider implements Decider {
             }
         }
         // No key, but a PDF password (pdf.fallback), before mandatory/opportunistic decide.
-        if (pdf.fallback() && pdfPassword.test(email)) {
+        if ((pdf.fallback() || secureRequested) && pdfPassword.test(email)) {
             log.info("{}: to=<{}>, encrypt: PDF, no known key ({})", queueId, rcpt, why);
             return new RecipientDecider.Pdf(email, why + ", no known key, PDF password set");
         }

@@ -121,6 +121,20 @@ class PdfFlowTest {
     }
 
     @Test
+    void theSubjectTriggerIsRemovedAndMakesKeylessRecipientsPdfOrRefused() throws Exception {
+        int before = sink.messages.size();
+        String reply = send("nobody@partner.test", "[SECURE] quarterly report");
+        assertThat(reply).as("no key, no PDF password, encryption asked for: refused, not plain").startsWith("550");
+        assertThat(sink.messages.size()).isEqualTo(before);
+        String carrier = sendOk("carol@partner.test", "quarterly [secure] report");
+        assertThat(carrier).contains("Subject: quarterly report\r\n").doesNotContainIgnoringCase("[secure]").doesNotContain(CANARY);
+        Path f = dir.resolve("carol-trigger.pdf");
+        Files.write(f, pdfOf(carrier));
+        assertThat(Cmd.run("pdftotext", "-upw", password("carol@partner.test"), f.toString(), "-").outText())
+                .contains("Subject: quarterly report").contains(CANARY).doesNotContainIgnoringCase("[secure]");
+    }
+
+    @Test
     void aShortPasswordIsRefusedByTheCli() {
         Cli.Run r = Cli.runWithInput("short\n", "pdf", "password", "--email", "x@partner.test", "--password-file", "-", "-c", cfg.toString());
         assertThat(r.code()).isNotZero();
@@ -128,15 +142,23 @@ class PdfFlowTest {
     }
 
     private String sendOk(String rcpt) throws Exception {
+        return sendOk(rcpt, "quarterly report");
+    }
+
+    private String sendOk(String rcpt, String subject) throws Exception {
         int before = sink.messages.size();
-        String reply = send(rcpt);
+        String reply = send(rcpt, subject);
         assertThat(reply).startsWith("250");
         assertThat(sink.messages.size()).isEqualTo(before + 1);
         return sink.messages.get(before).text();
     }
 
     private String send(String rcpt) throws Exception {
-        String msg = "From: alice@example.com\r\nTo: <" + rcpt + ">\r\nSubject: quarterly report\r\nMessage-ID: <q" + System.nanoTime()
+        return send(rcpt, "quarterly report");
+    }
+
+    private String send(String rcpt, String subject) throws Exception {
+        String msg = "From: alice@example.com\r\nTo: <" + rcpt + ">\r\nSubject: " + subject + "\r\nMessage-ID: <q" + System.nanoTime()
                 + "@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + CANARY + "\r\n";
         try (SmtpClient c = new SmtpClient(port)) {
             c.expect("220");

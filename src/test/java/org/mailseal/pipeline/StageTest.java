@@ -251,4 +251,27 @@ class StageTest {
         PdfStage gone = new PdfStage(spool(), email -> java.util.Optional.empty(), false, "gw.test");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> gone.apply(marked)).hasMessageContaining("no PDF password");
     }
+
+    // ---- subject trigger ----
+
+    @Test
+    void subjectTriggerIsTakenOutOfTheSubjectAndMarksTheMessage() throws Exception {
+        SubjectTriggerStage stage = new SubjectTriggerStage(spool(), "[secure]");
+        MailItem plain = item("From: a@example.com\r\nSubject: figures\r\n\r\nbody\r\n");
+        assertThat(only(stage.apply(plain)).item()).isSameAs(plain);
+        Routing.Group g = only(stage.apply(item("From: a@example.com\r\nSubject: [Secure]  figures\r\nTo: b@x.test\r\n\r\nbody\r\n")));
+        assertThat(g.item().secureRequested()).isTrue();
+        assertThat(text(g.item())).isEqualTo("From: a@example.com\r\nSubject: figures\r\nTo: b@x.test\r\n\r\nbody\r\n");
+        // Inside an encoded word (RFC 2047): found after decoding; what remains is encoded again.
+        Routing.Group enc = only(stage.apply(item("Subject: =?UTF-8?Q?=5Bsecure=5D_Gr=C3=BC=C3=9Fe?=\r\n\r\nbody\r\n")));
+        assertThat(enc.item().secureRequested()).isTrue();
+        String subject = enc.item().header().value("Subject");
+        assertThat(subject).doesNotContain("secure").startsWith("=?");
+        assertThat(org.apache.james.mime4j.codec.DecoderUtil.decodeEncodedWords(subject, org.apache.james.mime4j.codec.DecodeMonitor.SILENT))
+                .isEqualTo("Grüße");
+        // Off: nothing looked at.
+        MailItem marked = item("Subject: [secure] x\r\n\r\nbody\r\n");
+        assertThat(only(new SubjectTriggerStage(spool(), "").apply(marked)).item()).isSameAs(marked);
+        assertThat(SubjectTriggerStage.without("Re: [SECURE] a [secure]", "[secure]")).isEqualTo("Re: a");
+    }
 }
