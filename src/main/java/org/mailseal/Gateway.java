@@ -130,11 +130,13 @@ public final class Gateway implements AutoCloseable {
             KeyGenerationGate generation = new KeyGenerationGate(a -> users.exists(a) || senderAddresses.isRegistered(a),
                     config.limits().keyGenerationsPerMinute());
             // PDF passwords are sealed under the master key: without it, nobody has one.
+            org.mailseal.pipeline.PasswordNotices passwordNotices = new org.mailseal.pipeline.PasswordNotices();
             org.mailseal.keys.PdfPasswords pdfPasswords = new org.mailseal.keys.PdfPasswords(db.dataSource());
             org.mailseal.policy.OutboundDecider.PdfPasswordKnown pdfKnown = master != null ? pdfPasswords::has : email -> false;
             org.mailseal.pipeline.PdfStage.Passwords pdfPasswordOf = email -> master != null ? pdfPasswords.get(email, master) : java.util.Optional.empty();
             MailFlow.Parts parts = new MailFlow.Parts(config, spool, policy, keys, certs, secrets, replay,
-                    senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation, seal, pdfKnown, pdfPasswordOf);
+                    senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation, seal, pdfKnown, pdfPasswordOf,
+                    passwordNotices);
             java.util.function.Consumer<String> deferred = queueId -> {
                 try {
                     replay.release(queueId);
@@ -144,9 +146,9 @@ public final class Gateway implements AutoCloseable {
             };
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.contentFilter(parts),
                     new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)),
-                    senderAddresses::owns, deferred);
+                    senderAddresses::owns, deferred, passwordNotices);
             if (config.milter().enabled()) {
-                g.milter = new MilterServer(config.milter().listen(), MailFlow.milter(parts), parts.inboundDecider(), parts.outboundDecider(),
+                g.milter = new MilterServer(config.milter().listen(), MailFlow.milter(parts), parts.inboundDecider(), parts.outboundDecider(MailFlow.Exit.IN_PLACE),
                         new RelayAccess(config), spool, config.limits().maxMessageSize(), deferred);
             }
             SSLContext tls = ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());

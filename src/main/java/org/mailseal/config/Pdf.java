@@ -11,14 +11,18 @@ import java.util.Locale;
  * {@code subjectTrigger} (default {@code [secure]}, empty: off): text in the Subject by which a sender
  * asks for encryption of one message; it is removed, and that message's recipients without a key get
  * the PDF (with or without {@code fallback}) or are refused, never plaintext;
- * {@code attachOriginal}: embed the original message as {@code message.eml} in the PDF.
+ * {@code attachOriginal}: embed the original message as {@code message.eml} in the PDF;
+ * {@code generatePasswords}: a recipient without a PDF password gets a PDF with a new random password,
+ * which the sender is sent in a separate notification to pass on by phone (SMTP and LMTP listeners only:
+ * a milter cannot send the notification).
  */
-public record Pdf(Boolean fallback, List<String> forceDomains, String subjectTrigger, Boolean attachOriginal) {
+public record Pdf(Boolean fallback, List<String> forceDomains, String subjectTrigger, Boolean attachOriginal, Boolean generatePasswords) {
     public Pdf {
         fallback = fallback != null && fallback;
         forceDomains = forceDomains != null ? forceDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList() : List.of();
         subjectTrigger = subjectTrigger != null ? subjectTrigger.strip() : "[secure]";
         attachOriginal = attachOriginal != null && attachOriginal;
+        generatePasswords = generatePasswords != null && generatePasswords;
         for (String d : forceDomains) {
             if (!d.matches("[a-z0-9.-]+")) {
                 throw new IllegalArgumentException("pdf.forceDomains: not a domain: '" + d + "'");

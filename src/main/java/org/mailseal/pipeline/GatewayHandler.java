@@ -47,6 +47,7 @@ public final class GatewayHandler implements MailHandler {
     private final GatewayMetrics metrics;
     private final Authenticator authenticator;
     private final Ownership ownership;
+    private final PasswordNotices notices;
     private final java.util.function.Consumer<String> deferred;
 
     /** Whether an authenticated user owns an address (its login or a registered address). */
@@ -61,6 +62,14 @@ public final class GatewayHandler implements MailHandler {
 
     public GatewayHandler(String hostname, Spool spool, Pipeline pipeline, RelayAccess access, GatewayMetrics metrics,
                           Authenticator authenticator, Ownership ownership, java.util.function.Consumer<String> deferred) {
+        this(hostname, spool, pipeline, access, metrics, authenticator, ownership, deferred, new PasswordNotices());
+    }
+
+    /** {@code notices}: generated PDF passwords the flow's PDF stage leaves for the sender. */
+    public GatewayHandler(String hostname, Spool spool, Pipeline pipeline, RelayAccess access, GatewayMetrics metrics,
+                          Authenticator authenticator, Ownership ownership, java.util.function.Consumer<String> deferred,
+                          PasswordNotices notices) {
+        this.notices = notices;
         this.deferred = deferred;
         this.hostname = hostname;
         this.spool = spool;
@@ -160,6 +169,18 @@ public final class GatewayHandler implements MailHandler {
             MailItem item = new MailItem(tx.queueId(), tx.session(), tx.mailFrom(), recipients, content, tx.started());
             List<RecipientResult> results = pipeline.run(item);
             logResults(item, results);
+            List<PasswordNotices.Notice> generated = notices.take(tx.queueId());
+            try {
+                if (!generated.isEmpty() && !notifyPasswords(item, results, generated)) {
+                    log.warn("{}: the sender could not be sent the PDF password; answering 451: the client resends, and the PDF's "
+                            + "recipient gets a second one, with a new password", tx.queueId());
+                    deferred.accept(tx.queueId());
+                    SmtpReply later = SmtpReply.of(451, "4.3.0", "Error: cannot send you the PDF password now; try again later");
+                    return perRecipient ? tx.recipients().stream().map(r -> later).toList() : List.of(later);
+                }
+            } finally {
+                generated.forEach(PasswordNotices.Notice::wipe);
+            }
             if (results.stream().anyMatch(r -> r.outcome().kind() == Outcome.Kind.DEFER)) {
                 deferred.accept(tx.queueId()); // the client retries: undo what this attempt claimed (replay cache)
             }
@@ -170,6 +191,7 @@ public final class GatewayHandler implements MailHandler {
             deferred.accept(tx.queueId());
             return perRecipient ? tx.recipients().stream().map(r -> SmtpReply.TEMP_ERROR).toList() : List.of(SmtpReply.TEMP_ERROR);
         } finally {
+            notices.take(tx.queueId()).forEach(PasswordNotices.Notice::wipe); // after a failure: none is kept
             sink.discard();
             spool.cleanWork(tx.queueId());
             metrics.endTransaction();
@@ -229,6 +251,53 @@ public final class GatewayHandler implements MailHandler {
             return List.of(SmtpReply.of(451, "4.3.0", "Error: cannot return a delivery notification for refused recipients; try again later"));
         }
         return List.of(SmtpReply.of(250, "2.0.0", "Ok: queued as " + item.queueId()));
+    }
+
+    /**
+     * Each PDF that went out with a generated password: the password to the sender, in a notification of
+     * its own, run through the flow like a bounce (so a local sender's copy is encrypted to its key like
+     * any inbound mail). False when one could not be handed on.
+     */
+    private boolean notifyPasswords(MailItem item, List<RecipientResult> results, List<PasswordNotices.Notice> generated) {
+        Address sender = item.from().sender();
+        for (PasswordNotices.Notice n : generated) {
+            boolean sent = results.stream().anyMatch(r -> r.recipient().address().equals(n.recipient())
+                    && r.outcome().kind() == Outcome.Kind.DELIVERED);
+            if (!sent) {
+                continue; // deferred or refused: that PDF did not leave, its password is wiped
+            }
+            if (sender.isNull()) {
+                log.warn("{}: to=<{}>: a PDF with a generated password, and a null sender to tell it to", item.queueId(), n.recipient());
+                continue;
+            }
+            Path file = null;
+            try {
+                file = spool.workFile(item.queueId(), ".pdfpw");
+                String noticeId = QueueIds.next();
+                PasswordNotices.write(file, hostname, item.queueId(), sender, n);
+                MailItem notice = new MailItem(noticeId, item.session(), MailFrom.of(Address.NULL_SENDER),
+                        List.of(new Recipient(RcptTo.of(sender), access.isLocal(sender) ? Direction.INBOUND : Direction.OUTBOUND, 0)),
+                        file, Instant.now());
+                log.info("{}: to=<{}>: PDF password notification to the sender: {}", item.queueId(), n.recipient(), noticeId);
+                List<RecipientResult> r = pipeline.run(notice);
+                logResults(notice, r);
+                if (r.get(0).outcome().kind() != Outcome.Kind.DELIVERED) {
+                    return false;
+                }
+            } catch (IOException e) {
+                log.error("{}: cannot write the PDF password notification: {}", item.queueId(), e.getMessage());
+                return false;
+            } finally {
+                if (file != null) {
+                    try {
+                        Files.deleteIfExists(file);
+                    } catch (IOException ignored) {
+                        // scratch file
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     /**

@@ -54,14 +54,16 @@ public final class MailFlow {
                         DecryptionKeys secrets, ReplayCache replay, SenderAddresses addresses, ImapLogins logins,
                         List<Scanner> scanners, Quarantine quarantine, GatewayMetrics metrics,
                         RelayClient relay, RelayStage.SentCopies sentCopies, KeyGenerationGate generation,
-                        StorageSeal seal, OutboundDecider.PdfPasswordKnown pdfPasswordKnown, PdfStage.Passwords pdfPasswordOf) {
+                        StorageSeal seal, OutboundDecider.PdfPasswordKnown pdfPasswordKnown, PdfStage.Passwords pdfPasswordOf,
+                        PasswordNotices passwordNotices) {
 
         public RecipientDecider inboundDecider() {
             return new RecipientDecider(policy, keys, certs, generation);
         }
 
-        public OutboundDecider outboundDecider() {
-            return new OutboundDecider(config.outbound(), policy, keys, certs, config.pdf(), pdfPasswordKnown);
+        /** {@code exit}: the milter cannot send a generated PDF password to the sender, so it gets none. */
+        public OutboundDecider outboundDecider(Exit exit) {
+            return new OutboundDecider(config.outbound(), policy, keys, certs, config.pdf(), pdfPasswordKnown, exit == Exit.RELAY);
         }
     }
 
@@ -100,9 +102,9 @@ public final class MailFlow {
         }
         PolicyStage.Copies copies = exit == Exit.RELAY ? PolicyStage.Copies.PER_BCC : PolicyStage.Copies.ONE;
         flow.inbound(new PolicyStage(p.inboundDecider(), copies));        // local policy: encrypt to the recipient's key
-        flow.outbound(new PolicyStage(p.outboundDecider(), copies));      // known recipient keys, mandatory domains
+        flow.outbound(new PolicyStage(p.outboundDecider(exit), copies));      // known recipient keys, mandatory domains
         flow.both(new EncryptStage(p.spool(), p.seal()));                 // PGP/MIME or S/MIME, with header protection
-        flow.outbound(new PdfStage(p.spool(), p.pdfPasswordOf(), config.pdf().attachOriginal(), config.hostname())); // no key: the PDF
+        flow.outbound(new PdfStage(p.spool(), p.pdfPasswordOf(), p.passwordNotices(), config.pdf().attachOriginal(), config.hostname())); // no key: the PDF
         if (exit == Exit.RELAY) {
             flow.both(new RelayStage(p.relay()::deliver, new RouteTable(config.relay()), config.relay().deadline(), p.sentCopies())); // then Sent copy
         } else {

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * mail: the original header fields except the MIME ones, a short plain-text part that says what the
  * attachment is and how to open it (never the password), and the message as an AES-256 PDF
  * ({@code message.pdf}). Any failure throws, and the pipeline defers the recipient: nothing leaves in
- * plaintext.
+ * plaintext. A generated password is handed to {@link PasswordNotices} for the sender.
  */
 public final class PdfStage implements Stage {
 
@@ -41,12 +41,14 @@ public final class PdfStage implements Stage {
 
     private final Spool spool;
     private final Passwords passwords;
+    private final PasswordNotices notices;
     private final boolean attachOriginal;
     private final String hostname;
 
-    public PdfStage(Spool spool, Passwords passwords, boolean attachOriginal, String hostname) {
+    public PdfStage(Spool spool, Passwords passwords, PasswordNotices notices, boolean attachOriginal, String hostname) {
         this.spool = spool;
         this.passwords = passwords;
+        this.notices = notices;
         this.attachOriginal = attachOriginal;
         this.hostname = hostname;
     }
@@ -62,7 +64,6 @@ public final class PdfStage implements Stage {
             return Routing.proceed(item);
         }
         String email = org.mailseal.mail.Address.normalise(pdf.recipient().address().toString());
-        char[] password = passwords.of(email).orElseThrow(() -> new IOException("no PDF password for <" + email + "> any more"));
         Path sealed = spool.workFile(item.queueId(), ".pdf");
         Path carrier = spool.workFile(item.queueId(), ".pdfmail");
         RawHeader header;
@@ -71,9 +72,18 @@ public final class PdfStage implements Stage {
         } catch (RawHeader.TooLargeException e) {
             return Routing.all(item, Outcome.reject(Outcome.HEADER_TOO_LARGE));
         }
+        char[] password = pdf.generatedPassword() ? PasswordNotices.generate()
+                : passwords.of(email).orElseThrow(() -> new IOException("no PDF password for <" + email + "> any more"));
         try {
             try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(sealed), 65536)) {
                 SealedPdf.write(item::open, o, password, attachOriginal);
+            }
+            if (pdf.generatedPassword()) {
+                // Held until the next hop took the PDF; then it goes to the sender, and is wiped.
+                String subject = header.value("Subject");
+                notices.add(item.queueId(), new PasswordNotices.Notice(pdf.recipient().address(),
+                        subject == null ? "" : org.apache.james.mime4j.codec.DecoderUtil.decodeEncodedWords(subject,
+                                org.apache.james.mime4j.codec.DecodeMonitor.SILENT), password.clone()));
             }
         } finally {
             Arrays.fill(password, '\0');

@@ -37,18 +37,22 @@ public final class OutboundDecider implements Decider {
     private final CertDirectory certs;
     private final Pdf pdf;
     private final PdfPasswordKnown pdfPassword;
+    private final boolean generate;
 
     public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs) {
-        this(outbound, resolver, keys, certs, new Pdf(false, null, null, false), email -> false);
+        this(outbound, resolver, keys, certs, new Pdf(false, null, null, false, false), email -> false, false);
     }
 
-    public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs, Pdf pdf, PdfPasswordKnown pdfPassword) {
+    /** {@code generate}: whether this entry point can send a generated PDF password to the sender (not the milter). */
+    public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs, Pdf pdf, PdfPasswordKnown pdfPassword,
+                           boolean generate) {
         this.outbound = outbound;
         this.resolver = resolver;
         this.keys = keys;
         this.certs = certs;
         this.pdf = pdf;
         this.pdfPassword = pdfPassword;
+        this.generate = generate && pdf.generatePasswords();
     }
 
     @Override
@@ -65,9 +69,9 @@ public final class OutboundDecider implements Decider {
                 : "outbound encrypt=" + mode + (outbound.recipientDomains().containsKey(rcpt.domainLower()) ? " for " + rcpt.domainLower() : "");
         if (pdf.forced(rcpt.domainLower())) {
             // Forced: the PDF whatever keys are known; without a password nothing can be sent (fail closed).
-            if (pdfPassword.test(email)) {
+            if (pdfPassword.test(email) || generate) {
                 log.info("{}: to=<{}>, encrypt: PDF (pdf.forceDomains: {})", queueId, rcpt, rcpt.domainLower());
-                return new RecipientDecider.Pdf(email, "pdf.forceDomains: " + rcpt.domainLower());
+                return pdfFor(email, "pdf.forceDomains: " + rcpt.domainLower());
             }
             log.info("{}: to=<{}>, rejected: PDF required for {} and no PDF password set", queueId, rcpt, rcpt.domainLower());
             return new RecipientDecider.Refuse(SmtpReply.of(550, "5.7.1",
@@ -95,9 +99,9 @@ public final class OutboundDecider implements Decider {
             }
         }
         // No key, but a PDF password (pdf.fallback), before mandatory/opportunistic decide.
-        if ((pdf.fallback() || secureRequested) && pdfPassword.test(email)) {
+        if ((pdf.fallback() || secureRequested) && (generate || pdfPassword.test(email))) {
             log.info("{}: to=<{}>, encrypt: PDF, no known key ({})", queueId, rcpt, why);
-            return new RecipientDecider.Pdf(email, why + ", no known key, PDF password set");
+            return pdfFor(email, why + ", no known key");
         }
         if (mode.equals("mandatory")) {
             log.info("{}: to=<{}>, rejected: no known key ({})", queueId, rcpt, why);
@@ -106,5 +110,11 @@ public final class OutboundDecider implements Decider {
         }
         log.info("{}: to=<{}>, not encrypted: no known key ({})", queueId, rcpt, why);
         return new RecipientDecider.Plain(why + ", no known key");
+    }
+
+    /** The recipient's own PDF password when set, else (where allowed) a generated one. */
+    private RecipientDecider.Pdf pdfFor(String email, String why) throws Exception {
+        boolean stored = pdfPassword.test(email);
+        return new RecipientDecider.Pdf(email, why + (stored ? ", its PDF password" : ", a generated PDF password"), !stored);
     }
 }

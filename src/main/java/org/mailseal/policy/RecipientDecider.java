@@ -63,10 +63,11 @@ public final class RecipientDecider implements Decider {
     }
 
     /**
-     * Send the message to this recipient as a PDF encrypted to its PDF password ({@code email}: whose).
+     * Send the message to this recipient as a PDF encrypted to its PDF password ({@code email}: whose;
+     * {@code generatedPassword}: none is set, a new one is made and sent to the sender).
      * Each recipient has its own password, so each gets its own copy.
      */
-    public record Pdf(String email, String why) implements Decision {
+    public record Pdf(String email, String why, boolean generatedPassword) implements Decision {
         @Override
         public String groupKey() {
             return "pdf|" + email;

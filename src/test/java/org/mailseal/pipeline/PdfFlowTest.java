@@ -134,6 +134,53 @@ class PdfFlowTest {
                 .contains("Subject: quarterly report").contains(CANARY).doesNotContainIgnoringCase("[secure]");
     }
 
+    /**
+     * pdf.generatePasswords: a keyless recipient without a password gets a PDF with a new password, and the
+     * sender gets that password in a notification of its own, after the PDF was relayed. A sender with a
+     * key gets the notification encrypted (inbound policy), like any mail to it.
+     */
+    @Test
+    void aGeneratedPasswordGoesToTheSenderInItsOwnNotificationAndOpensThePdf() throws Exception {
+        Path d2 = Files.createDirectories(dir.resolve("generated"));
+        try (CapturingSink sink2 = new CapturingSink()) {
+            int port2 = TestGateway.freePort();
+            Path master = d2.resolve("master.pass");
+            Files.writeString(master, "pdf generated master\n");
+            Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Path cfg2 = d2.resolve("mailseal.yml");
+            Files.writeString(cfg2, TestGateway.yaml(d2.resolve("data"), port2, 0, sink2.port(),
+                    "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
+                    "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
+                    "pdf: {fallback: true, generatePasswords: true}"));
+            try (Gateway g2 = TestGateway.start(Files.readString(cfg2))) {
+                String reply = sendTo(port2, "pat@partner.test", "board minutes");
+                assertThat(reply).startsWith("250");
+                assertThat(sink2.messages).hasSize(2);
+                CapturingSink.Received pdfMail = sink2.messages.get(0);
+                CapturingSink.Received notice = sink2.messages.get(1);
+                assertThat(pdfMail.rcptTo()).containsExactly("RCPT TO:<pat@partner.test>");
+                assertThat(notice.rcptTo()).containsExactly("RCPT TO:<alice@example.com>");
+                assertThat(notice.mailFrom()).startsWith("MAIL FROM:<>");
+                java.util.regex.Matcher pw = java.util.regex.Pattern.compile("\r\n    ([A-Za-z2-9]{20})\r\n").matcher(notice.text());
+                assertThat(pw.find()).as(notice.text()).isTrue();
+                assertThat(notice.text()).contains("Subject: PDF password for your message to pat@partner.test")
+                        .contains("\"board minutes\"").doesNotContain(CANARY);
+                assertThat(pdfMail.text()).doesNotContain(pw.group(1)).doesNotContain(CANARY);
+                Path f = d2.resolve("pat.pdf");
+                Files.write(f, pdfOf(pdfMail.text()));
+                assertThat(Cmd.run("pdftotext", "-upw", pw.group(1), f.toString(), "-").outText()).contains(CANARY);
+
+                // The sender has a key and its policy says encrypt: the notification is encrypted to it.
+                assertThat(Cli.run("keys", "generate", "--email", "alice@example.com", "-c", cfg2.toString()).code()).isZero();
+                assertThat(Cli.run("policy", "set", "--email", "alice@example.com", "encrypt=mandatory", "-c", cfg2.toString()).code()).isZero();
+                Thread.sleep(1200); // the gateway remembers policy answers for a second
+                assertThat(sendTo(port2, "pat@partner.test", "board minutes")).startsWith("250");
+                assertThat(sink2.messages).hasSize(4);
+                assertThat(sink2.messages.get(3).text()).contains("multipart/encrypted").doesNotContain("opens with this password");
+            }
+        }
+    }
+
     @Test
     void aShortPasswordIsRefusedByTheCli() {
         Cli.Run r = Cli.runWithInput("short\n", "pdf", "password", "--email", "x@partner.test", "--password-file", "-", "-c", cfg.toString());
@@ -158,6 +205,10 @@ class PdfFlowTest {
     }
 
     private String send(String rcpt, String subject) throws Exception {
+        return sendTo(port, rcpt, subject);
+    }
+
+    private static String sendTo(int port, String rcpt, String subject) throws Exception {
         String msg = "From: alice@example.com\r\nTo: <" + rcpt + ">\r\nSubject: " + subject + "\r\nMessage-ID: <q" + System.nanoTime()
                 + "@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + CANARY + "\r\n";
         try (SmtpClient c = new SmtpClient(port)) {

@@ -237,8 +237,8 @@ class StageTest {
                 + "Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\nsecret figures 42\r\n";
         MailItem m = item(msg, "bob@remote.test");
         org.mailseal.mail.Recipient r = m.recipients().get(0);
-        MailItem marked = m.withTreatment(new org.mailseal.policy.Encryption.Pdf(r, "test"));
-        PdfStage stage = new PdfStage(spool(), email -> java.util.Optional.of("stage-test-password".toCharArray()), false, "gw.test");
+        MailItem marked = m.withTreatment(new org.mailseal.policy.Encryption.Pdf(r, "test", false));
+        PdfStage stage = new PdfStage(spool(), email -> java.util.Optional.of("stage-test-password".toCharArray()), new PasswordNotices(), false, "gw.test");
         Routing.Group g = only(stage.apply(marked));
         assertThat(g.outcome()).isEqualTo(Outcome.CONTINUE);
         String carrier = text(g.item());
@@ -248,8 +248,28 @@ class StageTest {
         assertThat(g.item().treatment()).isEqualTo(org.mailseal.mail.Treatment.NONE);
         // Other treatments pass untouched.
         assertThat(only(stage.apply(m)).item()).isSameAs(m);
-        PdfStage gone = new PdfStage(spool(), email -> java.util.Optional.empty(), false, "gw.test");
+        PdfStage gone = new PdfStage(spool(), email -> java.util.Optional.empty(), new PasswordNotices(), false, "gw.test");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> gone.apply(marked)).hasMessageContaining("no PDF password");
+
+        // A generated password: left for the sender, never in the carrier, and it opens the PDF.
+        PasswordNotices notices = new PasswordNotices();
+        PdfStage generating = new PdfStage(spool(), email -> { throw new AssertionError("no stored password is looked up"); }, notices, false, "gw.test");
+        MailItem gen = generating.apply(m.withTreatment(new org.mailseal.policy.Encryption.Pdf(r, "test", true))).groups().get(0).item();
+        List<PasswordNotices.Notice> left = notices.take(m.queueId());
+        assertThat(left).hasSize(1);
+        String pw = new String(left.get(0).password());
+        assertThat(pw).hasSize(PasswordNotices.LENGTH).matches("[A-Za-z2-9]+");
+        assertThat(left.get(0).subject()).isEqualTo("figures");
+        assertThat(text(gen)).doesNotContain(pw);
+        jakarta.mail.internet.MimeMessage mm = new jakarta.mail.internet.MimeMessage(jakarta.mail.Session.getInstance(new java.util.Properties()),
+                Files.newInputStream(gen.content()));
+        byte[] pdfBytes = ((jakarta.mail.Multipart) mm.getContent()).getBodyPart(1).getInputStream().readAllBytes();
+        try (var doc = org.apache.pdfbox.Loader.loadPDF(pdfBytes, pw)) {
+            assertThat(new org.apache.pdfbox.text.PDFTextStripper().getText(doc)).contains("secret figures 42");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> org.apache.pdfbox.Loader.loadPDF(pdfBytes, "not-" + pw))
+                .isInstanceOf(org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException.class);
+        assertThat(notices.take(m.queueId())).as("taken once").isEmpty();
     }
 
     // ---- subject trigger ----
