@@ -51,6 +51,7 @@ public final class Gateway implements AutoCloseable {
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final List<SmtpServer> servers = new ArrayList<>();
     private MetricsEndpoint metricsEndpoint;
+    private org.mailseal.web.ReplyEndpoint replyForm;
     private SmtpServer smtp;
     private SmtpServer lmtp;
     private MilterServer milter;
@@ -131,12 +132,24 @@ public final class Gateway implements AutoCloseable {
                     config.limits().keyGenerationsPerMinute());
             // PDF passwords are sealed under the master key: without it, nobody has one.
             org.mailseal.pipeline.PasswordNotices passwordNotices = new org.mailseal.pipeline.PasswordNotices();
+            org.mailseal.config.PdfReply replySettings = config.pdf().reply();
+            org.mailseal.web.ReplyTokens replyTokens = replySettings.enabled() ? new org.mailseal.web.ReplyTokens(db.dataSource()) : null;
+            if (replyTokens != null) {
+                int purged = replyTokens.purge(java.time.Instant.now().minus(java.time.Duration.ofDays(1)));
+                if (purged > 0) {
+                    log.info("reply form: {} expired links deleted", purged);
+                }
+            }
+            org.mailseal.pipeline.PdfStage.ReplyLinks replyLinks = replyTokens == null ? org.mailseal.pipeline.PdfStage.ReplyLinks.NONE
+                    : (queueId, sender, recipient, subject, messageId) -> java.util.Optional.of(replySettings.base() + "/reply?t="
+                            + replyTokens.create(new org.mailseal.web.ReplyTokens.Link(recipient.toString(), sender.toString(), subject, messageId),
+                                    replySettings.validity()));
             org.mailseal.keys.PdfPasswords pdfPasswords = new org.mailseal.keys.PdfPasswords(db.dataSource());
             org.mailseal.policy.OutboundDecider.PdfPasswordKnown pdfKnown = master != null ? pdfPasswords::has : email -> false;
             org.mailseal.pipeline.PdfStage.Passwords pdfPasswordOf = email -> master != null ? pdfPasswords.get(email, master) : java.util.Optional.empty();
             MailFlow.Parts parts = new MailFlow.Parts(config, spool, policy, keys, certs, secrets, replay,
                     senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation, seal, pdfKnown, pdfPasswordOf,
-                    passwordNotices);
+                    passwordNotices, replyLinks);
             java.util.function.Consumer<String> deferred = queueId -> {
                 try {
                     replay.release(queueId);
@@ -144,7 +157,14 @@ public final class Gateway implements AutoCloseable {
                     log.error("{}: cannot release its replay-cache claims: {}", queueId, e.getMessage());
                 }
             };
-            GatewayHandler handler = new GatewayHandler(config.hostname(), spool, MailFlow.contentFilter(parts),
+            org.mailseal.pipeline.Pipeline contentFilter = MailFlow.contentFilter(parts);
+            if (replyTokens != null) {
+                org.mailseal.pipeline.ReplySubmission replies = new org.mailseal.pipeline.ReplySubmission(spool, contentFilter, config.hostname());
+                g.replyForm = new org.mailseal.web.ReplyEndpoint(replySettings,
+                        ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname()), replyTokens,
+                        (client, link, text) -> replies.submit(client, link.recipient(), link.sender(), link.subject(), link.messageId(), text)).start();
+            }
+            GatewayHandler handler = new GatewayHandler(config.hostname(), spool, contentFilter,
                     new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)),
                     senderAddresses::owns, deferred, passwordNotices);
             if (config.milter().enabled()) {
@@ -215,6 +235,11 @@ public final class Gateway implements AutoCloseable {
         return lmtp;
     }
 
+    /** The PDF reply form's listener, or null when it is off. */
+    public org.mailseal.web.ReplyEndpoint replyForm() {
+        return replyForm;
+    }
+
     public MetricsEndpoint metricsEndpoint() {
         return metricsEndpoint;
     }
@@ -242,6 +267,9 @@ public final class Gateway implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (replyForm != null) {
+            replyForm.close();
         }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();

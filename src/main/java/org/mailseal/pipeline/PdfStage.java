@@ -39,13 +39,27 @@ public final class PdfStage implements Stage {
         Optional<char[]> of(String email) throws Exception;
     }
 
+    /** The secure reply link for one PDF (a one-time token), or empty when there is none (no reply form, null sender). */
+    public interface ReplyLinks {
+        Optional<String> linkFor(String queueId, org.mailseal.mail.Address sender, org.mailseal.mail.Address recipient, String subject,
+                                 String messageId) throws Exception;
+
+        ReplyLinks NONE = (q, s, r, subject, id) -> Optional.empty();
+    }
+
     private final Spool spool;
+    private final ReplyLinks replyLinks;
     private final Passwords passwords;
     private final PasswordNotices notices;
     private final boolean attachOriginal;
     private final String hostname;
 
     public PdfStage(Spool spool, Passwords passwords, PasswordNotices notices, boolean attachOriginal, String hostname) {
+        this(spool, passwords, notices, attachOriginal, hostname, ReplyLinks.NONE);
+    }
+
+    public PdfStage(Spool spool, Passwords passwords, PasswordNotices notices, boolean attachOriginal, String hostname, ReplyLinks replyLinks) {
+        this.replyLinks = replyLinks;
         this.spool = spool;
         this.passwords = passwords;
         this.notices = notices;
@@ -74,16 +88,20 @@ public final class PdfStage implements Stage {
         }
         char[] password = pdf.generatedPassword() ? PasswordNotices.generate()
                 : passwords.of(email).orElseThrow(() -> new IOException("no PDF password for <" + email + "> any more"));
+        String rawSubject = header.value("Subject");
+        String subject = rawSubject == null ? ""
+                : org.apache.james.mime4j.codec.DecoderUtil.decodeEncodedWords(rawSubject, org.apache.james.mime4j.codec.DecodeMonitor.SILENT);
+        String messageId = header.value("Message-ID");
+        String reply = item.from().sender().isNull() ? null
+                : replyLinks.linkFor(item.queueId(), item.from().sender(), pdf.recipient().address(), subject, messageId == null ? "" : messageId)
+                        .orElse(null);
         try {
             try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(sealed), 65536)) {
-                SealedPdf.write(item::open, o, password, attachOriginal);
+                SealedPdf.write(item::open, o, password, attachOriginal, reply);
             }
             if (pdf.generatedPassword()) {
                 // Held until the next hop took the PDF; then it goes to the sender, and is wiped.
-                String subject = header.value("Subject");
-                notices.add(item.queueId(), new PasswordNotices.Notice(pdf.recipient().address(),
-                        subject == null ? "" : org.apache.james.mime4j.codec.DecoderUtil.decodeEncodedWords(subject,
-                                org.apache.james.mime4j.codec.DecodeMonitor.SILENT), password.clone()));
+                notices.add(item.queueId(), new PasswordNotices.Notice(pdf.recipient().address(), subject, password.clone()));
             }
         } finally {
             Arrays.fill(password, '\0');

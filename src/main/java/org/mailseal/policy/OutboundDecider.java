@@ -40,7 +40,7 @@ public final class OutboundDecider implements Decider {
     private final boolean generate;
 
     public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs) {
-        this(outbound, resolver, keys, certs, new Pdf(false, null, null, false, false), email -> false, false);
+        this(outbound, resolver, keys, certs, new Pdf(false, null, null, false, false, null), email -> false, false);
     }
 
     /** {@code generate}: whether this entry point can send a generated PDF password to the sender (not the milter). */

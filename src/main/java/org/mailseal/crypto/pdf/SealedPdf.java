@@ -52,6 +52,11 @@ public final class SealedPdf {
 
     /** Writes the PDF of {@code message} to {@code out}, encrypted to {@code password}. */
     public static void write(Source message, OutputStream out, char[] password, boolean attachOriginal) throws IOException {
+        write(message, out, password, attachOriginal, null);
+    }
+
+    /** As {@link #write(Source, OutputStream, char[], boolean)}, with a "Reply securely" link to {@code replyUrl} (null: none). */
+    public static void write(Source message, OutputStream out, char[] password, boolean attachOriginal, String replyUrl) throws IOException {
         if (password.length == 0) {
             throw new IllegalArgumentException("a PDF password must not be empty");
         }
@@ -70,6 +75,9 @@ public final class SealedPdf {
                         }
                         layout.field("Date", s.date());
                         layout.field("Subject", s.subject());
+                        if (replyUrl != null) {
+                            layout.link("Reply securely (once, in your browser)", replyUrl);
+                        }
                         layout.rule();
                     }
 
@@ -204,6 +212,32 @@ public final class SealedPdf {
                 page.showText(lines.get(i));
                 page.endText();
             }
+        }
+
+        /** A label and a URL under it, the URL a link (ISO 32000-1 §12.5.6.5, a URI action, §12.6.4.7). */
+        void link(String label, String url) throws IOException {
+            field(label, "");
+            List<String> lines = wrap(printable(regularTtf, url), width);
+            float top = y;
+            for (String l : lines) {
+                line();
+                page.beginText();
+                page.setFont(regular, SIZE);
+                page.setNonStrokingColor(0f, 0f, 0.8f);
+                page.newLineAtOffset(MARGIN, y);
+                page.showText(l);
+                page.endText();
+                page.setNonStrokingColor(0f, 0f, 0f);
+            }
+            org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotationLink a = new org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotationLink();
+            a.setRectangle(new PDRectangle(MARGIN, y - 3, width, top - y + 3));
+            org.apache.pdfbox.pdmodel.interactive.action.PDActionURI uri = new org.apache.pdfbox.pdmodel.interactive.action.PDActionURI();
+            uri.setURI(url);
+            a.setAction(uri);
+            org.apache.pdfbox.pdmodel.interactive.annotation.PDBorderStyleDictionary none = new org.apache.pdfbox.pdmodel.interactive.annotation.PDBorderStyleDictionary();
+            none.setWidth(0);
+            a.setBorderStyle(none);
+            doc.getPage(doc.getNumberOfPages() - 1).getAnnotations().add(a);
         }
 
         void rule() throws IOException {
