@@ -132,6 +132,12 @@ public final class Gateway implements AutoCloseable {
                     config.limits().keyGenerationsPerMinute());
             // PDF passwords are sealed under the master key: without it, nobody has one.
             org.mailseal.pipeline.PasswordNotices passwordNotices = new org.mailseal.pipeline.PasswordNotices();
+            if (config.pdf().derivePasswords() && master == null) {
+                throw new IOException("pdf.derivePasswords needs the master passphrase (the recipients' secrets are sealed under it)");
+            }
+            org.mailseal.keys.PdfSecrets secretStore = new org.mailseal.keys.PdfSecrets(db.dataSource());
+            org.mailseal.pipeline.PdfStage.Secrets pdfSecrets = master == null ? org.mailseal.pipeline.PdfStage.Secrets.NONE
+                    : email -> secretStore.secretFor(email, master);
             org.mailseal.config.PdfReply replySettings = config.pdf().reply();
             org.mailseal.web.ReplyTokens replyTokens = replySettings.enabled() ? new org.mailseal.web.ReplyTokens(db.dataSource()) : null;
             if (replyTokens != null) {
@@ -149,7 +155,7 @@ public final class Gateway implements AutoCloseable {
             org.mailseal.pipeline.PdfStage.Passwords pdfPasswordOf = email -> master != null ? pdfPasswords.get(email, master) : java.util.Optional.empty();
             MailFlow.Parts parts = new MailFlow.Parts(config, spool, policy, keys, certs, secrets, replay,
                     senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation, seal, pdfKnown, pdfPasswordOf,
-                    passwordNotices, replyLinks);
+                    passwordNotices, replyLinks, pdfSecrets);
             java.util.function.Consumer<String> deferred = queueId -> {
                 try {
                     replay.release(queueId);

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "pdf", mixinStandardHelpOptions = true, description = "PDF encryption for recipients without keys.",
-        subcommands = {PdfCommand.Password.class, PdfCommand.Render.class})
+        subcommands = {PdfCommand.Password.class, PdfCommand.Derive.class, PdfCommand.Render.class})
 public final class PdfCommand implements Runnable {
 
     @Override
@@ -50,6 +50,35 @@ public final class PdfCommand implements Runnable {
             } finally {
                 java.util.Arrays.fill(pw, '\0');
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "derive", mixinStandardHelpOptions = true,
+            description = "Print the derived password of one PDF (pdf.derivePasswords), from the recipient and the PDF reference in its carrier mail. "
+                    + "Tell it to the recipient by phone, never by mail.")
+    static final class Derive extends StoreCommand {
+        @Option(names = "--email", required = true, paramLabel = "ADDRESS", description = "The recipient.")
+        String email;
+
+        @Option(names = "--ref", required = true, paramLabel = "XXXX-XXXX-XXXX", description = "The PDF reference the carrier mail names.")
+        String reference;
+
+        @Override
+        int run(org.mailseal.store.Database db) throws Exception {
+            org.mailseal.mail.Address address = org.mailseal.mail.Address.parse(email.strip());
+            if (!reference.strip().matches("[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}")) {
+                throw new IllegalArgumentException("--ref: a PDF reference looks like ABCD-EFGH-JKLM (got '" + reference + "')");
+            }
+            java.util.Optional<byte[]> secret = new org.mailseal.keys.PdfSecrets(db.dataSource()).find(address.toString(), master());
+            if (secret.isEmpty()) {
+                System.err.println("mailseal: no PDF with a derived password was sent to " + address);
+                return 1;
+            }
+            char[] pw = org.mailseal.crypto.pdf.DerivedPassword.derive(secret.get(), reference);
+            java.util.Arrays.fill(secret.get(), (byte) 0);
+            System.out.println(new String(pw));
+            java.util.Arrays.fill(pw, '\0');
             return 0;
         }
     }

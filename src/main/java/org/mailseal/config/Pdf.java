@@ -14,16 +14,19 @@ import java.util.Locale;
  * {@code attachOriginal}: embed the original message as {@code message.eml} in the PDF;
  * {@code generatePasswords}: a recipient without a PDF password gets a PDF with a new random password,
  * which the sender is sent in a separate notification to pass on by phone (SMTP and LMTP listeners only:
- * a milter cannot send the notification); {@code reply}: the secure reply form ({@link PdfReply}).
+ * a milter cannot send the notification); {@code derivePasswords}: a recipient without a password of its
+ * own gets a PDF whose password is derived from a secret kept for that recipient and the PDF's reference
+ * (each PDF its own password; {@code mailseal pdf derive} tells it), tried before a generated one; {@code reply}: the secure reply form ({@link PdfReply}).
  */
 public record Pdf(Boolean fallback, List<String> forceDomains, String subjectTrigger, Boolean attachOriginal, Boolean generatePasswords,
-                  PdfReply reply) {
+                  Boolean derivePasswords, PdfReply reply) {
     public Pdf {
         fallback = fallback != null && fallback;
         forceDomains = forceDomains != null ? forceDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList() : List.of();
         subjectTrigger = subjectTrigger != null ? subjectTrigger.strip() : "[secure]";
         attachOriginal = attachOriginal != null && attachOriginal;
         generatePasswords = generatePasswords != null && generatePasswords;
+        derivePasswords = derivePasswords != null && derivePasswords;
         reply = reply != null ? reply : Checks.defaults(PdfReply.class);
         for (String d : forceDomains) {
             if (!d.matches("[a-z0-9.-]+")) {

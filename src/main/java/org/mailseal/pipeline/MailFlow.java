@@ -55,7 +55,7 @@ public final class MailFlow {
                         List<Scanner> scanners, Quarantine quarantine, GatewayMetrics metrics,
                         RelayClient relay, RelayStage.SentCopies sentCopies, KeyGenerationGate generation,
                         StorageSeal seal, OutboundDecider.PdfPasswordKnown pdfPasswordKnown, PdfStage.Passwords pdfPasswordOf,
-                        PasswordNotices passwordNotices, PdfStage.ReplyLinks replyLinks) {
+                        PasswordNotices passwordNotices, PdfStage.ReplyLinks replyLinks, PdfStage.Secrets pdfSecrets) {
 
         public RecipientDecider inboundDecider() {
             return new RecipientDecider(policy, keys, certs, generation);
@@ -105,7 +105,7 @@ public final class MailFlow {
         flow.outbound(new PolicyStage(p.outboundDecider(exit), copies));      // known recipient keys, mandatory domains
         flow.both(new EncryptStage(p.spool(), p.seal()));                 // PGP/MIME or S/MIME, with header protection
         flow.outbound(new PdfStage(p.spool(), p.pdfPasswordOf(), p.passwordNotices(), config.pdf().attachOriginal(), config.hostname(),
-                p.replyLinks())); // no key: the PDF
+                p.replyLinks(), p.pdfSecrets())); // no key: the PDF
         if (exit == Exit.RELAY) {
             flow.both(new RelayStage(p.relay()::deliver, new RouteTable(config.relay()), config.relay().deadline(), p.sentCopies())); // then Sent copy
         } else {

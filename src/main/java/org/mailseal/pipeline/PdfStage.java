@@ -47,19 +47,31 @@ public final class PdfStage implements Stage {
         ReplyLinks NONE = (q, s, r, subject, id) -> Optional.empty();
     }
 
+    /** A recipient's secret for derived passwords, made on first use. */
+    public interface Secrets {
+        byte[] of(String email) throws Exception;
+
+        Secrets NONE = email -> {
+            throw new IllegalStateException("derived PDF passwords need the master key");
+        };
+    }
+
     private final Spool spool;
     private final ReplyLinks replyLinks;
+    private final Secrets secrets;
     private final Passwords passwords;
     private final PasswordNotices notices;
     private final boolean attachOriginal;
     private final String hostname;
 
     public PdfStage(Spool spool, Passwords passwords, PasswordNotices notices, boolean attachOriginal, String hostname) {
-        this(spool, passwords, notices, attachOriginal, hostname, ReplyLinks.NONE);
+        this(spool, passwords, notices, attachOriginal, hostname, ReplyLinks.NONE, Secrets.NONE);
     }
 
-    public PdfStage(Spool spool, Passwords passwords, PasswordNotices notices, boolean attachOriginal, String hostname, ReplyLinks replyLinks) {
+    public PdfStage(Spool spool, Passwords passwords, PasswordNotices notices, boolean attachOriginal, String hostname, ReplyLinks replyLinks,
+                    Secrets secrets) {
         this.replyLinks = replyLinks;
+        this.secrets = secrets;
         this.spool = spool;
         this.passwords = passwords;
         this.notices = notices;
@@ -86,8 +98,20 @@ public final class PdfStage implements Stage {
         } catch (RawHeader.TooLargeException e) {
             return Routing.all(item, Outcome.reject(Outcome.HEADER_TOO_LARGE));
         }
-        char[] password = pdf.generatedPassword() ? PasswordNotices.generate()
-                : passwords.of(email).orElseThrow(() -> new IOException("no PDF password for <" + email + "> any more"));
+        String messageIdField = header.value("Message-ID");
+        String reference = org.mailseal.crypto.pdf.DerivedPassword.reference(messageIdField != null ? messageIdField : item.queueId());
+        char[] password = switch (pdf.password()) {
+            case GENERATED -> PasswordNotices.generate();
+            case DERIVED -> {
+                byte[] secret = secrets.of(email);
+                try {
+                    yield org.mailseal.crypto.pdf.DerivedPassword.derive(secret, reference);
+                } finally {
+                    Arrays.fill(secret, (byte) 0);
+                }
+            }
+            case RECIPIENT -> passwords.of(email).orElseThrow(() -> new IOException("no PDF password for <" + email + "> any more"));
+        };
         String rawSubject = header.value("Subject");
         String subject = rawSubject == null ? ""
                 : org.apache.james.mime4j.codec.DecoderUtil.decodeEncodedWords(rawSubject, org.apache.james.mime4j.codec.DecodeMonitor.SILENT);
@@ -99,7 +123,7 @@ public final class PdfStage implements Stage {
             try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(sealed), 65536)) {
                 SealedPdf.write(item::open, o, password, attachOriginal, reply);
             }
-            if (pdf.generatedPassword()) {
+            if (pdf.password() == org.mailseal.policy.PdfPassword.GENERATED) {
                 // Held until the next hop took the PDF; then it goes to the sender, and is wiped.
                 notices.add(item.queueId(), new PasswordNotices.Notice(pdf.recipient().address(), subject, password.clone()));
             }
@@ -107,7 +131,7 @@ public final class PdfStage implements Stage {
             Arrays.fill(password, '\0');
         }
         try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(carrier), 65536)) {
-            writeCarrier(header, sealed, o);
+            writeCarrier(header, sealed, o, howToOpen(pdf.password(), reference));
         } finally {
             Files.deleteIfExists(sealed);
         }
@@ -117,7 +141,22 @@ public final class PdfStage implements Stage {
     }
 
     /** RFC 2046 §5.1.3 multipart/mixed: the explanation, then the PDF in base64 (RFC 2045 §6.8, 76-character lines). */
-    void writeCarrier(RawHeader original, Path pdf, OutputStream o) throws IOException {
+    /** The carrier's words on the password, by where it comes from; never the password itself. */
+    static String howToOpen(org.mailseal.policy.PdfPassword source, String reference) {
+        return switch (source) {
+            case RECIPIENT -> "file message.pdf, which opens in any PDF reader with your PDF password:\r\n"
+                    + "the password you were given for encrypted mail from this sender's\r\n"
+                    + "organisation. The password is never sent by mail.\r\n";
+            case DERIVED -> "file message.pdf, which opens in any PDF reader with a password of its\r\n"
+                    + "own. Ask the sender, by phone, for the password of PDF " + reference + ".\r\n"
+                    + "The password is never sent by mail.\r\n";
+            case GENERATED -> "file message.pdf, which opens in any PDF reader with a password of its\r\n"
+                    + "own. The sender has it and will tell you, by phone or in person; it is\r\n"
+                    + "never sent by mail. (PDF " + reference + ")\r\n";
+        };
+    }
+
+    void writeCarrier(RawHeader original, Path pdf, OutputStream o, String howToOpen) throws IOException {
         String boundary = "=_mailseal_pdf_" + HexFormat.of().formatHex(randomBytes());
         for (RawHeader.Field f : original.fields()) {
             String n = f.name().toLowerCase(Locale.ROOT);
@@ -135,9 +174,7 @@ public final class PdfStage implements Stage {
                 + "Content-Transfer-Encoding: 7bit\r\n"
                 + "\r\n"
                 + "This message is encrypted. Its text and attachments are in the attached\r\n"
-                + "file message.pdf, which opens in any PDF reader with your PDF password:\r\n"
-                + "the password you were given for encrypted mail from this sender's\r\n"
-                + "organisation. The password is never sent by mail.\r\n"
+                + howToOpen
                 + "\r\n"
                 + "Sent by the mail gateway " + hostname.replaceAll("[^A-Za-z0-9.-]", "") + ".\r\n"
                 + "--" + boundary + "\r\n"

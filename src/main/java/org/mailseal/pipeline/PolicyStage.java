@@ -92,7 +92,7 @@ public final class PolicyStage implements Stage {
                 pgpGroups.computeIfAbsent(group, k -> new ArrayList<>()).add(new Encryption.Keyed(r, g.cert(), g.why()));
                 placeholders.put(group, g.outer());
             } else if (d instanceof RecipientDecider.Pdf f) {
-                routing.proceedWith(item.withRecipients(List.of(r)).withTreatment(new Encryption.Pdf(r, f.why(), f.generatedPassword())));
+                routing.proceedWith(item.withRecipients(List.of(r)).withTreatment(new Encryption.Pdf(r, f.why(), f.password())));
             } else if (d instanceof RecipientDecider.Smime m) {
                 smimeGroups.computeIfAbsent(group, k -> new ArrayList<>()).add(new Encryption.Certified(r, m.cert(), m.why()));
                 placeholders.put(group, m.outer());

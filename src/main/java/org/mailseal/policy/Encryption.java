@@ -29,7 +29,7 @@ public sealed interface Encryption extends Treatment {
     }
 
     /** Send one recipient a password-protected PDF of the message, in a carrier mail that says what it is. */
-    record Pdf(Recipient recipient, String why, boolean generatedPassword) implements Encryption {
+    record Pdf(Recipient recipient, String why, PdfPassword password) implements Encryption {
     }
 
     /** One recipient, the S/MIME certificate chosen for it and why. */

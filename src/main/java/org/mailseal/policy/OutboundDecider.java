@@ -37,10 +37,11 @@ public final class OutboundDecider implements Decider {
     private final CertDirectory certs;
     private final Pdf pdf;
     private final PdfPasswordKnown pdfPassword;
-    private final boolean generate;
+    /** A PDF can be made for a recipient without a password of its own (derived, or generated where it can be sent). */
+    private final boolean noPasswordNeeded;
 
     public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs) {
-        this(outbound, resolver, keys, certs, new Pdf(false, null, null, false, false, null), email -> false, false);
+        this(outbound, resolver, keys, certs, new Pdf(false, null, null, false, false, false, null), email -> false, false);
     }
 
     /** {@code generate}: whether this entry point can send a generated PDF password to the sender (not the milter). */
@@ -52,7 +53,7 @@ public final class OutboundDecider implements Decider {
         this.certs = certs;
         this.pdf = pdf;
         this.pdfPassword = pdfPassword;
-        this.generate = generate && pdf.generatePasswords();
+        this.noPasswordNeeded = pdf.derivePasswords() || generate && pdf.generatePasswords();
     }
 
     @Override
@@ -69,7 +70,7 @@ public final class OutboundDecider implements Decider {
                 : "outbound encrypt=" + mode + (outbound.recipientDomains().containsKey(rcpt.domainLower()) ? " for " + rcpt.domainLower() : "");
         if (pdf.forced(rcpt.domainLower())) {
             // Forced: the PDF whatever keys are known; without a password nothing can be sent (fail closed).
-            if (pdfPassword.test(email) || generate) {
+            if (pdfPassword.test(email) || noPasswordNeeded) {
                 log.info("{}: to=<{}>, encrypt: PDF (pdf.forceDomains: {})", queueId, rcpt, rcpt.domainLower());
                 return pdfFor(email, "pdf.forceDomains: " + rcpt.domainLower());
             }
@@ -99,7 +100,7 @@ public final class OutboundDecider implements Decider {
             }
         }
         // No key, but a PDF password (pdf.fallback), before mandatory/opportunistic decide.
-        if ((pdf.fallback() || secureRequested) && (generate || pdfPassword.test(email))) {
+        if ((pdf.fallback() || secureRequested) && (noPasswordNeeded || pdfPassword.test(email))) {
             log.info("{}: to=<{}>, encrypt: PDF, no known key ({})", queueId, rcpt, why);
             return pdfFor(email, why + ", no known key");
         }
@@ -112,9 +113,9 @@ public final class OutboundDecider implements Decider {
         return new RecipientDecider.Plain(why + ", no known key");
     }
 
-    /** The recipient's own PDF password when set, else (where allowed) a generated one. */
+    /** The recipient's own PDF password when set, else a derived one, else (where allowed) a generated one. */
     private RecipientDecider.Pdf pdfFor(String email, String why) throws Exception {
-        boolean stored = pdfPassword.test(email);
-        return new RecipientDecider.Pdf(email, why + (stored ? ", its PDF password" : ", a generated PDF password"), !stored);
+        PdfPassword source = pdfPassword.test(email) ? PdfPassword.RECIPIENT : pdf.derivePasswords() ? PdfPassword.DERIVED : PdfPassword.GENERATED;
+        return new RecipientDecider.Pdf(email, why + ", PDF password: " + source.name().toLowerCase(java.util.Locale.ROOT), source);
     }
 }

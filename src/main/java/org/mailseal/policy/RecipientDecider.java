@@ -64,10 +64,10 @@ public final class RecipientDecider implements Decider {
 
     /**
      * Send the message to this recipient as a PDF encrypted to its PDF password ({@code email}: whose;
-     * {@code generatedPassword}: none is set, a new one is made and sent to the sender).
+     * {@code password}: where the PDF's password comes from).
      * Each recipient has its own password, so each gets its own copy.
      */
-    public record Pdf(String email, String why, boolean generatedPassword) implements Decision {
+    public record Pdf(String email, String why, PdfPassword password) implements Decision {
         @Override
         public String groupKey() {
             return "pdf|" + email;

@@ -119,4 +119,15 @@ class ConfigLoaderTest {
         MailsealConfig c = ConfigLoader.load(Path.of("mailseal.example.yml"));
         assertThat(c.domains().local()).isNotEmpty();
     }
+
+    @Test
+    void pdfSettingsAreCheckedAndTheErrorNamesTheKey() {
+        assertThatThrownBy(() -> ConfigLoader.parse("p.yml", "pdf: {reply: {enabled: true}}\n")).hasMessageContaining("pdf.reply.url");
+        assertThatThrownBy(() -> ConfigLoader.parse("p.yml", "pdf: {reply: {enabled: true, url: \"https://m.example\", tls: false, listen: \"0.0.0.0:8443\"}}\n"))
+                .hasMessageContaining("pdf.reply.tls");
+        assertThatThrownBy(() -> ConfigLoader.parse("p.yml", "pdf: {forceDomains: [\"bad domain\"]}\n")).hasMessageContaining("pdf.forceDomains");
+        MailsealConfig c = ConfigLoader.parse("p.yml", "pdf: {fallback: true, reply: {enabled: true, url: \"https://m.example:10443/\"}}\n");
+        org.assertj.core.api.Assertions.assertThat(c.pdf().reply().base()).isEqualTo("https://m.example:10443");
+        org.assertj.core.api.Assertions.assertThat(c.pdf().subjectTrigger()).isEqualTo("[secure]");
+    }
 }

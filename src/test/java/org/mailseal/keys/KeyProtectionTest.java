@@ -114,13 +114,21 @@ class KeyProtectionTest {
             Path pw = dir.resolve("imap.pw");
             Files.writeString(pw, "imap-password\n");
             assertThat(Cli.run("users", "imap-login", "alice@example.com", "--password-file", pw.toString(), "-c", c).code()).isZero();
+            // A PDF password for an internationalised address (RFC 6531: its UTF-8 form is the seal's aad) and a PDF secret.
+            assertThat(Cli.runWithInput("a-pdf-password-for-jürgen\n", "pdf", "password", "--email", "jürgen@partner.test", "--password-file", "-",
+                    "-c", c).code()).isZero();
+            byte[] pdfSecret;
+            try (Database db = Database.open(ConfigLoader.load(cfg))) {
+                pdfSecret = new PdfSecrets(db.dataSource()).secretFor("quinn@partner.test", MasterPassphrase.unlock(ConfigLoader.load(cfg), db.dataSource()));
+            }
 
             try (Gateway gw = TestGateway.start(Files.readString(cfg))) {
                 Path next = dir.resolve("next.pass");
                 Files.writeString(next, "the new master passphrase\n");
                 Cli.Run r = Cli.run("keys", "rotate-master", "--new-passphrase-file", next.toString(), "-c", c);
                 assertThat(r.code()).as(r.err()).isZero();
-                assertThat(r.out()).contains("re-sealed 4 records"); // OpenPGP secret, S/MIME key, CA key, IMAP password
+                // OpenPGP secret, S/MIME key, CA key, IMAP password, PDF password, PDF secret
+                assertThat(r.out()).contains("re-sealed 6 records");
                 assertThat(Files.readString(master).trim()).isEqualTo("the new master passphrase");
 
                 // The running gateway still generates and uses keys (it re-unlocks from the rotated file).
@@ -146,6 +154,8 @@ class KeyProtectionTest {
                 assertThat(ss.ca().orElseThrow().key(mk)).isNotNull();
                 assertThat(ss.privateKey(ss.list("alice@example.com").get(0).fingerprint(), mk)).isPresent();
                 assertThat(new String(new ImapLogins(db.dataSource()).get("alice@example.com", mk).orElseThrow().password())).isEqualTo("imap-password");
+                assertThat(new String(new PdfPasswords(db.dataSource()).get("jürgen@partner.test", mk).orElseThrow())).isEqualTo("a-pdf-password-for-jürgen");
+                assertThat(new PdfSecrets(db.dataSource()).find("quinn@partner.test", mk).orElseThrow()).isEqualTo(pdfSecret);
             }
         }
     }

@@ -181,6 +181,52 @@ class PdfFlowTest {
         }
     }
 
+    /**
+     * pdf.derivePasswords: a keyless recipient without a password gets a PDF whose password is derived from
+     * its secret and the PDF's reference; the carrier names the reference, `mailseal pdf derive` tells the
+     * password, and each PDF has its own.
+     */
+    @Test
+    void aDerivedPasswordIsToldByTheCliFromTheReferenceAndEachPdfHasItsOwn() throws Exception {
+        Path d3 = Files.createDirectories(dir.resolve("derived"));
+        try (CapturingSink sink3 = new CapturingSink()) {
+            int port3 = TestGateway.freePort();
+            Path master = d3.resolve("master.pass");
+            Files.writeString(master, "pdf derived master\n");
+            Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Path cfg3 = d3.resolve("mailseal.yml");
+            Files.writeString(cfg3, TestGateway.yaml(d3.resolve("data"), port3, 0, sink3.port(),
+                    "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
+                    "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
+                    "pdf: {fallback: true, derivePasswords: true, generatePasswords: true}"));
+            List<String> passwords = new java.util.ArrayList<>();
+            try (Gateway g3 = TestGateway.start(Files.readString(cfg3))) {
+                for (int i = 0; i < 2; i++) {
+                    assertThat(sendTo(port3, "quinn@partner.test", "contract")).startsWith("250");
+                }
+                assertThat(sink3.messages).as("derived before generated: no notification to the sender").hasSize(2);
+                for (int i = 0; i < 2; i++) {
+                    String carrier = sink3.messages.get(i).text();
+                    java.util.regex.Matcher ref = java.util.regex.Pattern.compile("password of PDF ([A-Z2-9W-Z]{4}-[A-Z2-9W-Z]{4}-[A-Z2-9W-Z]{4})")
+                            .matcher(carrier);
+                    assertThat(ref.find()).as(carrier).isTrue();
+                    Cli.Run told = Cli.run("pdf", "derive", "--email", "quinn@partner.test", "--ref", ref.group(1), "-c", cfg3.toString());
+                    assertThat(told.code()).as(told.err()).isZero();
+                    String pw = told.out().strip();
+                    assertThat(pw).hasSize(20);
+                    assertThat(carrier).doesNotContain(pw).doesNotContain(CANARY);
+                    Path f = d3.resolve("quinn-" + i + ".pdf");
+                    Files.write(f, pdfOf(carrier));
+                    assertThat(Cmd.run("pdftotext", "-upw", pw, f.toString(), "-").outText()).contains(CANARY);
+                    passwords.add(pw);
+                }
+                assertThat(passwords.get(0)).as("each PDF its own password").isNotEqualTo(passwords.get(1));
+                assertThat(Cli.run("pdf", "derive", "--email", "nobody@partner.test", "--ref", "ABCD-EFGH-JKLM", "-c", cfg3.toString()).code())
+                        .isNotZero();
+            }
+        }
+    }
+
     @Test
     void aShortPasswordIsRefusedByTheCli() {
         Cli.Run r = Cli.runWithInput("short\n", "pdf", "password", "--email", "x@partner.test", "--password-file", "-", "-c", cfg.toString());

@@ -237,7 +237,7 @@ class StageTest {
                 + "Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\nsecret figures 42\r\n";
         MailItem m = item(msg, "bob@remote.test");
         org.mailseal.mail.Recipient r = m.recipients().get(0);
-        MailItem marked = m.withTreatment(new org.mailseal.policy.Encryption.Pdf(r, "test", false));
+        MailItem marked = m.withTreatment(new org.mailseal.policy.Encryption.Pdf(r, "test", org.mailseal.policy.PdfPassword.RECIPIENT));
         PdfStage stage = new PdfStage(spool(), email -> java.util.Optional.of("stage-test-password".toCharArray()), new PasswordNotices(), false, "gw.test");
         Routing.Group g = only(stage.apply(marked));
         assertThat(g.outcome()).isEqualTo(Outcome.CONTINUE);
@@ -254,7 +254,7 @@ class StageTest {
         // A generated password: left for the sender, never in the carrier, and it opens the PDF.
         PasswordNotices notices = new PasswordNotices();
         PdfStage generating = new PdfStage(spool(), email -> { throw new AssertionError("no stored password is looked up"); }, notices, false, "gw.test");
-        MailItem gen = generating.apply(m.withTreatment(new org.mailseal.policy.Encryption.Pdf(r, "test", true))).groups().get(0).item();
+        MailItem gen = generating.apply(m.withTreatment(new org.mailseal.policy.Encryption.Pdf(r, "test", org.mailseal.policy.PdfPassword.GENERATED))).groups().get(0).item();
         List<PasswordNotices.Notice> left = notices.take(m.queueId());
         assertThat(left).hasSize(1);
         String pw = new String(left.get(0).password());
