@@ -4,10 +4,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * PDF encryption for outbound recipients without a key. {@code fallback}: a recipient with neither an
+ * PDF encryption for outbound recipients without a key. {@code fallback} (default on; it matters only
+ * where a password can be had): a recipient with neither an
  * OpenPGP key nor an S/MIME certificate but with a PDF password gets the message as a password-protected
  * PDF, before {@code outbound.encrypt} decides between rejecting (mandatory) and plain (opportunistic);
- * {@code forceDomains}: recipient domains that always get the PDF, keys or not (no password: rejected);
+ * {@code forceDomains}: recipient domains (or single addresses) that always get the PDF, keys or not (no
+ * password: rejected);
  * {@code subjectTrigger} (default {@code [secure]}, empty: off): text in the Subject by which a sender
  * asks for encryption of one message; it is removed, and that message's recipients without a key get
  * the PDF (with or without {@code fallback}) or are refused, never plaintext;
@@ -21,7 +23,7 @@ import java.util.Locale;
 public record Pdf(Boolean fallback, List<String> forceDomains, String subjectTrigger, Boolean attachOriginal, Boolean generatePasswords,
                   Boolean derivePasswords, PdfReply reply) {
     public Pdf {
-        fallback = fallback != null && fallback;
+        fallback = fallback == null || fallback;
         forceDomains = forceDomains != null ? forceDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList() : List.of();
         subjectTrigger = subjectTrigger != null ? subjectTrigger.strip() : "[secure]";
         attachOriginal = attachOriginal != null && attachOriginal;
@@ -29,14 +31,14 @@ public record Pdf(Boolean fallback, List<String> forceDomains, String subjectTri
         derivePasswords = derivePasswords != null && derivePasswords;
         reply = reply != null ? reply : Checks.defaults(PdfReply.class);
         for (String d : forceDomains) {
-            if (!d.matches("[a-z0-9.-]+")) {
-                throw new IllegalArgumentException("pdf.forceDomains: not a domain: '" + d + "'");
+            if (!d.matches("([^@\\s]+@)?[a-z0-9.-]+")) {
+                throw new IllegalArgumentException("pdf.forceDomains: not a domain or an address: '" + d + "'");
             }
         }
     }
 
-    /** True when {@code domain}'s recipients always get the PDF. */
-    public boolean forced(String domain) {
-        return forceDomains.contains(domain.toLowerCase(Locale.ROOT));
+    /** True when the recipient {@code email} (normal form), or its whole {@code domain}, always gets the PDF. */
+    public boolean forced(String email, String domain) {
+        return forceDomains.contains(domain.toLowerCase(Locale.ROOT)) || forceDomains.contains(email.toLowerCase(Locale.ROOT));
     }
 }

@@ -68,7 +68,7 @@ public final class OutboundDecider implements Decider {
         String mode = secureRequested ? "mandatory" : outbound.encryptFor(rcpt.domainLower());
         String why = secureRequested ? "encryption requested in the Subject"
                 : "outbound encrypt=" + mode + (outbound.recipientDomains().containsKey(rcpt.domainLower()) ? " for " + rcpt.domainLower() : "");
-        if (pdf.forced(rcpt.domainLower())) {
+        if (pdf.forced(email, rcpt.domainLower())) {
             // Forced: the PDF whatever keys are known; without a password nothing can be sent (fail closed).
             if (pdfPassword.test(email) || noPasswordNeeded) {
                 log.info("{}: to=<{}>, encrypt: PDF (pdf.forceDomains: {})", queueId, rcpt, rcpt.domainLower());

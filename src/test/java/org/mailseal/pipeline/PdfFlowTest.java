@@ -54,15 +54,16 @@ class PdfFlowTest {
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
                 "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
                 "outbound: {recipientDomains: {strict.test: mandatory}}",
-                "pdf: {fallback: true, forceDomains: [forced.test], attachOriginal: true}"));
+                "pdf: {forceDomains: [forced.test, vip@partner.test], attachOriginal: true}"));
         String c = cfg.toString();
-        for (String email : List.of("carol@partner.test", "erin@strict.test", "frank@forced.test")) {
+        for (String email : List.of("carol@partner.test", "erin@strict.test", "frank@forced.test", "vip@partner.test")) {
             Cli.Run r = Cli.runWithInput(password(email) + "\n", "pdf", "password", "--email", email, "--password-file", "-", "-c", c);
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(r.out()).contains("set the PDF password of " + email);
         }
         // frank@forced.test also has an OpenPGP key: the forced domain gets the PDF all the same.
         assertThat(Cli.run("keys", "generate", "--email", "frank@forced.test", "-c", c).code()).isZero();
+        assertThat(Cli.run("keys", "generate", "--email", "vip@partner.test", "-c", c).code()).isZero();
         gw = TestGateway.start(Files.readString(cfg));
     }
 
@@ -118,6 +119,9 @@ class PdfFlowTest {
         String reply = send("dora@forced.test");
         assertThat(reply).startsWith("550").contains("PDF");
         assertThat(sink.messages.size()).isEqualTo(before);
+        // One address forced, not its domain: vip@ gets the PDF despite its key; others at partner.test do not.
+        Files.write(f, pdfOf(sendOk("vip@partner.test")));
+        assertThat(Cmd.run("pdftotext", "-upw", password("vip@partner.test"), f.toString(), "-").outText()).contains(CANARY);
     }
 
     @Test

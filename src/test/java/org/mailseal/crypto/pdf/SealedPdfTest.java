@@ -99,7 +99,9 @@ class SealedPdfTest {
         assertThat(text).contains("Καλημέρα κόσμε").contains("Привет, мир").contains("Žluťoučký kůň").contains("Straße").contains("Jürgen")
                 .doesNotContain("\uFFFD").doesNotContain("#");
         Path previews = Files.createDirectories(Path.of("target", "pdf-previews"));
-        for (String[] p : List.of(new String[] {"plain", "01-plain-ascii"}, new String[] {"html", "06-html-only"})) {
+        // The three corpus previews: plain, HTML, and UTF-8 with Greek and Cyrillic (and CJK, printed as U+FFFD).
+        for (String[] p : List.of(new String[] {"plain", "01-plain-ascii"}, new String[] {"html", "06-html-only"},
+                new String[] {"utf8-corpus", "03-utf8-8bit"})) {
             byte[] msg = Corpus.load("encrypt").stream().filter(c -> c.name().startsWith(p[1])).findFirst().orElseThrow().bytes();
             Path f = render(msg, p[0] + ".pdf", false);
             assertThat(Cmd.run("pdftoppm", "-upw", PW, "-r", "70", "-png", "-f", "1", "-l", "1", "-singlefile", f.toString(),
@@ -107,7 +109,7 @@ class SealedPdfTest {
         }
         assertThat(Cmd.run("pdftoppm", "-upw", PW, "-r", "70", "-png", "-f", "1", "-l", "1", "-singlefile", pdf.toString(),
                 previews.resolve("utf8").toString()).code()).isZero();
-        for (String p : List.of("plain", "html", "utf8")) {
+        for (String p : List.of("plain", "html", "utf8-corpus", "utf8")) {
             assertThat(Files.size(previews.resolve(p + ".png"))).isPositive();
         }
     }
