@@ -46,13 +46,10 @@ class PdfFlowTest {
         dir = Files.createTempDirectory("pdf-flow");
         sink = new CapturingSink();
         port = TestGateway.freePort();
-        Path master = dir.resolve("master.pass");
-        Files.writeString(master, "pdf flow master\n");
-        Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
-                "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
+                TestGateway.masterKeys(dir, "pdf flow master"),
                 "outbound: {recipientDomains: {strict.test: mandatory}}",
                 "pdf: {forceDomains: [forced.test, vip@partner.test], attachOriginal: true}"));
         String c = cfg.toString();
@@ -148,14 +145,7 @@ class PdfFlowTest {
         Path d2 = Files.createDirectories(dir.resolve("generated"));
         try (CapturingSink sink2 = new CapturingSink()) {
             int port2 = TestGateway.freePort();
-            Path master = d2.resolve("master.pass");
-            Files.writeString(master, "pdf generated master\n");
-            Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            Path cfg2 = d2.resolve("mailseal.yml");
-            Files.writeString(cfg2, TestGateway.yaml(d2.resolve("data"), port2, 0, sink2.port(),
-                    "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
-                    "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
-                    "pdf: {fallback: true, generatePasswords: true}"));
+            Path cfg2 = ownGateway(d2, port2, sink2, "pdf: {generatePasswords: true}");
             try (Gateway g2 = TestGateway.start(Files.readString(cfg2))) {
                 String reply = sendTo(port2, "pat@partner.test", "board minutes");
                 assertThat(reply).startsWith("250");
@@ -195,14 +185,7 @@ class PdfFlowTest {
         Path d3 = Files.createDirectories(dir.resolve("derived"));
         try (CapturingSink sink3 = new CapturingSink()) {
             int port3 = TestGateway.freePort();
-            Path master = d3.resolve("master.pass");
-            Files.writeString(master, "pdf derived master\n");
-            Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            Path cfg3 = d3.resolve("mailseal.yml");
-            Files.writeString(cfg3, TestGateway.yaml(d3.resolve("data"), port3, 0, sink3.port(),
-                    "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
-                    "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
-                    "pdf: {fallback: true, derivePasswords: true, generatePasswords: true}"));
+            Path cfg3 = ownGateway(d3, port3, sink3, "pdf: {derivePasswords: true, generatePasswords: true}");
             List<String> passwords = new java.util.ArrayList<>();
             try (Gateway g3 = TestGateway.start(Files.readString(cfg3))) {
                 for (int i = 0; i < 2; i++) {
@@ -236,6 +219,14 @@ class PdfFlowTest {
         Cli.Run r = Cli.runWithInput("short\n", "pdf", "password", "--email", "x@partner.test", "--password-file", "-", "-c", cfg.toString());
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("at least 12 characters");
+    }
+
+    /** The config of a gateway of a test's own (trusting loopback senders, with a master key), written to {@code d}. */
+    private static Path ownGateway(Path d, int port, CapturingSink next, String pdf) throws Exception {
+        Path cfg = d.resolve("mailseal.yml");
+        Files.writeString(cfg, TestGateway.yaml(d.resolve("data"), port, 0, next.port(),
+                "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}", TestGateway.masterKeys(d, "pdf test master"), pdf));
+        return cfg;
     }
 
     private String sendOk(String rcpt) throws Exception {

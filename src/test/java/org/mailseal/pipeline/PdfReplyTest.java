@@ -13,7 +13,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +21,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.interactive.action.PDActionURI;
@@ -41,6 +38,7 @@ import org.mailseal.testkit.Cli;
 import org.mailseal.testkit.Cmd;
 import org.mailseal.testkit.SmtpClient;
 import org.mailseal.testkit.TestGateway;
+import org.mailseal.testkit.TrustAll;
 import org.mailseal.web.ReplyTokens;
 
 /**
@@ -67,13 +65,10 @@ class PdfReplyTest {
         sink = new CapturingSink();
         port = TestGateway.freePort();
         web = TestGateway.freePort();
-        Path master = dir.resolve("master.pass");
-        Files.writeString(master, "pdf reply master\n");
-        Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
-                "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
+                TestGateway.masterKeys(dir, "pdf reply master"),
                 "pdf: {fallback: true, reply: {enabled: true, listen: \"127.0.0.1:" + web + "\", url: \"https://127.0.0.1:" + web
                         + "\", perMinute: 25}}"));
         String c = cfg.toString();
@@ -225,21 +220,7 @@ class PdfReplyTest {
 
     /** HTTPS to the test gateway's self-signed certificate. */
     private static Response request(String method, String url, String form, String cookie) throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] c, String a) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] c, String a) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
+        SSLContext ctx = TrustAll.context();
         HttpsURLConnection c = (HttpsURLConnection) URI.create(url).toURL().openConnection();
         c.setSSLSocketFactory(ctx.getSocketFactory());
         c.setHostnameVerifier((h, s) -> true);

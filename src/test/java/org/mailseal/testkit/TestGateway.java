@@ -21,6 +21,17 @@ public final class TestGateway {
     }
 
     /** The YAML for a test gateway; {@code extra} lines are appended (later keys must not repeat). */
+    /**
+     * Writes {@code passphrase} to {@code dir/master.pass} (0600, as the gateway demands) and returns the
+     * {@code keys:} line that points at it, with a cheap Argon2 for tests.
+     */
+    public static String masterKeys(Path dir, String passphrase) throws java.io.IOException {
+        Path master = dir.resolve("master.pass");
+        java.nio.file.Files.writeString(master, passphrase + "\n");
+        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}";
+    }
+
     public static String yaml(Path dataDir, int smtpPort, int lmtpPort, int relayPort, String... extra) {
         StringBuilder sb = new StringBuilder();
         sb.append("hostname: gw.test\n");
