@@ -122,6 +122,11 @@ public final class SealedPdf {
             policy.setEncryptionKeyLength(256);
             policy.setPreferAES(true);
             doc.protect(policy);
+            // The same handler, but streams are encrypted without being read into the heap (attachments can be large).
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            org.apache.pdfbox.pdmodel.encryption.SecurityHandler<org.apache.pdfbox.pdmodel.encryption.ProtectionPolicy> streaming =
+                    (org.apache.pdfbox.pdmodel.encryption.SecurityHandler) new StreamingAes256Handler(policy);
+            doc.getEncryption().setSecurityHandler(streaming);
             doc.save(out);
         }
     }
