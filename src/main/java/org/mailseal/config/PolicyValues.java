@@ -13,7 +13,7 @@ public final class PolicyValues {
     }
 
     public static final List<String> SETTINGS = List.of("encrypt", "onMissingKey", "subjectPlaceholder", "method", "preferredMethod",
-            "generateMethod", "smimeCipher", "sign", "generateFor", "outerHeaders");
+            "generateMethod", "smimeCipher", "sign", "generateFor", "outerHeaders", "pdf");
 
     private static void oneOf(String key, String value, String... allowed) {
         if (!List.of(allowed).contains(value)) {
@@ -29,6 +29,7 @@ public final class PolicyValues {
             case "method" -> CryptoMethod.parse(key, value, true);
             case "preferredMethod", "generateMethod" -> CryptoMethod.parse(key, value, false);
             case "smimeCipher" -> oneOf(key, value, "aes256-cbc", "aes256-gcm");
+            case "pdf" -> oneOf(key, value, "fallback", "never", "force");
             case "sign" -> SignMethod.parse(value);
             case "generateFor" -> GenerateFor.parse(value);
             case "outerHeaders" -> {

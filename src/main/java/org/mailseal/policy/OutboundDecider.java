@@ -68,11 +68,14 @@ public final class OutboundDecider implements Decider {
         String mode = secureRequested ? "mandatory" : outbound.encryptFor(rcpt.domainLower());
         String why = secureRequested ? "encryption requested in the Subject"
                 : "outbound encrypt=" + mode + (outbound.recipientDomains().containsKey(rcpt.domainLower()) ? " for " + rcpt.domainLower() : "");
-        if (pdf.forced(email, rcpt.domainLower())) {
+        PolicyResolver.Effective p = resolver.resolve(rcpt);
+        String pdfPolicy = p.get("pdf"); // fallback | never | force, per recipient (policy set --email)
+        if (pdf.forced(email, rcpt.domainLower()) || pdfPolicy.equals("force")) {
             // Forced: the PDF whatever keys are known; without a password nothing can be sent (fail closed).
             if (pdfPassword.test(email) || noPasswordNeeded) {
-                log.info("{}: to=<{}>, encrypt: PDF (pdf.forceDomains: {})", queueId, rcpt, rcpt.domainLower());
-                return pdfFor(email, "pdf.forceDomains: " + rcpt.domainLower());
+                String forced = pdfPolicy.equals("force") ? "pdf=force from " + p.source("pdf") : "pdf.forceDomains";
+                log.info("{}: to=<{}>, encrypt: PDF ({})", queueId, rcpt, forced);
+                return pdfFor(email, forced);
             }
             log.info("{}: to=<{}>, rejected: PDF required for {} and no PDF password set", queueId, rcpt, rcpt.domainLower());
             return new RecipientDecider.Refuse(SmtpReply.of(550, "5.7.1",
@@ -82,7 +85,6 @@ public final class OutboundDecider implements Decider {
             log.info("{}: to=<{}>, not encrypted: {}", queueId, rcpt, why);
             return new RecipientDecider.Plain(why);
         }
-        PolicyResolver.Effective p = resolver.resolve(rcpt);
         boolean smimeFirst = p.preferredMethod() == CryptoMethod.SMIME;
         for (String m : smimeFirst ? List.of("smime", "openpgp") : List.of("openpgp", "smime")) {
             if (m.equals("openpgp")) {
@@ -100,7 +102,7 @@ public final class OutboundDecider implements Decider {
             }
         }
         // No key, but a PDF password (pdf.fallback), before mandatory/opportunistic decide.
-        if ((pdf.fallback() || secureRequested) && (noPasswordNeeded || pdfPassword.test(email))) {
+        if ((pdf.fallback() || secureRequested) && !pdfPolicy.equals("never") && (noPasswordNeeded || pdfPassword.test(email))) {
             log.info("{}: to=<{}>, encrypt: PDF, no known key ({})", queueId, rcpt, why);
             return pdfFor(email, why + ", no known key");
         }

@@ -21,9 +21,10 @@ public final class PolicyResolver {
     public static final List<String> SETTINGS = PolicyValues.SETTINGS;
 
     /** Built-in defaults. */
-    private static final Map<String, String> DEFAULTS = Map.of("encrypt", "mandatory", "onMissingKey", "generate",
-            "subjectPlaceholder", "[...]", "method", "any", "preferredMethod", "openpgp", "generateMethod", "openpgp",
-            "smimeCipher", "aes256-cbc", "sign", "none", "generateFor", "users", "outerHeaders", "minimal");
+    private static final Map<String, String> DEFAULTS = Map.ofEntries(Map.entry("encrypt", "mandatory"), Map.entry("onMissingKey", "generate"),
+            Map.entry("subjectPlaceholder", "[...]"), Map.entry("method", "any"), Map.entry("preferredMethod", "openpgp"),
+            Map.entry("generateMethod", "openpgp"), Map.entry("smimeCipher", "aes256-cbc"), Map.entry("sign", "none"),
+            Map.entry("generateFor", "users"), Map.entry("outerHeaders", "minimal"), Map.entry("pdf", "fallback"));
 
     /** One effective value and its source: {@code default}, {@code global}, {@code domain <d>} or {@code user}. */
     public record Value(String value, String source) {

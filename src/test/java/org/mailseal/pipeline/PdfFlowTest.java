@@ -53,7 +53,8 @@ class PdfFlowTest {
                 "outbound: {recipientDomains: {strict.test: mandatory}}",
                 "pdf: {forceDomains: [forced.test, vip@partner.test], attachOriginal: true}"));
         String c = cfg.toString();
-        for (String email : List.of("carol@partner.test", "erin@strict.test", "frank@forced.test", "vip@partner.test")) {
+        for (String email : List.of("carol@partner.test", "erin@strict.test", "frank@forced.test", "vip@partner.test", "nopdf@partner.test",
+                "pol@partner.test")) {
             Cli.Run r = Cli.runWithInput(password(email) + "\n", "pdf", "password", "--email", email, "--password-file", "-", "-c", c);
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(r.out()).contains("set the PDF password of " + email);
@@ -61,6 +62,11 @@ class PdfFlowTest {
         // frank@forced.test also has an OpenPGP key: the forced domain gets the PDF all the same.
         assertThat(Cli.run("keys", "generate", "--email", "frank@forced.test", "-c", c).code()).isZero();
         assertThat(Cli.run("keys", "generate", "--email", "vip@partner.test", "-c", c).code()).isZero();
+        // The per-recipient policy setting: pdf=never (no PDF, though a password is set), pdf=force (despite a key).
+        assertThat(Cli.run("policy", "set", "--email", "nopdf@partner.test", "pdf=never", "-c", c).code()).isZero();
+        assertThat(Cli.run("keys", "generate", "--email", "pol@partner.test", "-c", c).code()).isZero();
+        assertThat(Cli.run("policy", "set", "--email", "pol@partner.test", "pdf=force", "-c", c).code()).isZero();
+        assertThat(Cli.run("policy", "set", "--email", "pol@partner.test", "pdf=sometimes", "-c", c).err()).contains("pdf must be fallback, never, force");
         gw = TestGateway.start(Files.readString(cfg));
     }
 
@@ -212,6 +218,17 @@ class PdfFlowTest {
                         .isNotZero();
             }
         }
+    }
+
+    @Test
+    void thePdfPolicySettingTurnsThePdfOffOrForcesItPerRecipient() throws Exception {
+        assertThat(sendOk("nopdf@partner.test")).as("pdf=never: opportunistic, so plain").contains(CANARY).doesNotContain("message.pdf");
+        byte[] pdf = pdfOf(sendOk("pol@partner.test"));
+        Path f = dir.resolve("pol.pdf");
+        Files.write(f, pdf);
+        assertThat(Cmd.run("pdftotext", "-upw", password("pol@partner.test"), f.toString(), "-").outText()).as("pdf=force despite a key")
+                .contains(CANARY);
+        assertThat(send("nopdf@partner.test", "[secure] figures")).as("pdf=never and encryption asked for: refused").startsWith("550");
     }
 
     @Test
