@@ -36,12 +36,9 @@ class HostileInputTest {
         dir = java.nio.file.Files.createTempDirectory("hostile");
         sink = new CapturingSink();
         port = TestGateway.freePort();
-        Path master = dir.resolve("master.pass");
-        java.nio.file.Files.writeString(master, "hostile master\n");
-        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         gw = TestGateway.start(TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
                 "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}",
-                "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
+                TestGateway.masterKeys(dir, "hostile master"),
                 "limits: {maxConnections: 50, commandTimeout: 3s, dataTimeout: 3s, maxRecipients: 1000}"));
         threadsBefore = Thread.activeCount();
     }

@@ -36,14 +36,11 @@ class StreamingTest {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"openpgp", "smime"})
     void oneGibibyteThroughA64MiBHeap(String method) throws Exception {
         int port = TestGateway.freePort();
-        Path master = dir.resolve("master.pass");
-        Files.writeString(master, "streaming master\n");
-        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path cfg = dir.resolve("m.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, 1,
                 "limits: {maxMessageSize: 2GiB, dataTimeout: 10m}",
                 "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any, method: " + method + ", generateMethod: " + method + "}",
-                "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}"));
+                TestGateway.masterKeys(dir, "streaming master")));
         Path spill = Files.createDirectories(dir.resolve("sink"));
         if (method.equals("smime")) {
             assertThat(org.mailseal.cli.Main.run("ca", "init", "-c", cfg.toString())).isZero();

@@ -70,9 +70,6 @@ abstract class MilterParitySuite {
         milter = TestGateway.freePort();
         mtaPort = TestGateway.freePort();
         sinkPort = TestGateway.freePort();
-        Path master = dir.resolve("master.pass");
-        Files.writeString(master, "milter parity master\n");
-        Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), smtp, 0, 1,
                 "milter: {enabled: true, listen: \"127.0.0.1:" + milter + "\"}",
@@ -81,7 +78,7 @@ abstract class MilterParitySuite {
                 "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}",
                 "domains: {local: [example.com, quarantine.test]}",
                 "scan: {clamd: {address: \"127.0.0.1:" + clamdPort + "\"}, domains: {quarantine.test: {virus: quarantine}}}",
-                "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}"));
+                TestGateway.masterKeys(dir, "milter parity master")));
         String c = cfg.toString();
         Cli.Run relay = Cli.run("keys", "relay-key", "--domain", "example.com", "-c", c);
         assertThat(relay.code()).as(relay.err()).isZero();

@@ -44,12 +44,9 @@ class EncryptionFlowTest {
             + "\r\nThe plans are secret.\r\n";
 
     String yaml(int port, int sink, String... extra) throws Exception {
-        Path master = dir.resolve("master.pass");
-        Files.writeString(master, "flow master\n");
-        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         List<String> all = new ArrayList<>(List.of(extra));
         if (all.stream().noneMatch(e -> e.startsWith("keys:"))) {
-            all.add("keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}");
+            all.add(TestGateway.masterKeys(dir, "flow master"));
         }
         if (all.stream().noneMatch(e -> e.startsWith("policy:"))) {
             all.add("policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}");

@@ -98,13 +98,10 @@ class OutboundTest {
 
         sink = new CapturingSink();
         port = TestGateway.freePort();
-        Path master = dir.resolve("master.pass");
-        Files.writeString(master, "outbound master\n");
-        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
-                "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
+                TestGateway.masterKeys(dir, "outbound master"),
                 "outbound: {recipientDomains: {secure.test: mandatory}}",
                 "limits: {maxMessageSize: 5MiB}",
                 "smime: {trustAnchors: [\"" + dir.resolve("extca.pem") + "\"]}"));

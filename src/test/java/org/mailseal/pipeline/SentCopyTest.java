@@ -50,13 +50,10 @@ class SentCopyTest {
     Setup setup(CapturingSink sink) throws Exception {
         int port = TestGateway.freePort();
         int imap = TestGateway.freePort();
-        Path master = dir.resolve("master.pass");
-        Files.writeString(master, "sent copy master\n");
-        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
-                "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
+                TestGateway.masterKeys(dir, "sent copy master"),
                 "sentCopy: {enabled: true, imapUrl: \"imap://127.0.0.1:" + imap + "\", folder: Sent, retryInterval: 1s, requireTls: false}")
                 // dead.test's next hop refuses connections: its recipients are deferred (4xx)
                 .replace("tls: none,", "tls: none, routes: {dead.test: {nexthop: \"[127.0.0.1]:1\"}},"));

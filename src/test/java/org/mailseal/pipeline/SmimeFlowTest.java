@@ -41,11 +41,8 @@ class SmimeFlowTest {
     static final String MSG = "From: bob@internet.test\r\nTo: alice@example.com\r\nSubject: s/mime flow\r\n\r\nconfidential\r\n";
 
     String yaml(int port, int sink, String... extra) throws Exception {
-        Path master = dir.resolve("master.pass");
-        Files.writeString(master, "smime flow master\n");
-        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         String[] all = java.util.stream.Stream.concat(java.util.stream.Stream.of(extra),
-                java.util.stream.Stream.of("keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}")).toArray(String[]::new);
+                java.util.stream.Stream.of(TestGateway.masterKeys(dir, "smime flow master"))).toArray(String[]::new);
         return TestGateway.yaml(dir.resolve("data"), port, 0, sink, all);
     }
 

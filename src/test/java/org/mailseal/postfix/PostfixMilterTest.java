@@ -31,15 +31,12 @@ public class PostfixMilterTest {
         sinkPort = TestGateway.freePort();
         milter = TestGateway.freePort();
         smtp = TestGateway.freePort();
-        Path master = dir.resolve("master.pass");
-        Files.writeString(master, "milter test master\n");
-        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), smtp, 0, 1,
                 "milter: {enabled: true, listen: \"127.0.0.1:" + milter + "\"}",
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
                 "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}",
-                "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}"));
+                TestGateway.masterKeys(dir, "milter test master")));
     }
 
     PrivatePostfix postfix() throws Exception {

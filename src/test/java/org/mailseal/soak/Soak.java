@@ -138,9 +138,6 @@ public final class Soak {
         Files.createDirectories(dir);
         Sink sink = new Sink(Files.createDirectories(dir.resolve("sink")));
         int port = TestGateway.freePort();
-        Path master = dir.resolve("master.pass");
-        Files.writeString(master, "soak master passphrase\n");
-        java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path cfg = dir.resolve("mailseal.yml");
         // The data directory on its own small tmpfs (when root may mount), so the disk can be filled on purpose.
         Path dataMount = Files.createDirectories(dir.resolve("datafs"));
@@ -149,7 +146,7 @@ public final class Soak {
         this.dataFs = tmpfs ? dataMount : null;
         Files.writeString(cfg, TestGateway.yaml(dataMount.resolve("data"), port, 0, sink.port(),
                 "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}",
-                "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}",
+                TestGateway.masterKeys(dir, "soak master passphrase"),
                 "limits: {maxMessageSize: " + (maxSize + 1024 * 1024) + ", maxConnections: " + (concurrency + 20) + ", maxConnectionsPerClient: " + (concurrency + 20) + ", shutdownTimeout: 20s}").replace("dataDoneTimeout: 10s", "dataDoneTimeout: 8s"));
         Map<Integer, String> state = new ConcurrentHashMap<>();
         Map<Integer, Long> rejectedAt = new ConcurrentHashMap<>();

@@ -78,13 +78,10 @@ class InteropTest {
         try (CapturingSink sink = new CapturingSink()) {
             sinkPortHolder = sink.port();
             int port = TestGateway.freePort();
-            Path master = dir.resolve("master.pass");
-            Files.writeString(master, "interop master\n");
-            java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             Path cfg = dir.resolve("mailseal.yml");
             Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sinkPortHolder,
                     "policy: {encrypt: mandatory, onMissingKey: tempfail}",
-                    "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}"));
+                    TestGateway.masterKeys(dir, "interop master")));
             // Import and generate through the CLI, as an admin would.
             assertThat(Main.run("keys", "import", dir.resolve("gpg-user.pub").toString(), "-c", cfg.toString())).isZero();
             assertThat(Main.run("keys", "import", dir.resolve("sq-user.pub").toString(), "-c", cfg.toString())).isZero();

@@ -92,14 +92,11 @@ class SmimeInteropTest {
         externalPki();
         try (CapturingSink sink = new CapturingSink()) {
             int port = TestGateway.freePort();
-            Path master = dir.resolve("master.pass");
-            Files.writeString(master, "smime interop master\n");
-            java.nio.file.Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             cfg = dir.resolve("mailseal.yml");
             Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
                     "policy: {encrypt: mandatory, onMissingKey: tempfail, method: smime}",
                     "smime: {trustAnchors: [\"" + dir.resolve("extca.pem") + "\"]}",
-                    "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}"));
+                    TestGateway.masterKeys(dir, "smime interop master")));
             String c = cfg.toString();
             assertThat(cli("ca", "init", "-c", c).code()).isZero();
             assertThat(cli("ca", "issue", "--email", "ca-rsa@example.com", "-c", c).code()).isZero();
