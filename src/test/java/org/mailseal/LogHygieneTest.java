@@ -26,13 +26,20 @@ class LogHygieneTest {
     static List<String> secrets() throws Exception {
         List<String> out = new ArrayList<>(List.of("BEGIN PGP PRIVATE KEY BLOCK", "BEGIN PRIVATE KEY", "BEGIN RSA PRIVATE KEY",
                 "secret body for", "the secret outbound body", "for carol's eyes only", "secret reply to", "imap-secret-1", "imap-password",
-                "interop-passphrase", "S/MIME relay body of"));
+                "interop-passphrase", "S/MIME relay body of",
+                // PDF passwords of the PDF suites, and the reply form's reply
+                "Corpus-PDF-password-7", "Reply-test-PDF-password-3", "stage-test-password", "a-pdf-password-for-j", "-secret-9",
+                "the reply canary 7781"));
         Pattern pass = Pattern.compile("writeString\\((?:master|next|pw|pin)\\w*, \"([^\"\\\\]{6,})\\\\n\"\\)");
+        Pattern masterKeys = Pattern.compile("masterKeys\\(\\w+, \"([^\"\\\\]{6,})\"\\)"); // TestGateway.masterKeys(dir, "...")
         try (Stream<Path> files = Files.walk(Path.of("src/test/java"))) {
             for (Path p : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-                Matcher m = pass.matcher(Files.readString(p));
-                while (m.find()) {
-                    out.add(m.group(1));
+                String source = Files.readString(p);
+                for (Pattern each : List.of(pass, masterKeys)) {
+                    Matcher m = each.matcher(source);
+                    while (m.find()) {
+                        out.add(m.group(1));
+                    }
                 }
             }
         }
