@@ -21,6 +21,8 @@ import org.mailseal.mail.Address;
 public final class PdfPasswords {
 
     private final DataSource ds;
+    /** Whether an address has a password is asked for every keyless outbound recipient: answers are kept a second. */
+    private final RecentLookups<Boolean> known = new RecentLookups<>();
 
     public PdfPasswords(DataSource ds) {
         this.ds = ds;
@@ -43,6 +45,7 @@ public final class PdfPasswords {
                 ins.setTimestamp(3, Timestamp.from(Instant.now()));
                 ins.executeUpdate();
                 c.commit();
+                known.forget(e);
                 return replaced;
             } catch (SQLException ex) {
                 c.rollback();
@@ -70,19 +73,28 @@ public final class PdfPasswords {
         }
     }
 
+    /** Whether {@code email} has a password; a change made by another process shows within a second. */
     public boolean has(String email) throws SQLException {
+        String e = Address.normalise(email.strip());
+        Boolean recent = known.recent(e);
+        if (recent != null) {
+            return recent;
+        }
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pdf_passwords WHERE email = ?")) {
-            ps.setString(1, Address.normalise(email.strip()));
+            ps.setString(1, e);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
+                return known.remember(e, rs.next());
             }
         }
     }
 
     public boolean delete(String email) throws SQLException {
+        String e = Address.normalise(email.strip());
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM pdf_passwords WHERE email = ?")) {
-            ps.setString(1, Address.normalise(email.strip()));
-            return ps.executeUpdate() > 0;
+            ps.setString(1, e);
+            boolean deleted = ps.executeUpdate() > 0;
+            known.forget(e);
+            return deleted;
         }
     }
 }

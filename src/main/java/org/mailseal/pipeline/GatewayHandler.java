@@ -61,12 +61,6 @@ public final class GatewayHandler implements MailHandler {
     }
 
     public GatewayHandler(String hostname, Spool spool, Pipeline pipeline, RelayAccess access, GatewayMetrics metrics,
-                          Authenticator authenticator, Ownership ownership, java.util.function.Consumer<String> deferred) {
-        this(hostname, spool, pipeline, access, metrics, authenticator, ownership, deferred, new PasswordNotices());
-    }
-
-    /** {@code notices}: generated PDF passwords the flow's PDF stage leaves for the sender. */
-    public GatewayHandler(String hostname, Spool spool, Pipeline pipeline, RelayAccess access, GatewayMetrics metrics,
                           Authenticator authenticator, Ownership ownership, java.util.function.Consumer<String> deferred,
                           PasswordNotices notices) {
         this.notices = notices;

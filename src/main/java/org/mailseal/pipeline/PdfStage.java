@@ -64,10 +64,6 @@ public final class PdfStage implements Stage {
     private final boolean attachOriginal;
     private final String hostname;
 
-    public PdfStage(Spool spool, Passwords passwords, PasswordNotices notices, boolean attachOriginal, String hostname) {
-        this(spool, passwords, notices, attachOriginal, hostname, ReplyLinks.NONE, Secrets.NONE);
-    }
-
     public PdfStage(Spool spool, Passwords passwords, PasswordNotices notices, boolean attachOriginal, String hostname, ReplyLinks replyLinks,
                     Secrets secrets) {
         this.replyLinks = replyLinks;

@@ -40,10 +40,6 @@ public final class OutboundDecider implements Decider {
     /** A PDF can be made for a recipient without a password of its own (derived, or generated where it can be sent). */
     private final boolean noPasswordNeeded;
 
-    public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs) {
-        this(outbound, resolver, keys, certs, new Pdf(false, null, null, false, false, false, null), email -> false, false);
-    }
-
     /** {@code generate}: whether this entry point can send a generated PDF password to the sender (not the milter). */
     public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs, Pdf pdf, PdfPasswordKnown pdfPassword,
                            boolean generate) {
@@ -72,10 +68,11 @@ public final class OutboundDecider implements Decider {
         String pdfPolicy = p.get("pdf"); // fallback | never | force, per recipient (policy set --email)
         if (pdf.forced(email, rcpt.domainLower()) || pdfPolicy.equals("force")) {
             // Forced: the PDF whatever keys are known; without a password nothing can be sent (fail closed).
-            if (pdfPassword.test(email) || noPasswordNeeded) {
+            boolean stored = pdfPassword.test(email);
+            if (stored || noPasswordNeeded) {
                 String forced = pdfPolicy.equals("force") ? "pdf=force from " + p.source("pdf") : "pdf.forceDomains";
                 log.info("{}: to=<{}>, encrypt: PDF ({})", queueId, rcpt, forced);
-                return pdfFor(email, forced);
+                return pdfFor(email, forced, stored);
             }
             log.info("{}: to=<{}>, rejected: PDF required for {} and no PDF password set", queueId, rcpt, rcpt.domainLower());
             return new RecipientDecider.Refuse(SmtpReply.of(550, "5.7.1",
@@ -102,9 +99,12 @@ public final class OutboundDecider implements Decider {
             }
         }
         // No key, but a PDF password (pdf.fallback), before mandatory/opportunistic decide.
-        if ((pdf.fallback() || secureRequested) && !pdfPolicy.equals("never") && (noPasswordNeeded || pdfPassword.test(email))) {
-            log.info("{}: to=<{}>, encrypt: PDF, no known key ({})", queueId, rcpt, why);
-            return pdfFor(email, why + ", no known key");
+        if ((pdf.fallback() || secureRequested) && !pdfPolicy.equals("never")) {
+            boolean stored = pdfPassword.test(email);
+            if (stored || noPasswordNeeded) {
+                log.info("{}: to=<{}>, encrypt: PDF, no known key ({})", queueId, rcpt, why);
+                return pdfFor(email, why + ", no known key", stored);
+            }
         }
         if (mode.equals("mandatory")) {
             log.info("{}: to=<{}>, rejected: no known key ({})", queueId, rcpt, why);
@@ -116,8 +116,8 @@ public final class OutboundDecider implements Decider {
     }
 
     /** The recipient's own PDF password when set, else a derived one, else (where allowed) a generated one. */
-    private RecipientDecider.Pdf pdfFor(String email, String why) throws Exception {
-        PdfPassword source = pdfPassword.test(email) ? PdfPassword.RECIPIENT : pdf.derivePasswords() ? PdfPassword.DERIVED : PdfPassword.GENERATED;
+    private RecipientDecider.Pdf pdfFor(String email, String why, boolean stored) {
+        PdfPassword source = stored ? PdfPassword.RECIPIENT : pdf.derivePasswords() ? PdfPassword.DERIVED : PdfPassword.GENERATED;
         return new RecipientDecider.Pdf(email, why + ", PDF password: " + source.name().toLowerCase(java.util.Locale.ROOT), source);
     }
 }

@@ -238,7 +238,7 @@ class StageTest {
         MailItem m = item(msg, "bob@remote.test");
         org.mailseal.mail.Recipient r = m.recipients().get(0);
         MailItem marked = m.withTreatment(new org.mailseal.policy.Encryption.Pdf(r, "test", org.mailseal.policy.PdfPassword.RECIPIENT));
-        PdfStage stage = new PdfStage(spool(), email -> java.util.Optional.of("stage-test-password".toCharArray()), new PasswordNotices(), false, "gw.test");
+        PdfStage stage = new PdfStage(spool(), email -> java.util.Optional.of("stage-test-password".toCharArray()), new PasswordNotices(), false, "gw.test", PdfStage.ReplyLinks.NONE, PdfStage.Secrets.NONE);
         Routing.Group g = only(stage.apply(marked));
         assertThat(g.outcome()).isEqualTo(Outcome.CONTINUE);
         String carrier = text(g.item());
@@ -248,12 +248,12 @@ class StageTest {
         assertThat(g.item().treatment()).isEqualTo(org.mailseal.mail.Treatment.NONE);
         // Other treatments pass untouched.
         assertThat(only(stage.apply(m)).item()).isSameAs(m);
-        PdfStage gone = new PdfStage(spool(), email -> java.util.Optional.empty(), new PasswordNotices(), false, "gw.test");
+        PdfStage gone = new PdfStage(spool(), email -> java.util.Optional.empty(), new PasswordNotices(), false, "gw.test", PdfStage.ReplyLinks.NONE, PdfStage.Secrets.NONE);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> gone.apply(marked)).hasMessageContaining("no PDF password");
 
         // A generated password: left for the sender, never in the carrier, and it opens the PDF.
         PasswordNotices notices = new PasswordNotices();
-        PdfStage generating = new PdfStage(spool(), email -> { throw new AssertionError("no stored password is looked up"); }, notices, false, "gw.test");
+        PdfStage generating = new PdfStage(spool(), email -> { throw new AssertionError("no stored password is looked up"); }, notices, false, "gw.test", PdfStage.ReplyLinks.NONE, PdfStage.Secrets.NONE);
         MailItem gen = generating.apply(m.withTreatment(new org.mailseal.policy.Encryption.Pdf(r, "test", org.mailseal.policy.PdfPassword.GENERATED))).groups().get(0).item();
         List<PasswordNotices.Notice> left = notices.take(m.queueId());
         assertThat(left).hasSize(1);
