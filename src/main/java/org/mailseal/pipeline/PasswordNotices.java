@@ -5,8 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -62,7 +60,7 @@ public final class PasswordNotices {
         String text = "From: Mail Gateway <MAILER-DAEMON@" + host + ">\r\n"
                 + "To: <" + sender + ">\r\n"
                 + "Subject: PDF password for your message to " + n.recipient() + "\r\n"
-                + "Date: " + DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now()) + "\r\n"
+                + "Date: " + TraceHeader.now() + "\r\n"
                 + "Message-ID: <" + queueId + ".pdf." + Math.abs(RANDOM.nextLong()) + "@" + host + ">\r\n"
                 + "Auto-Submitted: auto-generated\r\n"
                 + "MIME-Version: 1.0\r\n"

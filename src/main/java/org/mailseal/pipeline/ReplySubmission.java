@@ -5,8 +5,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +29,6 @@ import org.slf4j.LoggerFactory;
 public final class ReplySubmission {
 
     private static final Logger log = LoggerFactory.getLogger("reply");
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
     private final Spool spool;
     private final Pipeline pipeline;
@@ -48,7 +45,7 @@ public final class ReplySubmission {
         Address from = Address.parse(recipient);
         Address to = Address.parse(sender);
         String queueId = QueueIds.next();
-        String date = DATE.format(ZonedDateTime.now());
+        String date = TraceHeader.now();
         String received = "Received: from reply-form ([" + InetAddress.getByName(clientAddress).getHostAddress() + "])\r\n\tby " + hostname
                 + " (mailseal PDF reply form) with HTTPS id " + queueId + "\r\n\tfor <" + to + ">; " + date + "\r\n";
         Spool.SpoolFile f = spool.create(queueId, received.getBytes(StandardCharsets.US_ASCII));

@@ -19,6 +19,11 @@ public final class TraceHeader {
     private TraceHeader() {
     }
 
+    /** Now, as an RFC 5322 §3.3 date-time (the form the trace fields, bounces and notifications use). */
+    static String now() {
+        return DATE.format(java.time.ZonedDateTime.now());
+    }
+
     /** The header without the gateway's own trace field for {@code queueId}, and that field's bytes (or none). */
     public record Split(org.mailseal.mime.RawHeader rest, byte[] trace) {
     }
