@@ -15,12 +15,26 @@ public final class TestGateway {
     }
 
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        // Not the kernel's pick (port 0): that port is free only until it is closed, and then it is in the
+        // ephemeral range (32768-60999), where the other test JVM's outgoing connections take their source
+        // ports - a test then found "its" port taken. Each surefire fork counts through its own range
+        // below the ephemeral one instead, skipping ports something holds.
+        int fork = Math.max(1, Integer.getInteger("mailseal.testFork", 1));
+        int base = 20_000 + (fork - 1) % 4 * PORTS_PER_FORK;
+        for (int i = 0; i < PORTS_PER_FORK; i++) {
+            int port = base + Math.floorMod(NEXT_PORT.getAndIncrement(), PORTS_PER_FORK);
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // held by something else: the next one
+            }
         }
+        throw new IOException("no free port in " + base + "-" + (base + PORTS_PER_FORK - 1));
     }
 
-    /** The YAML for a test gateway; {@code extra} lines are appended (later keys must not repeat). */
+    private static final int PORTS_PER_FORK = 3000;
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT = new java.util.concurrent.atomic.AtomicInteger();
+
     /**
      * Writes {@code passphrase} to {@code dir/master.pass} (0600, as the gateway demands) and returns the
      * {@code keys:} line that points at it, with a cheap Argon2 for tests.
@@ -32,6 +46,7 @@ public final class TestGateway {
         return "keys: {masterPassphraseFile: \"" + master + "\", argon2MemoryKiB: 1024, argon2Iterations: 1}";
     }
 
+    /** The YAML for a test gateway; {@code extra} lines are appended (later keys must not repeat). */
     public static String yaml(Path dataDir, int smtpPort, int lmtpPort, int relayPort, String... extra) {
         StringBuilder sb = new StringBuilder();
         sb.append("hostname: gw.test\n");
