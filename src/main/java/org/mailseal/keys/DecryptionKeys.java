@@ -56,9 +56,8 @@ public final class DecryptionKeys implements SenderKeys {
                 if (alias.isPresent()) {
                     out.add(new PgpDecryptor.Candidate(ring, keyId -> {
                         try {
-                            return new org.bouncycastle.openpgp.operator.jcajce.JcePublicKeyDataDecryptorFactoryBuilder().setProvider(token.provider())
-                                    .setContentProvider(org.mailseal.crypto.Providers.BC) // an instance: no lookup by name
-                                    .build(token.privateKey(alias.get()));
+                            org.bouncycastle.openpgp.PGPPublicKey pub = ring.getPublicKey(keyId);
+                            return pub == null ? null : org.mailseal.crypto.pgp.TokenDecryptorFactory.of(pub, token.privateKey(alias.get()), token.provider());
                         } catch (KeyStoreException e) {
                             throw new PgpDecryptor.KeyUnavailableException("token key unavailable: " + e.getMessage());
                         }

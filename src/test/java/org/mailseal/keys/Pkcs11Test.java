@@ -184,6 +184,56 @@ class Pkcs11Test {
     }
 
     /**
+     * An RSA session key whose ciphertext starts with a zero byte travels as a shorter MPI (about one
+     * message in 256); the token wants the modulus length. Bouncy Castle encrypts session keys to the
+     * relay key in the token until three such short ones came up, and the token opens each of them.
+     */
+    @Test
+    void tokenOpensRsaSessionKeysWithLeadingZeroBytes() throws Exception {
+        MailsealConfig config = ConfigLoader.load(cfg);
+        Pkcs11Token token = Pkcs11Token.open(config.keys().pkcs11());
+        try (Database db = Database.open(config)) {
+            org.bouncycastle.openpgp.PGPPublicKeyRing ring = new PgpKeyStore(db.dataSource()).certsFor("mailseal-relay@example.com").get(0);
+            PrivateKey key = token.privateKey(new TokenKeys(db.dataSource()).alias(PgpKeys.fingerprint(ring.getPublicKey())).orElseThrow());
+            org.bouncycastle.openpgp.PGPPublicKey enc = null;
+            for (org.bouncycastle.openpgp.PGPPublicKey k : ring) {
+                if (k.isEncryptionKey()) {
+                    enc = k;
+                }
+            }
+            assertThat(enc).isNotNull();
+            int modulusBytes = (((org.bouncycastle.bcpg.RSAPublicBCPGKey) enc.getPublicKeyPacket().getKey()).getModulus().bitLength() + 7) / 8;
+            int shortOnes = 0;
+            for (int i = 0; i < 5000 && shortOnes < 3; i++) {
+                byte[] plain = ("session " + i).getBytes(StandardCharsets.US_ASCII);
+                java.io.ByteArrayOutputStream ct = new java.io.ByteArrayOutputStream();
+                org.bouncycastle.openpgp.PGPEncryptedDataGenerator g = new org.bouncycastle.openpgp.PGPEncryptedDataGenerator(
+                        new org.bouncycastle.openpgp.operator.bc.BcPGPDataEncryptorBuilder(org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags.AES_128)
+                                .setWithIntegrityPacket(true));
+                g.addMethod(new org.bouncycastle.openpgp.operator.bc.BcPublicKeyKeyEncryptionMethodGenerator(enc));
+                try (java.io.OutputStream eo = g.open(ct, new byte[1024]);
+                     java.io.OutputStream lo = new org.bouncycastle.openpgp.PGPLiteralDataGenerator().open(eo, 'b', "", plain.length, new java.util.Date())) {
+                    lo.write(plain);
+                }
+                org.bouncycastle.bcpg.Packet p = new org.bouncycastle.bcpg.BCPGInputStream(new java.io.ByteArrayInputStream(ct.toByteArray())).readPacket();
+                byte[] mpi = ((org.bouncycastle.bcpg.PublicKeyEncSessionPacket) p).getEncSessionKey()[0];
+                if (mpi.length - 2 == modulusBytes) {
+                    continue;
+                }
+                shortOnes++;
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                org.bouncycastle.openpgp.PGPPublicKey pub = enc;
+                var cand = new org.mailseal.crypto.pgp.PgpDecryptor.Candidate(ring,
+                        keyId -> org.mailseal.crypto.pgp.TokenDecryptorFactory.of(pub, key, token.provider()));
+                assertThat(org.mailseal.crypto.pgp.PgpDecryptor.decrypt(new java.io.ByteArrayInputStream(ct.toByteArray()), List.of(cand), id -> null, out))
+                        .as("session key MPI of %d bytes, modulus %d", mpi.length - 2, modulusBytes).isPresent();
+                assertThat(out.toString(StandardCharsets.US_ASCII)).isEqualTo("session " + i);
+            }
+            assertThat(shortOnes).as("short session keys seen").isEqualTo(3);
+        }
+    }
+
+    /**
      * Fresh gateways (each in its own JVM, so no provider was registered by an earlier S/MIME operation)
      * whose first work is OpenPGP mail decrypted with a key in the token: decrypted and relayed, never
      * the 5xx the gateway used to answer until some S/MIME operation had registered Bouncy Castle.
