@@ -153,9 +153,14 @@ public final class Gateway implements AutoCloseable {
             org.mailseal.keys.PdfPasswords pdfPasswords = new org.mailseal.keys.PdfPasswords(db.dataSource());
             org.mailseal.policy.OutboundDecider.PdfPasswordKnown pdfKnown = master != null ? pdfPasswords::has : email -> false;
             org.mailseal.pipeline.PdfStage.Passwords pdfPasswordOf = email -> master != null ? pdfPasswords.get(email, master) : java.util.Optional.empty();
+            org.mailseal.dns.DnsResolver dns = new org.mailseal.dns.DnsResolver(config.dns());
+            org.mailseal.keys.DkimKeys dkimStore = new org.mailseal.keys.DkimKeys(db.dataSource());
+            // DKIM private keys are sealed under the master key: without it (encrypt-only), nothing is signed.
+            org.mailseal.pipeline.DkimSignStage.Keys dkimKeys = master == null ? org.mailseal.pipeline.DkimSignStage.Keys.NONE
+                    : domain -> dkimStore.signingKeys(domain, master);
             MailFlow.Parts parts = new MailFlow.Parts(config, spool, policy, keys, certs, secrets, replay,
                     senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation, seal, pdfKnown, pdfPasswordOf,
-                    passwordNotices, replyLinks, pdfSecrets);
+                    passwordNotices, replyLinks, pdfSecrets, dkimKeys, new org.mailseal.mailauth.dkim.DkimVerifier(dns::txt));
             java.util.function.Consumer<String> deferred = queueId -> {
                 try {
                     replay.release(queueId);

@@ -31,7 +31,9 @@ public record MailsealConfig(
         String mode,
         Scan scan,
         QuarantineSettings quarantine,
-        Pdf pdf) {
+        Pdf pdf,
+        Dns dns,
+        Authentication authentication) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -54,6 +56,11 @@ public record MailsealConfig(
         scan = orDefaults(scan, Scan.class);
         quarantine = orDefaults(quarantine, QuarantineSettings.class);
         pdf = orDefaults(pdf, Pdf.class);
+        dns = orDefaults(dns, Dns.class);
+        if (dns.servers().isEmpty() && !relay.dnsServers().isEmpty()) {
+            dns = new Dns(relay.dnsServers(), dns.timeout());
+        }
+        authentication = orDefaults(authentication, Authentication.class);
         if (!mode.equals("full") && !mode.equals("encrypt-only")) {
             throw new IllegalArgumentException("mode must be full or encrypt-only (got '" + mode + "')");
         }

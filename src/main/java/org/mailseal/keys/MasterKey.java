@@ -99,6 +99,7 @@ public final class MasterKey {
                 n += reseal(c, next, "imap_credentials", "email", "sealed_password", null);
                 n += reseal(c, next, "pdf_passwords", "email", "sealed_password", null);
                 n += reseal(c, next, "pdf_secrets", "email", "sealed_secret", null);
+                n += reseal(c, next, "dkim_keys", "name", "sealed_key", null);
                 try (PreparedStatement ps = c.prepareStatement("UPDATE master_key SET salt = ?, memory_kib = ?, iterations = ?, verifier = ? WHERE id = 1")) {
                     ps.setBytes(1, salt);
                     ps.setInt(2, memoryKiB);

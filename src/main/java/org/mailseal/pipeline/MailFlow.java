@@ -12,6 +12,7 @@ import org.mailseal.keys.KeyBook;
 import org.mailseal.keys.KeyDirectory;
 import org.mailseal.keys.ReplayCache;
 import org.mailseal.keys.StorageSeal;
+import org.mailseal.mailauth.dkim.DkimVerifier;
 import org.mailseal.mail.Direction;
 import org.mailseal.metrics.GatewayMetrics;
 import org.mailseal.policy.KeyGenerationGate;
@@ -31,9 +32,10 @@ import org.mailseal.spool.Spool;
  * its lane:
  *
  * <pre>
- *   inbound  (internet → local domain):  hop check → sender → sanitize → scan → learn keys → policy (local) → encrypt → exit
+ *   inbound  (internet → local domain):  hop check → sender → sanitize → authenticate (DKIM) → scan → learn keys → policy (local)
+ *                                         → encrypt → exit
  *   outbound (local user → elsewhere):   hop check → sender → decrypt → sanitize → scan → subject trigger → sign → Sent copy
- *                                         → policy (recipient keys, PDF password) → encrypt → PDF → exit
+ *                                         → policy (recipient keys, PDF password) → encrypt → PDF → DKIM sign → exit
  * </pre>
  *
  * The exit is the relay for the content filter (SMTP, LMTP, quarantine release): the client hears 250
@@ -55,7 +57,8 @@ public final class MailFlow {
                         List<Scanner> scanners, Quarantine quarantine, GatewayMetrics metrics,
                         RelayClient relay, RelayStage.SentCopies sentCopies, KeyGenerationGate generation,
                         StorageSeal seal, OutboundDecider.PdfPasswordKnown pdfPasswordKnown, PdfStage.Passwords pdfPasswordOf,
-                        PasswordNotices passwordNotices, PdfStage.ReplyLinks replyLinks, PdfStage.Secrets pdfSecrets) {
+                        PasswordNotices passwordNotices, PdfStage.ReplyLinks replyLinks, PdfStage.Secrets pdfSecrets,
+                        DkimSignStage.Keys dkimKeys, DkimVerifier dkimVerifier) {
 
         public RecipientDecider inboundDecider() {
             return new RecipientDecider(policy, keys, certs, generation);
@@ -93,6 +96,9 @@ public final class MailFlow {
         flow.outbound(new DecryptStage(p.spool(), p.secrets(), p.replay()::firstSeen, new RelaySignatureRule(config.outbound().signatureWindow()), p.addresses()::owns,
                 2 * config.limits().maxMessageSize(), p.seal()));         // the sender's or the relay key; at most twice the size limit
         flow.both(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*
+        if (config.authentication().verifyInbound()) {
+            flow.inbound(new AuthenticateStage(p.spool(), config.hostname(), p.dkimVerifier())); // DKIM verdicts → Authentication-Results inside
+        }
         flow.both(new ScanStage(config.scan(), p.scanners(), p.quarantine(), p.spool(), p.metrics())); // virus/spam, while readable
         flow.inbound(new HarvestStage(KeyBook.of(p.keys(), p.certs()), java.util.Set.copyOf(config.domains().local()))); // learn senders' keys
         flow.outbound(new SubjectTriggerStage(p.spool(), config.pdf().subjectTrigger())); // "[secure]": encrypt, or PDF, or refuse
@@ -106,6 +112,9 @@ public final class MailFlow {
         flow.both(new EncryptStage(p.spool(), p.seal()));                 // PGP/MIME or S/MIME, with header protection
         flow.outbound(new PdfStage(p.spool(), p.pdfPasswordOf(), p.passwordNotices(), config.pdf().attachOriginal(), config.hostname(),
                 p.replyLinks(), p.pdfSecrets())); // no key: the PDF
+        if (config.authentication().signOutbound()) {
+            flow.outbound(new DkimSignStage(p.spool(), p.dkimKeys()));      // DKIM, the last change made (RFC 6376 §5)
+        }
         if (exit == Exit.RELAY) {
             flow.both(new RelayStage(p.relay()::deliver, new RouteTable(config.relay()), config.relay().deadline(), p.sentCopies())); // then Sent copy
         } else {

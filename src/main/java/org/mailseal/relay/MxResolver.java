@@ -13,13 +13,11 @@ import org.mailseal.config.NextHop;
 import org.mailseal.smtp.SmtpReply;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.AAAARecord;
-import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.Lookup;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
@@ -37,22 +35,12 @@ public final class MxResolver {
     private final Resolver resolver;
 
     public MxResolver(List<HostPort> servers, Duration timeout) {
-        try {
-            if (servers.isEmpty()) {
-                this.resolver = new ExtendedResolver();
-            } else {
-                List<Resolver> rs = new ArrayList<>();
-                for (HostPort hp : servers) {
-                    SimpleResolver s = new SimpleResolver(InetAddress.getByName(hp.host()));
-                    s.setPort(hp.port());
-                    rs.add(s);
-                }
-                this.resolver = new ExtendedResolver(rs);
-            }
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("bad DNS server: " + e.getMessage());
-        }
-        resolver.setTimeout(timeout);
+        this(new org.mailseal.dns.DnsResolver(new org.mailseal.config.Dns(servers, timeout)));
+    }
+
+    /** Through the gateway's one resolver component. */
+    public MxResolver(org.mailseal.dns.DnsResolver dns) {
+        this.resolver = dns.resolver();
     }
 
     public List<Target> resolve(NextHop hop, String recipientDomain) throws ResolveException {
