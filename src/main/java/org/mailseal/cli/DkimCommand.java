@@ -58,7 +58,7 @@ public final class DkimCommand implements Runnable {
             DkimKeys keys = new DkimKeys(db.dataSource());
             for (DkimAlgorithm a : algs) {
                 DkimKeys.Entry e = keys.generate(domain, selector != null ? selector : DkimKeys.defaultSelector(a, Instant.now()), a, activate, master());
-                System.out.println("# " + a.tag() + " key for " + e.domain() + ", selector " + e.selector() + ", "
+                System.out.println("; " + a.tag() + " key for " + e.domain() + ", selector " + e.selector() + ", "
                         + (activate ? "signing now" : "not signing until: mailseal dkim activate --domain " + e.domain() + " --selector " + e.selector()));
                 System.out.println(zoneLine(e));
             }
@@ -75,7 +75,7 @@ public final class DkimCommand implements Runnable {
         int run(org.mailseal.store.Database db) throws Exception {
             List<DkimKeys.Entry> all = new DkimKeys(db.dataSource()).list(domain);
             if (all.isEmpty()) {
-                System.out.println("# no DKIM keys" + (domain != null ? " for " + domain : "") + ": mailseal dkim generate --domain D");
+                System.out.println("; no DKIM keys" + (domain != null ? " for " + domain : "") + ": mailseal dkim generate --domain D");
             }
             for (DkimKeys.Entry e : all) {
                 String state = switch (e.state()) {
@@ -83,7 +83,7 @@ public final class DkimCommand implements Runnable {
                     case PUBLISHED -> "published, not signing yet";
                     case RETIRED -> "retired: keep in DNS until its mail has arrived, then delete";
                 };
-                System.out.println("# " + e.domain() + " " + e.selector() + " " + e.algorithm().tag() + ": " + state);
+                System.out.println("; " + e.domain() + " " + e.selector() + " " + e.algorithm().tag() + ": " + state);
                 System.out.println(zoneLine(e));
             }
             return 0;

@@ -23,6 +23,9 @@ import org.mailseal.mime.RawHeader;
  */
 public final class DkimVerifier {
 
+    /** How far the signer's clock may be ahead of ours when {@code x=} is checked (§3.5: x= MAY be enforced). */
+    static final long CLOCK_SKEW_SECONDS = 300;
+
     /** The most signatures checked per message; the rest are reported as {@code policy}. */
     public static final int MAX_SIGNATURES = 8;
 
@@ -156,7 +159,7 @@ public final class DkimVerifier {
                 if (t.has("t") && x < Long.parseLong(t.compact("t"))) {
                     throw new DkimException("x= before t=");
                 }
-                if (x < now.getEpochSecond()) {
+                if (x + CLOCK_SKEW_SECONDS < now.getEpochSecond()) {
                     s.done(Verdict.FAIL, "signature expired");
                     return;
                 }
