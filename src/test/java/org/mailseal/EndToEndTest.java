@@ -47,16 +47,6 @@ class EndToEndTest {
             + "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\r\n"
             + "--b1--\r\n";
 
-    /** What mailseal adds: its own Received field, first, and nothing else. */
-    static String stripOurReceived(String relayed) {
-        assertThat(relayed).startsWith("Received: from ");
-        int end = relayed.indexOf("\r\n", relayed.indexOf("(mailseal)"));
-        int semi = relayed.indexOf("; ", relayed.indexOf("(mailseal)"));
-        assertThat(semi).isPositive().isLessThan(relayed.indexOf("\r\n", semi) + 1);
-        end = relayed.indexOf("\r\n", semi);
-        return relayed.substring(end + 2);
-    }
-
     @Test
     void angusMailThroughMailsealToGreenMailIsByteExact() throws Exception {
         int mbox = TestGateway.freePort();
@@ -84,7 +74,7 @@ class EndToEndTest {
             int mark = stored.indexOf("(mailseal)");
             String ours = stored.substring(stored.lastIndexOf("Received: from ", mark));
             // GreenMail stores the message without the CRLF that precedes the terminating "." line.
-            assertThat(stripOurReceived(ours) + "\r\n").isEqualTo(RAW);
+            assertThat(org.mailseal.testkit.OurFields.strip(ours) + "\r\n").isEqualTo(RAW);
         } finally {
             cloud.stop();
         }
@@ -109,7 +99,7 @@ class EndToEndTest {
             assertThat(out).contains("250 2.0.0 Ok: queued as");
             assertThat(sink.messages).hasSize(1);
             CapturingSink.Received r = sink.messages.get(0);
-            assertThat(stripOurReceived(r.text())).isEqualTo(RAW);
+            assertThat(org.mailseal.testkit.OurFields.strip(r.text())).isEqualTo(RAW);
             assertThat(r.rcptTo()).containsExactly("RCPT TO:<alice@example.com>");
         }
     }

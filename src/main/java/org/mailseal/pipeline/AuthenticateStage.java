@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Inbound authentication while the message is still readable: every DKIM signature is verified (RFC 6376
- * §6) and the verdicts go into one {@code Authentication-Results} field with our authserv-id on top of the
- * header (RFC 8601 §4). The encrypt stage after it encrypts that field with the message, so the verdict
+ * §6) and the verdicts go into one {@code Authentication-Results} field with our authserv-id at the top of the
+ * header (RFC 8601 §4), just below the gateway's own Received field. The encrypt stage after it encrypts that field with the message, so the verdict
  * travels inside the encrypted part, where the recipient's client finds it. Fields claiming our
  * authserv-id were taken out before (the sanitize stage, RFC 8601 §5).
  */
@@ -56,10 +56,20 @@ public final class AuthenticateStage implements Stage {
         RawHeader.Field ar = HeaderRewriter.field("Authentication-Results", AuthenticationResults.value(authservId, results));
         Path out = spool.workFile(item.queueId(), ".auth");
         try (InputStream in = item.openBody()) {
-            HeaderRewriter.rewrite(out, h, in, fields -> {
+            // Below the gateway's own Received field, which the encrypt stage keeps outside only.
+            TraceHeader.Split split = TraceHeader.split(h, item.queueId());
+            HeaderRewriter.rewrite(out, split.rest(), in, fields -> {
                 List<RawHeader.Field> all = new ArrayList<>();
+                if (split.trace().length > 0) {
+                    all.add(new RawHeader.Field("Received", split.trace()));
+                }
+                int i = 0;
+                // A first line that began with white space was folded onto our Received field; it stays with it.
+                for (; i < fields.size() && fields.get(i).name().isEmpty(); i++) {
+                    all.add(fields.get(i));
+                }
                 all.add(ar);
-                all.addAll(fields);
+                all.addAll(fields.subList(i, fields.size()));
                 return all;
             });
         }
