@@ -160,7 +160,9 @@ public final class Gateway implements AutoCloseable {
                     : domain -> dkimStore.signingKeys(domain, master);
             MailFlow.Parts parts = new MailFlow.Parts(config, spool, policy, keys, certs, secrets, replay,
                     senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation, seal, pdfKnown, pdfPasswordOf,
-                    passwordNotices, replyLinks, pdfSecrets, dkimKeys, new org.mailseal.mailauth.dkim.DkimVerifier(dns::txt));
+                    passwordNotices, replyLinks, pdfSecrets, dkimKeys, new org.mailseal.mailauth.dkim.DkimVerifier(dns::txt),
+                    new org.mailseal.mailauth.spf.SpfVerifier(dns),
+                    new org.mailseal.mailauth.dmarc.DmarcVerifier(dns::txt, org.mailseal.mailauth.dmarc.OrgDomain.load(config.authentication().publicSuffixList())));
             java.util.function.Consumer<String> deferred = queueId -> {
                 try {
                     replay.release(queueId);

@@ -61,6 +61,11 @@ public record MailsealConfig(
             dns = new Dns(relay.dnsServers(), dns.timeout());
         }
         authentication = orDefaults(authentication, Authentication.class);
+        for (String d : authentication.domains().keySet()) {
+            if (!domains.local().contains(d)) {
+                throw new IllegalArgumentException("authentication.domains." + d + ": not a local domain (add it to domains.local)");
+            }
+        }
         if (!mode.equals("full") && !mode.equals("encrypt-only")) {
             throw new IllegalArgumentException("mode must be full or encrypt-only (got '" + mode + "')");
         }

@@ -17,13 +17,13 @@ import org.mailseal.mime.RawHeader;
  */
 public record MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients,
                        Path content, Instant received, Treatment treatment, Path sentCopy, String releaseClaim,
-                       String subjectTag, Parsed parsed, boolean secureRequested) {
+                       String subjectTag, Parsed parsed, boolean secureRequested, String authenticatedFrom) {
 
     /** The largest header section the gateway takes (larger: {@code Outcome.HEADER_TOO_LARGE}). */
     public static final int MAX_HEADER = RawHeader.MAX_SECTION;
 
     public MailItem(String queueId, SessionInfo session, MailFrom from, List<Recipient> recipients, Path content, Instant received) {
-        this(queueId, session, from, recipients, content, received, Treatment.NONE, null, null, null, new Parsed(), false);
+        this(queueId, session, from, recipients, content, received, Treatment.NONE, null, null, null, new Parsed(), false, null);
     }
 
     /**
@@ -69,7 +69,7 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
      * internal field can leave the gateway.
      */
     public MailItem withSubjectTag(String tag) {
-        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, releaseClaim, tag, parsed, secureRequested);
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, releaseClaim, tag, parsed, secureRequested, authenticatedFrom);
     }
 
     /**
@@ -77,7 +77,7 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
      * taken out of the header by the sanitize stage); only a claim until the scan stage checks it.
      */
     public MailItem withReleaseClaim(String id) {
-        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, id, subjectTag, parsed, secureRequested);
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, id, subjectTag, parsed, secureRequested, authenticatedFrom);
     }
 
     public MailItem {
@@ -93,24 +93,34 @@ public record MailItem(String queueId, SessionInfo session, MailFrom from, List<
      * plaintext.
      */
     public MailItem withSecureRequested() {
-        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, releaseClaim, subjectTag, parsed, true);
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, releaseClaim, subjectTag, parsed, true, authenticatedFrom);
+    }
+
+    /**
+     * The From domain as proven by the authentication stage: DMARC passed for it (an aligned DKIM signature
+     * or SPF identity, RFC 7489 §3.1); null when not proven. Only what the gateway verified sets it, never
+     * a header the sender wrote.
+     */
+    public MailItem withAuthenticatedFrom(String domain) {
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, sentCopy, releaseClaim, subjectTag, parsed, secureRequested,
+                domain);
     }
 
     public MailItem withRecipients(List<Recipient> subset) {
-        return new MailItem(queueId, session, from, subset, content, received, treatment, sentCopy, releaseClaim, subjectTag, parsed, secureRequested);
+        return new MailItem(queueId, session, from, subset, content, received, treatment, sentCopy, releaseClaim, subjectTag, parsed, secureRequested, authenticatedFrom);
     }
 
     public MailItem withContent(Path newContent) {
-        return new MailItem(queueId, session, from, recipients, newContent, received, treatment, sentCopy, releaseClaim, subjectTag, new Parsed(), secureRequested);
+        return new MailItem(queueId, session, from, recipients, newContent, received, treatment, sentCopy, releaseClaim, subjectTag, new Parsed(), secureRequested, authenticatedFrom);
     }
 
     public MailItem withTreatment(Treatment t) {
-        return new MailItem(queueId, session, from, recipients, content, received, t, sentCopy, releaseClaim, subjectTag, parsed, secureRequested);
+        return new MailItem(queueId, session, from, recipients, content, received, t, sentCopy, releaseClaim, subjectTag, parsed, secureRequested, authenticatedFrom);
     }
 
     /** With the sender's encrypted Sent copy (a work file), queued for IMAP once the message is relayed. */
     public MailItem withSentCopy(Path copy) {
-        return new MailItem(queueId, session, from, recipients, content, received, treatment, copy, releaseClaim, subjectTag, parsed, secureRequested);
+        return new MailItem(queueId, session, from, recipients, content, received, treatment, copy, releaseClaim, subjectTag, parsed, secureRequested, authenticatedFrom);
     }
 
     public InputStream open() throws IOException {

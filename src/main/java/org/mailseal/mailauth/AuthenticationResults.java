@@ -3,6 +3,8 @@ package org.mailseal.mailauth;
 import java.util.ArrayList;
 import java.util.List;
 import org.mailseal.mailauth.dkim.DkimResult;
+import org.mailseal.mailauth.dmarc.DmarcResult;
+import org.mailseal.mailauth.spf.SpfResult;
 
 /**
  * Writes an {@code Authentication-Results} field (RFC 8601 §2.2): our authserv-id, then one resinfo per
@@ -15,8 +17,33 @@ public final class AuthenticationResults {
     private AuthenticationResults() {
     }
 
-    /** The field's value (without the name), folded one result per line. */
+    /** The field's value with the SPF, DKIM and DMARC results, folded one result per line. */
+    public static String value(String authservId, SpfResult spf, List<DkimResult> dkim, DmarcResult dmarc) {
+        List<String> parts = new ArrayList<>();
+        // RFC 8601 §2.7.2: smtp.mailfrom, or smtp.helo when the null sender made HELO the identity.
+        parts.add("spf=" + spf.verdict().keyword() + (spf.helo() ? " smtp.helo=" + value(spf.domain()) : " smtp.mailfrom=" + value(spf.identity())));
+        parts.addAll(dkimParts(dkim));
+        if (dmarc != null) {
+            StringBuilder b = new StringBuilder("dmarc=").append(dmarc.verdict().keyword());
+            if (dmarc.policy() != null) {
+                b.append(" (p=").append(dmarc.policy().name().toLowerCase(java.util.Locale.ROOT)).append(')');
+            } else if (dmarc.reason() != null) {
+                b.append(" (").append(comment(dmarc.reason())).append(')');
+            }
+            if (!dmarc.fromDomain().isEmpty()) {
+                b.append(" header.from=").append(value(dmarc.fromDomain())); // RFC 7489 §11.2
+            }
+            parts.add(b.toString());
+        }
+        return authservId + ";\r\n\t" + String.join(";\r\n\t", parts);
+    }
+
+    /** The field's value with DKIM results only. */
     public static String value(String authservId, List<DkimResult> dkim) {
+        return authservId + ";\r\n\t" + String.join(";\r\n\t", dkimParts(dkim));
+    }
+
+    private static List<String> dkimParts(List<DkimResult> dkim) {
         List<String> parts = new ArrayList<>();
         if (dkim.isEmpty()) {
             parts.add("dkim=none");
@@ -40,7 +67,7 @@ public final class AuthenticationResults {
             }
             parts.add(b.toString());
         }
-        return authservId + ";\r\n\t" + String.join(";\r\n\t", parts);
+        return parts;
     }
 
     /** A token as is, anything else as a quoted string (RFC 2045 §5.1 value). */

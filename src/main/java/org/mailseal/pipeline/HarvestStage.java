@@ -46,9 +46,21 @@ public final class HarvestStage implements Stage {
      * or the user, never from a message an outsider sent.
      */
     public HarvestStage(KeyBook book, java.util.Set<String> localDomains) {
+        this(book, localDomains, domain -> true);
+    }
+
+    /**
+     * {@code learnAutocrypt}: whether mail to a recipient domain may teach Autocrypt keys at all. Even then, a
+     * key is learned only when the authentication stage proved the From domain (DMARC pass, RFC 7489): a
+     * forged first mail must not plant a key.
+     */
+    public HarvestStage(KeyBook book, java.util.Set<String> localDomains, java.util.function.Predicate<String> learnAutocrypt) {
         this.book = book;
         this.localDomains = java.util.Set.copyOf(localDomains);
+        this.learnAutocrypt = learnAutocrypt;
     }
+
+    private final java.util.function.Predicate<String> learnAutocrypt;
 
     @Override
     public String name() {
@@ -74,7 +86,13 @@ public final class HarvestStage implements Stage {
             return;
         }
         Autocrypt.Header ac = Autocrypt.of(h, from);
-        if (ac != null && book.pgp(from).isEmpty()) {
+        String fromDomain = from.substring(from.lastIndexOf('@') + 1);
+        String refused = ac == null ? null
+                : !item.recipients().stream().allMatch(r -> learnAutocrypt.test(r.address().domainLower())) ? "Autocrypt learning is off for the recipient's domain"
+                : !fromDomain.equals(item.authenticatedFrom()) ? "the From domain " + fromDomain + " did not pass DMARC" : null;
+        if (refused != null && book.pgp(from).isEmpty()) {
+            log.info("{}: Autocrypt key for <{}> not learned: {}", item.queueId(), from, refused);
+        } else if (ac != null && book.pgp(from).isEmpty()) {
             PGPPublicKeyRing ring = PgpKeys.parsePublic(ac.keydata());
             PgpKeys.ValidCert v = PgpKeys.validate(ring, from, java.time.Instant.now()); // throws if unusable for this address
             book.learnPgp(from, ring); // bound to the Autocrypt addr only, never to its other user ids

@@ -13,6 +13,8 @@ import org.mailseal.keys.KeyDirectory;
 import org.mailseal.keys.ReplayCache;
 import org.mailseal.keys.StorageSeal;
 import org.mailseal.mailauth.dkim.DkimVerifier;
+import org.mailseal.mailauth.dmarc.DmarcVerifier;
+import org.mailseal.mailauth.spf.SpfVerifier;
 import org.mailseal.mail.Direction;
 import org.mailseal.metrics.GatewayMetrics;
 import org.mailseal.policy.KeyGenerationGate;
@@ -32,7 +34,7 @@ import org.mailseal.spool.Spool;
  * its lane:
  *
  * <pre>
- *   inbound  (internet → local domain):  hop check → sender → sanitize → authenticate (DKIM) → scan → learn keys → policy (local)
+ *   inbound  (internet → local domain):  hop check → sender → sanitize → authenticate (SPF, DKIM, DMARC) → scan → learn keys → policy (local)
  *                                         → encrypt → exit
  *   outbound (local user → elsewhere):   hop check → sender → decrypt → sanitize → scan → subject trigger → sign → Sent copy
  *                                         → policy (recipient keys, PDF password) → encrypt → PDF → DKIM sign → exit
@@ -58,7 +60,7 @@ public final class MailFlow {
                         RelayClient relay, RelayStage.SentCopies sentCopies, KeyGenerationGate generation,
                         StorageSeal seal, OutboundDecider.PdfPasswordKnown pdfPasswordKnown, PdfStage.Passwords pdfPasswordOf,
                         PasswordNotices passwordNotices, PdfStage.ReplyLinks replyLinks, PdfStage.Secrets pdfSecrets,
-                        DkimSignStage.Keys dkimKeys, DkimVerifier dkimVerifier) {
+                        DkimSignStage.Keys dkimKeys, DkimVerifier dkimVerifier, SpfVerifier spfVerifier, DmarcVerifier dmarcVerifier) {
 
         public RecipientDecider inboundDecider() {
             return new RecipientDecider(policy, keys, certs, generation);
@@ -97,10 +99,12 @@ public final class MailFlow {
                 2 * config.limits().maxMessageSize(), p.seal()));         // the sender's or the relay key; at most twice the size limit
         flow.both(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*
         if (config.authentication().verifyInbound()) {
-            flow.inbound(new AuthenticateStage(p.spool(), config.hostname(), p.dkimVerifier())); // DKIM verdicts → Authentication-Results inside
+            flow.inbound(new AuthenticateStage(p.spool(), config.hostname(), p.dkimVerifier(), p.spfVerifier(), p.dmarcVerifier(),
+                    config.authentication(), p.quarantine())); // SPF, DKIM, DMARC → Authentication-Results inside
         }
         flow.both(new ScanStage(config.scan(), p.scanners(), p.quarantine(), p.spool(), p.metrics())); // virus/spam, while readable
-        flow.inbound(new HarvestStage(KeyBook.of(p.keys(), p.certs()), java.util.Set.copyOf(config.domains().local()))); // learn senders' keys
+        flow.inbound(new HarvestStage(KeyBook.of(p.keys(), p.certs()), java.util.Set.copyOf(config.domains().local()),
+                config.authentication()::learnAutocryptFor)); // learn senders' keys (Autocrypt only after DMARC pass)
         flow.outbound(new SubjectTriggerStage(p.spool(), config.pdf().subjectTrigger())); // "[secure]": encrypt, or PDF, or refuse
         flow.outbound(new SignStage(p.spool(), p.policy()::resolve, p.secrets()));  // PGP/MIME or S/MIME signature, per sender policy
         if (config.sentCopy().enabled()) {

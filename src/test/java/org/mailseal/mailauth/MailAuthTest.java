@@ -84,7 +84,8 @@ class MailAuthTest {
         Files.writeString(dir.resolve("sender-ed.dkimpy"), Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(edPriv, edPriv.length - 32, edPriv.length)));
 
         dns = new Knot(dir.resolve("dns"));
-        dns.zone("sender.test", txt("r1._domainkey", "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(rsaPub)) + "\n"
+        dns.zone("sender.test", "@ TXT \"v=spf1 ip4:127.0.0.1 -all\"\n_dmarc TXT \"v=DMARC1; p=reject\"\n"
+                + txt("r1._domainkey", "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(rsaPub)) + "\n"
                 + txt("e1._domainkey", "v=DKIM1; k=ed25519; p=" + Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(edPub, edPub.length - 32, edPub.length))));
         dns.zone("example.com", "");
         dns.start();
@@ -93,7 +94,9 @@ class MailAuthTest {
         port = TestGateway.freePort();
         cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), port, 0, sink.port(),
-                "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}", dns.dnsYaml(), TestGateway.masterKeys(dir, "mailauth master")));
+                "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}", dns.dnsYaml(), TestGateway.masterKeys(dir, "mailauth master"),
+                "domains: {local: [example.com, strict.example, hold.example, closed.example]}",
+                "authentication: {domains: {strict.example: {dmarc: reject}, hold.example: {dmarc: quarantine}, closed.example: {learnAutocrypt: false}}}"));
         // The gateway's own keys; their records go into the zone exactly as the command prints them.
         Cli.Run gen = Cli.run("dkim", "generate", "--domain", "example.com", "--activate", "-c", cfg.toString());
         assertThat(gen.code()).as(gen.err()).isZero();
@@ -175,13 +178,95 @@ class MailAuthTest {
     /** Sends {@code message} in from outside to alice@example.com and returns what the next hop got. */
     String inbound(String message) throws Exception {
         int before = sink.messages.size();
+        assertThat(send(null, "alice@example.com", message)).startsWith("250");
+        return sink.messages.get(before).text();
+    }
+
+    /** Sends {@code message} from sam@sender.test to {@code rcpt}; {@code client}: the client Postfix names in XFORWARD (null: none). */
+    String send(String client, String rcpt, String message) throws Exception {
         try (SmtpClient c = new SmtpClient(port)) {
             c.expect("220");
             c.send("EHLO mx.sender.test");
             c.expect("250");
-            assertThat(c.sendMail("sam@sender.test", List.of("alice@example.com"), message)).startsWith("250");
+            if (client != null) {
+                c.send("XFORWARD ADDR=" + client + " HELO=mx.elsewhere.test");
+                c.expect("250");
+            }
+            return c.sendMail("sam@sender.test", List.of(rcpt), message);
         }
-        return sink.messages.get(before).text();
+    }
+
+    static String result(String delivered, String method) throws Exception {
+        RawHeader h = RawHeader.read(new ByteArrayInputStream(delivered.getBytes(StandardCharsets.ISO_8859_1)), 1 << 20);
+        Matcher m = Pattern.compile(method + "=(\\w+)").matcher(h.fields().get(1).value());
+        assertThat(m.find()).as(method + " in " + h.fields().get(1).value()).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void spfAndDmarcDecideWhatTheDomainsAskFor() throws Exception {
+        // From the client SPF names: spf and dmarc pass without a signature.
+        String plainMail = plain("spf pass", "hello\r\n");
+        String got = inbound(plainMail);
+        assertThat(result(got, "spf")).isEqualTo("pass");
+        assertThat(result(got, "dmarc")).isEqualTo("pass");
+        // From a client SPF does not name (Postfix says so in XFORWARD): SPF fails; without an aligned
+        // signature DMARC fails too, under sender.test's p=reject.
+        int before = sink.messages.size();
+        assertThat(send("192.0.2.7", "alice@example.com", plain("forged", "pay now\r\n"))).startsWith("250"); // example.com only tags
+        got = sink.messages.get(before).text();
+        assertThat(result(got, "spf")).isEqualTo("fail");
+        assertThat(result(got, "dmarc")).isEqualTo("fail");
+        assertThat(got).contains("dmarc=fail (p=reject) header.from=sender.test");
+        // The same client, but the mail carries sender.test's signature: DKIM aligned, DMARC passes.
+        before = sink.messages.size();
+        assertThat(send("192.0.2.7", "alice@strict.example", dkimpySign(plain("signed", "ok\r\n"), "rsa-sha256", "r1", senderKeys.get("rsa"), false)))
+                .startsWith("250");
+        got = sink.messages.get(before).text();
+        assertThat(result(got, "spf")).isEqualTo("fail");
+        assertThat(result(got, "dkim")).isEqualTo("pass");
+        assertThat(result(got, "dmarc")).isEqualTo("pass");
+        // strict.example refuses DMARC failures under p=reject; hold.example quarantines them.
+        before = sink.messages.size();
+        assertThat(send("192.0.2.7", "alice@strict.example", plain("forged 2", "pay now\r\n"))).startsWith("550 5.7.1");
+        assertThat(send("192.0.2.7", "alice@hold.example", plain("forged 3", "pay now\r\n"))).startsWith("250");
+        assertThat(sink.messages.size()).as("neither reached the mailbox").isEqualTo(before);
+        Cli.Run q = Cli.run("quarantine", "list", "-c", cfg.toString());
+        assertThat(q.out()).contains("DMARC failed for sender.test");
+        // DNS down: temperror everywhere, and even strict.example takes the mail. (SPF lookups are cached
+        // for the records' TTL, 5 s in these zones: wait that out first.)
+        Thread.sleep(6000);
+        dns.close();
+        try {
+            assertThat(send("192.0.2.7", "alice@strict.example", plain("dns down 2", "later\r\n"))).startsWith("250");
+        } finally {
+            dns.start();
+        }
+        got = sink.messages.get(sink.messages.size() - 1).text();
+        assertThat(result(got, "spf")).isEqualTo("temperror");
+        assertThat(result(got, "dmarc")).isEqualTo("temperror");
+    }
+
+    @Test
+    void autocryptKeysAreLearnedOnlyFromAuthenticatedMail() throws Exception {
+        org.bouncycastle.openpgp.PGPSecretKeyRing key = org.mailseal.crypto.pgp.PgpKeys.generate("sam@sender.test", null,
+                org.mailseal.crypto.pgp.PgpKeys.Algo.CV25519);
+        String b64 = Base64.getEncoder().encodeToString(org.mailseal.crypto.pgp.PgpKeys.publicRing(key).getEncoded());
+        StringBuilder folded = new StringBuilder();
+        for (int i = 0; i < b64.length(); i += 70) {
+            folded.append("\r\n ").append(b64, i, Math.min(b64.length(), i + 70));
+        }
+        String withKey = "From: Sam <sam@sender.test>\r\nTo: alice@example.com\r\nSubject: my key\r\nAutocrypt: addr=sam@sender.test; keydata="
+                + folded + "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nhello\r\n";
+        // Forged: from a client SPF does not name, unsigned: DMARC fails, no key is planted.
+        assertThat(send("192.0.2.7", "alice@example.com", withKey)).startsWith("250");
+        assertThat(Cli.run("keys", "list", "-c", cfg.toString()).out()).doesNotContain("sam@sender.test");
+        // A domain with learning switched off learns nothing even from authenticated mail.
+        assertThat(send(null, "alice@closed.example", dkimpySign(withKey, "rsa-sha256", "r1", senderKeys.get("rsa"), false))).startsWith("250");
+        assertThat(Cli.run("keys", "list", "-c", cfg.toString()).out()).doesNotContain("sam@sender.test");
+        // The same mail signed by sender.test: DMARC passes, the key is learned.
+        assertThat(send("192.0.2.7", "alice@example.com", dkimpySign(withKey, "rsa-sha256", "r1", senderKeys.get("rsa"), false))).startsWith("250");
+        assertThat(Cli.run("keys", "list", "-c", cfg.toString()).out()).contains("sam@sender.test");
     }
 
     static List<String> verdicts(String delivered) throws Exception {

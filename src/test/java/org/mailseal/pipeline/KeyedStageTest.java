@@ -206,8 +206,13 @@ class KeyedStageTest {
         Book book = new Book();
         HarvestStage stage = new HarvestStage(book, Set.of("example.com"));
         String body = "Subject: hello\r\n\r\nhi\r\n";
-        MailItem first = item("From: Bob <bob@remote.test>\r\n" + autocrypt("bob@remote.test", bob) + body, Direction.INBOUND,
+        MailItem unproven = item("From: Bob <bob@remote.test>\r\n" + autocrypt("bob@remote.test", bob) + body, Direction.INBOUND,
                 "bob@remote.test", "alice@example.com");
+        // Without a DMARC pass for remote.test (a forged first mail), no key is planted.
+        stage.apply(unproven);
+        stage.apply(unproven.withAuthenticatedFrom("evil.test"));
+        assertThat(book.learned).isEmpty();
+        MailItem first = unproven.withAuthenticatedFrom("remote.test");
         Routing.Group g = only(stage.apply(first));
         assertThat(g.outcome().isFinal()).isFalse();
         assertThat(g.item().content()).as("learning never changes the mail").isEqualTo(first.content());
@@ -215,16 +220,16 @@ class KeyedStageTest {
 
         // A later header with another key does not replace the one known.
         stage.apply(item("From: bob@remote.test\r\n" + autocrypt("bob@remote.test", mallory) + body, Direction.INBOUND, "bob@remote.test",
-                "alice@example.com"));
+                "alice@example.com").withAuthenticatedFrom("remote.test"));
         // An outsider writing a local From, a header for another address, a spam-flagged or a report: nothing learned.
         stage.apply(item("From: newuser@example.com\r\n" + autocrypt("newuser@example.com", mallory) + body, Direction.INBOUND,
-                "mallory@evil.test", "alice@example.com"));
+                "mallory@evil.test", "alice@example.com").withAuthenticatedFrom("example.com"));
         stage.apply(item("From: carol@remote.test\r\n" + autocrypt("dave@remote.test", mallory) + body, Direction.INBOUND,
-                "carol@remote.test", "alice@example.com"));
+                "carol@remote.test", "alice@example.com").withAuthenticatedFrom("remote.test"));
         stage.apply(item("From: erin@remote.test\r\nX-Spam-Flag: YES\r\n" + autocrypt("erin@remote.test", mallory) + body,
-                Direction.INBOUND, "erin@remote.test", "alice@example.com"));
+                Direction.INBOUND, "erin@remote.test", "alice@example.com").withAuthenticatedFrom("remote.test"));
         stage.apply(item("From: frank@remote.test\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n"
-                + autocrypt("frank@remote.test", mallory) + "\r\n--b--\r\n", Direction.INBOUND, "frank@remote.test", "alice@example.com"));
+                + autocrypt("frank@remote.test", mallory) + "\r\n--b--\r\n", Direction.INBOUND, "frank@remote.test", "alice@example.com").withAuthenticatedFrom("remote.test"));
         assertThat(book.learned).hasSize(1);
         assertThat(book.pgp("bob@remote.test").orElseThrow().fingerprint()).isEqualTo(PgpKeys.fingerprint(bob.getPublicKey()));
     }

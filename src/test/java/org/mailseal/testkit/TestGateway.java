@@ -33,6 +33,30 @@ public final class TestGateway {
     }
 
     private static final int PORTS_PER_FORK = 3000;
+
+    private static TestDns dns;
+
+    /**
+     * The test gateways' DNS server (one per test JVM, on loopback), so that SPF, DKIM and DMARC lookups of
+     * inbound mail get quick answers instead of waiting on a resolver the test machine may not reach. The
+     * test senders' domains publish SPF for loopback and {@code p=none} DMARC, so their mail passes DMARC
+     * (and may teach Autocrypt keys); every other name is NXDOMAIN.
+     */
+    public static synchronized int dnsPort() {
+        if (dns == null) {
+            try {
+                java.util.List<org.xbill.DNS.Record> rs = new java.util.ArrayList<>();
+                for (String d : java.util.List.of("partner.test", "internet.test", "remote.test")) {
+                    rs.add(new org.xbill.DNS.TXTRecord(org.xbill.DNS.Name.fromString(d + "."), org.xbill.DNS.DClass.IN, 60, "v=spf1 ip4:127.0.0.0/8 -all"));
+                    rs.add(new org.xbill.DNS.TXTRecord(org.xbill.DNS.Name.fromString("_dmarc." + d + "."), org.xbill.DNS.DClass.IN, 60, "v=DMARC1; p=none"));
+                }
+                dns = new TestDns(rs);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return dns.port();
+    }
     private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
@@ -60,7 +84,9 @@ public final class TestGateway {
         boolean hasMetrics = false;
         boolean hasPolicy = false;
         boolean hasKeys = false;
+        boolean hasDns = false;
         for (String e : extra) {
+            hasDns |= e.startsWith("dns:");
             hasPolicy |= e.startsWith("policy:");
             hasKeys |= e.startsWith("keys:");
             hasDomains |= e.startsWith("domains:");
@@ -83,6 +109,9 @@ public final class TestGateway {
         }
         if (!hasKeys) {
             sb.append("keys: {argon2MemoryKiB: 1024, argon2Iterations: 1}\n");
+        }
+        if (!hasDns) {
+            sb.append("dns: {servers: [\"127.0.0.1:").append(dnsPort()).append("\"], timeout: 2s}\n");
         }
         return sb.toString();
     }
