@@ -1,6 +1,7 @@
 # Verifies every DKIM signature of the message on stdin with dkimpy (python3-dkim), asking the DNS
 # server given as argv[1] (host) and argv[2] (port) for the keys. Prints one line per signature:
-# "<index> pass|fail <d> <s>". Run with /usr/bin/python3 (Debian's modules load only there).
+# "<index> pass|fail <d> <s>"; with argv[3] = "arc", the ARC chain's state instead (as arcverify does).
+# Run with /usr/bin/python3 (Debian's modules load only there).
 import sys
 import dkim
 import dns.resolver
@@ -20,6 +21,11 @@ def dnsfunc(name, timeout=5):
 
 
 message = sys.stdin.buffer.read()
+if len(sys.argv) > 3 and sys.argv[3] == 'arc':
+    # The ARC chain (RFC 8617): prints "arc <cv> <reason>".
+    cv, results, reason = dkim.arc_verify(message, dnsfunc=dnsfunc)
+    print('arc', (cv or b'none').decode(), reason)
+    sys.exit(0)
 try:
     d = dkim.DKIM(message)
 except dkim.MessageFormatError:

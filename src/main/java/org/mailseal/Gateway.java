@@ -162,7 +162,8 @@ public final class Gateway implements AutoCloseable {
                     senderAddresses, logins, scanners, quarantine, g.metrics, relay, sentCopies, generation, seal, pdfKnown, pdfPasswordOf,
                     passwordNotices, replyLinks, pdfSecrets, dkimKeys, new org.mailseal.mailauth.dkim.DkimVerifier(dns::txt),
                     new org.mailseal.mailauth.spf.SpfVerifier(dns),
-                    new org.mailseal.mailauth.dmarc.DmarcVerifier(dns::txt, org.mailseal.mailauth.dmarc.OrgDomain.load(config.authentication().publicSuffixList())));
+                    new org.mailseal.mailauth.dmarc.DmarcVerifier(dns::txt, org.mailseal.mailauth.dmarc.OrgDomain.load(config.authentication().publicSuffixList())),
+                    new org.mailseal.mailauth.arc.ArcVerifier(dns::txt));
             java.util.function.Consumer<String> deferred = queueId -> {
                 try {
                     replay.release(queueId);

@@ -17,17 +17,21 @@ import java.util.Map;
  * <li>{@code signOutbound} (default on): outbound mail is DKIM-signed, as the last change made to it, with
  * the active keys of its From domain ({@code mailseal dkim generate}); a domain without a key leaves
  * unsigned;</li>
+ * <li>{@code arcSeal} (default on): inbound mail the gateway changed (encrypted) gets an ARC set (RFC 8617)
+ * carrying the verdict from before the change, sealed with the recipient domain's RSA DKIM key; a domain
+ * without one gets no seal;</li>
  * <li>{@code publicSuffixList}: the list for organizational domains (default: Debian's
  * {@code /usr/share/publicsuffix}, else the copy in the jar).</li>
  * </ul>
  */
 public record Authentication(Boolean verifyInbound, Boolean signOutbound, DmarcAction dmarc, Boolean learnAutocrypt,
-                             Map<String, AuthDomain> domains, Path publicSuffixList) {
+                             Map<String, AuthDomain> domains, Path publicSuffixList, Boolean arcSeal) {
     public Authentication {
         verifyInbound = verifyInbound == null || verifyInbound;
         signOutbound = signOutbound == null || signOutbound;
         dmarc = dmarc != null ? dmarc : DmarcAction.TAG;
         learnAutocrypt = learnAutocrypt == null || learnAutocrypt;
+        arcSeal = arcSeal == null || arcSeal;
         domains = domains != null ? Map.copyOf(Checks.lowerKeys(domains)) : Map.of();
         if (publicSuffixList != null && !java.nio.file.Files.isReadable(publicSuffixList)) {
             throw new IllegalArgumentException("authentication.publicSuffixList: cannot read " + publicSuffixList);

@@ -19,5 +19,12 @@ public interface Treatment {
     record AlreadyEncrypted(String kind) implements Treatment {
     }
 
+    /**
+     * Done: the gateway changed the message as decided ({@code how}: encrypted, PDF); what it has now is the
+     * form that leaves. Stages after the transform (the ARC seal) know from this that it was changed.
+     */
+    record Transformed(String how) implements Treatment {
+    }
+
     None NONE = new None();
 }

@@ -18,8 +18,14 @@ public final class AuthenticationResults {
     }
 
     /** The field's value with the SPF, DKIM and DMARC results, folded one result per line. */
-    public static String value(String authservId, SpfResult spf, List<DkimResult> dkim, DmarcResult dmarc) {
+    public static String value(String authservId, SpfResult spf, List<DkimResult> dkim, DmarcResult dmarc,
+                               org.mailseal.mailauth.arc.ArcVerifier.Result arc) {
         List<String> parts = new ArrayList<>();
+        if (arc != null) {
+            // RFC 8617 §4.1.1 (arc=, with the newest instance); a reason as a comment.
+            parts.add("arc=" + arc.verdict().keyword() + (arc.reason() != null ? " (" + comment(arc.reason()) + ")" : "")
+                    + (arc.instance() > 0 ? " arc.chain=" + arc.instance() : ""));
+        }
         // RFC 8601 §2.7.2: smtp.mailfrom, or smtp.helo when the null sender made HELO the identity.
         parts.add("spf=" + spf.verdict().keyword() + (spf.helo() ? " smtp.helo=" + value(spf.domain()) : " smtp.mailfrom=" + value(spf.identity())));
         parts.addAll(dkimParts(dkim));

@@ -27,9 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Inbound authentication while the message is still readable: SPF for the client (RFC 7208; the client
- * Postfix names in XFORWARD, else the peer), every DKIM signature (RFC 6376 §6), and DMARC for the From
- * domain (RFC 7489). The verdicts go into one {@code Authentication-Results} field with our authserv-id at
+ * Inbound authentication while the message is still readable: an existing ARC chain (RFC 8617 §5.2), SPF
+ * for the client (RFC 7208; the client Postfix names in XFORWARD, else the peer), every DKIM signature (RFC
+ * 6376 §6), and DMARC for the From domain (RFC 7489). The verdicts go into one {@code Authentication-Results} field with our authserv-id at
  * the top of the header (RFC 8601 §4), just below the gateway's own Received field; the encrypt stage after
  * it encrypts that field with the message, so the verdict travels inside the encrypted part. Fields
  * claiming our authserv-id were taken out before (the sanitize stage, RFC 8601 §5).
@@ -48,12 +48,14 @@ public final class AuthenticateStage implements Stage {
     private final DkimVerifier dkim;
     private final SpfVerifier spf;
     private final DmarcVerifier dmarc;
+    private final org.mailseal.mailauth.arc.ArcVerifier arc;
     private final Authentication settings;
     private final Quarantine quarantine;
 
     /** {@code quarantine} null: none possible (no master key); a quarantine verdict then defers. */
-    public AuthenticateStage(Spool spool, String authservId, DkimVerifier dkim, SpfVerifier spf, DmarcVerifier dmarc, Authentication settings,
-                             Quarantine quarantine) {
+    public AuthenticateStage(Spool spool, String authservId, DkimVerifier dkim, SpfVerifier spf, DmarcVerifier dmarc,
+                             org.mailseal.mailauth.arc.ArcVerifier arc, Authentication settings, Quarantine quarantine) {
+        this.arc = arc;
         this.spool = spool;
         this.authservId = authservId;
         this.dkim = dkim;
@@ -80,6 +82,10 @@ public final class AuthenticateStage implements Stage {
         try (InputStream in = item.openBody()) {
             dkimResults = dkim.verify(h, in, Instant.now());
         }
+        org.mailseal.mailauth.arc.ArcVerifier.Result arcResult;
+        try (InputStream in = item.openBody()) {
+            arcResult = arc.verify(h, in);
+        }
         String client = item.session().originalClientAddress();
         String helo = item.session().originalHelo();
         String mailFrom = item.from().sender().isNull() ? "" : item.from().sender().toString();
@@ -88,7 +94,7 @@ public final class AuthenticateStage implements Stage {
         String from = froms == 1 ? HarvestStage.fromAddress(h) : null;
         DmarcResult dmarcResult = dmarc.evaluate(from == null ? null : from.substring(from.lastIndexOf('@') + 1), dkimResults, spfResult);
 
-        RawHeader.Field ar = HeaderRewriter.field("Authentication-Results", AuthenticationResults.value(authservId, spfResult, dkimResults, dmarcResult));
+        RawHeader.Field ar = HeaderRewriter.field("Authentication-Results", AuthenticationResults.value(authservId, spfResult, dkimResults, dmarcResult, arcResult));
         Path out = spool.workFile(item.queueId(), ".auth");
         try (InputStream in = item.openBody()) {
             // Below the gateway's own Received field, which the encrypt stage keeps outside only.
@@ -108,7 +114,7 @@ public final class AuthenticateStage implements Stage {
                 return all;
             });
         }
-        log.info("{}: spf={} ({}){} dmarc={}{}", item.queueId(), spfResult.verdict().keyword(), spfResult.identity(),
+        log.info("{}: arc={} spf={} ({}){} dmarc={}{}", item.queueId(), arcResult.verdict().keyword(), spfResult.verdict().keyword(), spfResult.identity(),
                 dkimResults.isEmpty() ? " dkim=none" : dkimResults.stream().map(r -> " dkim=" + r.verdict().keyword() + " (d=" + r.domain() + " s="
                         + r.selector() + (r.reason() != null ? ": " + r.reason() : "") + ")").reduce("", String::concat),
                 dmarcResult.verdict().keyword(), dmarcResult.policy() != null ? " (p=" + dmarcResult.policy().name().toLowerCase(java.util.Locale.ROOT)

@@ -118,7 +118,7 @@ public final class EncryptStage implements Stage {
             }
         }
         log.info("{}: encrypted ({}) for {}: {} -> {} bytes", item.queueId(), method, item.recipients(), item.size(), Files.size(out));
-        return Routing.proceed(item.withContent(out).withTreatment(Treatment.NONE));
+        return Routing.proceed(item.withContent(out).withTreatment(new Treatment.Transformed("encrypted")));
     }
 
 }

@@ -12,6 +12,7 @@ import org.mailseal.keys.KeyBook;
 import org.mailseal.keys.KeyDirectory;
 import org.mailseal.keys.ReplayCache;
 import org.mailseal.keys.StorageSeal;
+import org.mailseal.mailauth.arc.ArcVerifier;
 import org.mailseal.mailauth.dkim.DkimVerifier;
 import org.mailseal.mailauth.dmarc.DmarcVerifier;
 import org.mailseal.mailauth.spf.SpfVerifier;
@@ -34,8 +35,8 @@ import org.mailseal.spool.Spool;
  * its lane:
  *
  * <pre>
- *   inbound  (internet → local domain):  hop check → sender → sanitize → authenticate (SPF, DKIM, DMARC) → scan → learn keys → policy (local)
- *                                         → encrypt → exit
+ *   inbound  (internet → local domain):  hop check → sender → sanitize → authenticate (ARC, SPF, DKIM, DMARC) → scan → learn keys
+ *                                         → policy (local) → encrypt → ARC seal → exit
  *   outbound (local user → elsewhere):   hop check → sender → decrypt → sanitize → scan → subject trigger → sign → Sent copy
  *                                         → policy (recipient keys, PDF password) → encrypt → PDF → DKIM sign → exit
  * </pre>
@@ -60,7 +61,8 @@ public final class MailFlow {
                         RelayClient relay, RelayStage.SentCopies sentCopies, KeyGenerationGate generation,
                         StorageSeal seal, OutboundDecider.PdfPasswordKnown pdfPasswordKnown, PdfStage.Passwords pdfPasswordOf,
                         PasswordNotices passwordNotices, PdfStage.ReplyLinks replyLinks, PdfStage.Secrets pdfSecrets,
-                        DkimSignStage.Keys dkimKeys, DkimVerifier dkimVerifier, SpfVerifier spfVerifier, DmarcVerifier dmarcVerifier) {
+                        DkimSignStage.Keys dkimKeys, DkimVerifier dkimVerifier, SpfVerifier spfVerifier, DmarcVerifier dmarcVerifier,
+                        ArcVerifier arcVerifier) {
 
         public RecipientDecider inboundDecider() {
             return new RecipientDecider(policy, keys, certs, generation);
@@ -100,7 +102,7 @@ public final class MailFlow {
         flow.both(new SanitizeStage(p.spool(), config.hostname(), config.scan().any())); // no spoofed X-Mailseal-*, AR, X-Spam-*
         if (config.authentication().verifyInbound()) {
             flow.inbound(new AuthenticateStage(p.spool(), config.hostname(), p.dkimVerifier(), p.spfVerifier(), p.dmarcVerifier(),
-                    config.authentication(), p.quarantine())); // SPF, DKIM, DMARC → Authentication-Results inside
+                    p.arcVerifier(), config.authentication(), p.quarantine())); // SPF, DKIM, DMARC → Authentication-Results inside
         }
         flow.both(new ScanStage(config.scan(), p.scanners(), p.quarantine(), p.spool(), p.metrics())); // virus/spam, while readable
         flow.inbound(new HarvestStage(KeyBook.of(p.keys(), p.certs()), java.util.Set.copyOf(config.domains().local()),
@@ -114,6 +116,9 @@ public final class MailFlow {
         flow.inbound(new PolicyStage(p.inboundDecider(), copies));        // local policy: encrypt to the recipient's key
         flow.outbound(new PolicyStage(p.outboundDecider(exit), copies));      // known recipient keys, mandatory domains
         flow.both(new EncryptStage(p.spool(), p.seal()));                 // PGP/MIME or S/MIME, with header protection
+        if (config.authentication().verifyInbound() && config.authentication().arcSeal()) {
+            flow.inbound(new ArcSealStage(p.spool(), config.hostname(), p.dkimKeys())); // the verdict before encryption, sealed (RFC 8617)
+        }
         flow.outbound(new PdfStage(p.spool(), p.pdfPasswordOf(), p.passwordNotices(), config.pdf().attachOriginal(), config.hostname(),
                 p.replyLinks(), p.pdfSecrets())); // no key: the PDF
         if (config.authentication().signOutbound()) {

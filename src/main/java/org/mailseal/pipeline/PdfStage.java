@@ -133,7 +133,7 @@ public final class PdfStage implements Stage {
         }
         log.info("{}: to=<{}>, sent as an encrypted PDF ({}): {} -> {} bytes", item.queueId(), pdf.recipient().address(), pdf.why(),
                 item.size(), Files.size(carrier));
-        return Routing.proceed(item.withContent(carrier).withTreatment(Treatment.NONE));
+        return Routing.proceed(item.withContent(carrier).withTreatment(new Treatment.Transformed("pdf")));
     }
 
     /** RFC 2046 §5.1.3 multipart/mixed: the explanation, then the PDF in base64 (RFC 2045 §6.8, 76-character lines). */

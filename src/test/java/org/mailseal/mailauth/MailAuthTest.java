@@ -247,6 +247,67 @@ class MailAuthTest {
         assertThat(result(got, "dmarc")).isEqualTo("temperror");
     }
 
+    /** dkimpy's verdict on the ARC chain of {@code message}: "pass", "fail" or "none". */
+    String arcverify(String message) throws Exception {
+        Path in = dir.resolve("arc-" + System.nanoTime() + ".eml");
+        Files.writeString(in, message, StandardCharsets.ISO_8859_1);
+        Cmd.Result r = Cmd.run(in, Map.of(), PYTHON, verifyScript.toString(), "127.0.0.1", String.valueOf(dns.port()), "arc");
+        assertThat(r.code()).as(r.err()).isZero();
+        return r.outText().strip();
+    }
+
+    /** {@code message} with an ARC set added by dkimpy for sender.test's relay mx.sender.test, which vouches spf=pass. */
+    String arcSignedBySender(String message) throws Exception {
+        String withAr = "Authentication-Results: mx.sender.test; spf=pass smtp.mailfrom=sam@sender.test\r\n" + message;
+        Path in = dir.resolve("arcsign-" + System.nanoTime() + ".eml");
+        Files.writeString(in, withAr, StandardCharsets.ISO_8859_1);
+        String script = "import sys, dkim\nmsg = open(sys.argv[1], 'rb').read()\nkey = open(sys.argv[2], 'rb').read()\n"
+                + "sig = dkim.arc_sign(msg, b'r1', b'sender.test', key, b'mx.sender.test')\nsys.stdout.buffer.write(b''.join(sig))\n";
+        Cmd.Result r = Cmd.run(PYTHON, "-c", script, in.toString(), senderKeys.get("rsa").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        return r.outText().replaceAll("\r?\n", "\r\n") + withAr;
+    }
+
+    @Test
+    void encryptedMailCarriesTheVerdictInAnArcSealThatArcverifyAccepts() throws Exception {
+        // carol@example.com gets her mail encrypted to her key.
+        org.bouncycastle.openpgp.PGPSecretKeyRing carol = org.mailseal.crypto.pgp.PgpKeys.generate("carol@example.com", null,
+                org.mailseal.crypto.pgp.PgpKeys.Algo.CV25519);
+        Path pub = dir.resolve("carol.asc");
+        Files.write(pub, org.mailseal.crypto.pgp.PgpKeys.armor(org.mailseal.crypto.pgp.PgpKeys.publicRing(carol).getEncoded()));
+        assertThat(Cli.run("keys", "import", pub.toString(), "-c", cfg.toString()).code()).isZero();
+        assertThat(Cli.run("policy", "set", "--email", "carol@example.com", "encrypt=mandatory", "-c", cfg.toString()).code()).isZero();
+        Thread.sleep(1100); // the policy cache remembers a second
+        String signed = dkimpySign(plain("sealed", "the secret\r\n"), "rsa-sha256", "r1", senderKeys.get("rsa"), false);
+        int before = sink.messages.size();
+        assertThat(send(null, "carol@example.com", signed)).startsWith("250");
+        String got = sink.messages.get(before).text();
+        assertThat(got).contains("multipart/encrypted").doesNotContain("the secret");
+        assertThat(got).startsWith("ARC-Seal: i=1; a=rsa-sha256;").contains("cv=none", "ARC-Message-Signature: i=1;", "d=example.com");
+        // The sender's DKIM signature no longer verifies on the encrypted message; the seal does, and
+        // carries the verdict from before the change.
+        assertThat(dkimpy(got)).containsExactly("fail");
+        assertThat(arcverify(got)).startsWith("arc pass");
+        RawHeader h = RawHeader.read(new ByteArrayInputStream(got.getBytes(StandardCharsets.ISO_8859_1)), 1 << 20);
+        assertThat(h.first("ARC-Authentication-Results").value()).startsWith("i=1; gw.test;").contains("dkim=pass", "spf=pass", "dmarc=pass");
+
+        // A message that arrives with a valid chain (sealed by the sender's relay): ours is i=2 with cv=pass.
+        String chained = arcSignedBySender(dkimpySign(plain("chained", "the second secret\r\n"), "rsa-sha256", "r1", senderKeys.get("rsa"), false));
+        assertThat(arcverify(chained)).startsWith("arc pass");
+        before = sink.messages.size();
+        assertThat(send(null, "carol@example.com", chained)).startsWith("250");
+        got = sink.messages.get(before).text();
+        assertThat(got).startsWith("ARC-Seal: i=2; a=rsa-sha256;").contains("cv=pass");
+        assertThat(arcverify(got)).startsWith("arc pass");
+        h = RawHeader.read(new ByteArrayInputStream(got.getBytes(StandardCharsets.ISO_8859_1)), 1 << 20);
+        assertThat(h.fields().stream().filter(f -> f.is("ARC-Authentication-Results") && f.value().startsWith("i=2;")).findFirst().orElseThrow().value())
+                .contains("arc=pass");
+        // The decrypted message holds the same verdict inside.
+        java.io.ByteArrayOutputStream clear = new java.io.ByteArrayOutputStream();
+        org.mailseal.crypto.pgp.PgpDecryptor.decrypt(new ByteArrayInputStream(org.mailseal.testkit.ByteExact.armoredPart(got)), carol, clear);
+        assertThat(clear.toString(StandardCharsets.ISO_8859_1)).contains("Authentication-Results: gw.test;", "arc=pass", "the second secret");
+    }
+
     @Test
     void autocryptKeysAreLearnedOnlyFromAuthenticatedMail() throws Exception {
         org.bouncycastle.openpgp.PGPSecretKeyRing key = org.mailseal.crypto.pgp.PgpKeys.generate("sam@sender.test", null,

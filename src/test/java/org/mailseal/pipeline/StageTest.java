@@ -245,7 +245,7 @@ class StageTest {
         assertThat(carrier).startsWith("From: alice@example.com\r\nTo: bob@remote.test\r\nSubject: figures\r\nMIME-Version: 1.0\r\n"
                 + "Content-Type: multipart/mixed; boundary=").doesNotContain("secret figures").doesNotContain("stage-test-password")
                 .doesNotContain("Content-Transfer-Encoding: 7bit\r\n\r\nsecret").contains("filename=\"message.pdf\"");
-        assertThat(g.item().treatment()).isEqualTo(org.mailseal.mail.Treatment.NONE);
+        assertThat(g.item().treatment()).isEqualTo(new org.mailseal.mail.Treatment.Transformed("pdf"));
         // Other treatments pass untouched.
         assertThat(only(stage.apply(m)).item()).isSameAs(m);
         PdfStage gone = new PdfStage(spool(), email -> java.util.Optional.empty(), new PasswordNotices(), false, "gw.test", PdfStage.ReplyLinks.NONE, PdfStage.Secrets.NONE);

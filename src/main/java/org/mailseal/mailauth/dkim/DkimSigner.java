@@ -53,17 +53,22 @@ public final class DkimSigner {
                 + ";\r\n\tbh=" + Base64.getEncoder().encodeToString(bodyHash) + ";\r\n\tb=";
         byte[] data = SignedHeaders.data(fields, names, Canonicalization.RELAXED,
                 (head + "\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-        String b = Base64.getEncoder().encodeToString(signature(k.algorithm(), k.key(), data));
+        return completed("DKIM-Signature", head, signature(k.algorithm(), k.key(), data));
+    }
+
+    /** The field {@code head} (ending in "b=") with the signature appended, folded, and CRLF. */
+    public static RawHeader.Field completed(String name, String head, byte[] signature) {
+        String b = Base64.getEncoder().encodeToString(signature);
         StringBuilder folded = new StringBuilder(head);
         for (int i = 0; i < b.length(); i += 72) {
             folded.append(i == 0 ? "" : "\r\n\t ").append(b, i, Math.min(b.length(), i + 72));
         }
         folded.append("\r\n");
-        return new RawHeader.Field("DKIM-Signature", folded.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        return new RawHeader.Field(name, folded.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
     }
 
     /** rsa-sha256: PKCS#1 v1.5 over SHA-256 of the data; ed25519-sha256: Ed25519 over the SHA-256 hash (RFC 8463 §3). */
-    static byte[] signature(DkimAlgorithm alg, PrivateKey key, byte[] data) throws GeneralSecurityException {
+    public static byte[] signature(DkimAlgorithm alg, PrivateKey key, byte[] data) throws GeneralSecurityException {
         if (alg == DkimAlgorithm.RSA_SHA256) {
             Signature s = Signature.getInstance("SHA256withRSA");
             s.initSign(key);
@@ -76,7 +81,7 @@ public final class DkimSigner {
         return s.sign();
     }
 
-    static boolean verify(DkimAlgorithm alg, java.security.PublicKey key, byte[] data, byte[] sig) throws GeneralSecurityException {
+    public static boolean verify(DkimAlgorithm alg, java.security.PublicKey key, byte[] data, byte[] sig) throws GeneralSecurityException {
         Signature s = Signature.getInstance(alg == DkimAlgorithm.RSA_SHA256 ? "SHA256withRSA" : "Ed25519");
         s.initVerify(key);
         s.update(alg == DkimAlgorithm.RSA_SHA256 ? data : MessageDigest.getInstance("SHA-256").digest(data));

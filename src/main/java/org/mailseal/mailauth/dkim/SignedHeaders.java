@@ -47,7 +47,7 @@ public final class SignedHeaders {
     }
 
     /** The field with the value of its {@code b=} tag removed, every other byte kept (§3.5, "b="). */
-    static byte[] withoutB(byte[] raw) {
+    public static byte[] withoutB(byte[] raw) {
         String s = new String(raw, StandardCharsets.ISO_8859_1);
         int colon = s.indexOf(':');
         StringBuilder b = new StringBuilder(s.substring(0, colon + 1));
