@@ -43,7 +43,7 @@ import org.mailseal.testkit.TestGateway;
  * </ul>
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@NeedsPeers({"knotd=knot", "/usr/bin/dkimverify=python3-dkim", "opendkim=opendkim", "openssl=openssl", "unshare=util-linux", "ip=iproute2"})
+@NeedsPeers({"knotd=knot", "/usr/bin/dkimverify=python3-dkim", "opendkim=opendkim", "opendmarc=opendmarc", "openssl=openssl", "unshare=util-linux", "ip=iproute2"})
 class MailAuthTest {
 
     static final String PYTHON = "/usr/bin/python3"; // Debian's modules load only there
@@ -61,6 +61,7 @@ class MailAuthTest {
         Peers.require("knotd", "knot");
         Peers.require("dkimverify", "python3-dkim");
         Peers.require("opendkim", "opendkim");
+        Peers.require("opendmarc", "opendmarc");
         Peers.require("openssl", "openssl");
         Peers.require("unshare", "util-linux");
         Peers.require("ip", "iproute2");
@@ -203,6 +204,26 @@ class MailAuthTest {
         return m.group(1);
     }
 
+    /** OpenDMARC's verdict (its -t test mode, in a namespace where it finds the test DNS) for each message. */
+    List<String> opendmarc(List<String> messages) throws Exception {
+        Path d = Files.createDirectories(dir.resolve("opendmarc-" + System.nanoTime()));
+        Path conf = d.resolve("opendmarc.conf");
+        Files.writeString(conf, "TrustedAuthservIDs gw.test\nAuthservID checker.test\nSyslog false\n");
+        StringBuilder cmd = new StringBuilder();
+        for (int i = 0; i < messages.size(); i++) {
+            Path f = d.resolve(i + ".eml");
+            Files.writeString(f, messages.get(i), StandardCharsets.ISO_8859_1);
+            cmd.append("opendmarc -vvv -c ").append(conf).append(" -t ").append(f).append("; ");
+        }
+        Cmd.Result r = dns.inNamespace(null, cmd.toString());
+        List<String> out = new ArrayList<>();
+        Matcher m = Pattern.compile("hvalue='checker\\.test; dmarc=(\\w+)").matcher(r.outText() + r.err());
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
+    }
+
     @Test
     void spfAndDmarcDecideWhatTheDomainsAskFor() throws Exception {
         // From the client SPF names: spf and dmarc pass without a signature.
@@ -218,6 +239,7 @@ class MailAuthTest {
         assertThat(result(got, "spf")).isEqualTo("fail");
         assertThat(result(got, "dmarc")).isEqualTo("fail");
         assertThat(got).contains("dmarc=fail (p=reject) header.from=sender.test");
+        String failed = got;
         // The same client, but the mail carries sender.test's signature: DKIM aligned, DMARC passes.
         before = sink.messages.size();
         assertThat(send("192.0.2.7", "alice@strict.example", dkimpySign(plain("signed", "ok\r\n"), "rsa-sha256", "r1", senderKeys.get("rsa"), false)))
@@ -226,6 +248,11 @@ class MailAuthTest {
         assertThat(result(got, "spf")).isEqualTo("fail");
         assertThat(result(got, "dkim")).isEqualTo("pass");
         assertThat(result(got, "dmarc")).isEqualTo("pass");
+        String signedPass = got;
+        // OpenDMARC, reading our results (TrustedAuthservIDs gw.test) and the same DNS, agrees where DKIM decides.
+        // (Its test mode has no envelope, and it does not take an SPF pass from the field alone: SPF-only
+        // mail is "fail" there, so that case is not compared.)
+        assertThat(opendmarc(List.of(failed, signedPass))).containsExactly("fail", "pass");
         // strict.example refuses DMARC failures under p=reject; hold.example quarantines them.
         before = sink.messages.size();
         assertThat(send("192.0.2.7", "alice@strict.example", plain("forged 2", "pay now\r\n"))).startsWith("550 5.7.1");
@@ -489,6 +516,53 @@ class MailAuthTest {
         s.initSign(key);
         s.update(data);
         return head + Base64.getEncoder().encodeToString(s.sign()) + "\r\n" + message;
+    }
+
+    /**
+     * Mail a user sends encrypted to the gateway's relay key (and signed by the user inside, as the relay
+     * key demands): the gateway decrypts it, and what it relays carries signatures dkimpy verifies.
+     */
+    @Test
+    void decryptedOutboundMailIsSignedLast() throws Exception {
+        org.mailseal.testkit.Gpg gpg = new org.mailseal.testkit.Gpg(dir.resolve("gnupg"));
+        try {
+            Cli.Run relay = Cli.run("keys", "relay-key", "--domain", "example.com", "-c", cfg.toString());
+            assertThat(relay.code()).as(relay.err()).isZero();
+            Matcher fpr = Pattern.compile("OpenPGP relay key for example.com: ([0-9A-F]+)").matcher(relay.out());
+            assertThat(fpr.find()).as(relay.out()).isTrue();
+            Cli.Run exp = Cli.run("keys", "export", fpr.group(1), "-c", cfg.toString());
+            assertThat(exp.code()).as(exp.err()).isZero();
+            Files.writeString(dir.resolve("relay.asc"), exp.out());
+            gpg.run("--import", dir.resolve("relay.asc").toString()).ok("gpg --import");
+            gpg.run("--passphrase", "", "--quick-gen-key", "<alice@example.com>", "future-default", "default", "never").ok("gpg key");
+            Files.write(dir.resolve("alice.asc"), gpg.run("--armor", "--export", "alice@example.com").ok("export").out());
+            assertThat(Cli.run("keys", "import", dir.resolve("alice.asc").toString(), "-c", cfg.toString()).code()).isZero();
+            int n = 0;
+            for (Corpus.Message m : Corpus.load("encrypt").subList(0, 12)) {
+                Path inner = dir.resolve("inner-" + n + ".eml");
+                Files.write(inner, fromAlice(m.bytes()));
+                String armored = gpg.run("--trust-model", "always", "--sign", "-u", "alice@example.com", "--armor", "--encrypt",
+                        "-r", "mailseal-relay@example.com", "--output", "-", inner.toString()).ok("gpg encrypt").outText();
+                String msg = "From: Alice <alice@example.com>\r\nTo: <bob@remote.test>\r\nSubject: [...]\r\nMIME-Version: 1.0\r\n"
+                        + "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"b1\"\r\n\r\n--b1\r\n"
+                        + "Content-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n--b1\r\nContent-Type: application/octet-stream\r\n\r\n"
+                        + armored.replaceAll("\r?\n", "\r\n") + "\r\n--b1--\r\n";
+                int before = sink.messages.size();
+                try (SmtpClient c = new SmtpClient(port)) {
+                    c.expect("220");
+                    c.send("EHLO client.example.com");
+                    c.expect("250");
+                    assertThat(c.sendMail("alice@example.com", List.of("bob@remote.test"), msg)).as(m.name()).startsWith("250");
+                }
+                String got = new String(sink.messages.get(before).data(), StandardCharsets.ISO_8859_1);
+                assertThat(got).as(m.name()).doesNotContain("-----BEGIN PGP MESSAGE-----").startsWith("DKIM-Signature: ");
+                assertThat(dkimpy(got)).as(m.name()).containsExactly("pass", "pass");
+                n++;
+            }
+            assertThat(n).isEqualTo(12);
+        } finally {
+            gpg.stop();
+        }
     }
 
     /**
