@@ -11,7 +11,7 @@ import org.mailseal.config.Authentication;
 import org.mailseal.config.DmarcAction;
 import org.mailseal.mail.MailItem;
 import org.mailseal.mail.Recipient;
-import org.mailseal.mailauth.AuthenticationResults;
+import org.mailseal.mailauth.results.AuthenticationResults;
 import org.mailseal.mailauth.dkim.DkimResult;
 import org.mailseal.mailauth.dkim.DkimVerifier;
 import org.mailseal.mailauth.dmarc.DmarcResult;

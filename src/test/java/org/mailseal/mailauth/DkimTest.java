@@ -21,6 +21,7 @@ import org.mailseal.mailauth.dkim.DkimKeyRecord;
 import org.mailseal.mailauth.dkim.DkimResult;
 import org.mailseal.mailauth.dkim.DkimSigner;
 import org.mailseal.mailauth.dkim.DkimVerifier;
+import org.mailseal.mailauth.results.AuthenticationResults;
 import org.mailseal.mime.RawHeader;
 
 /** The DKIM core on its own: canonicalization, signing and verifying, and every way a signature fails. */

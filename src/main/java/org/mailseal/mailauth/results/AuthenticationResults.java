@@ -1,4 +1,4 @@
-package org.mailseal.mailauth;
+package org.mailseal.mailauth.results;
 
 import java.util.ArrayList;
 import java.util.List;
