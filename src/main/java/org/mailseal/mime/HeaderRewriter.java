@@ -31,6 +31,15 @@ public final class HeaderRewriter {
         }
     }
 
+    /** Writes {@code top}, then {@code h} and {@code body} unchanged, to {@code out} (signatures and seals go on top). */
+    public static void prepend(Path out, List<RawHeader.Field> top, RawHeader h, InputStream body) throws IOException {
+        rewrite(out, h, body, fields -> {
+            List<RawHeader.Field> all = new java.util.ArrayList<>(top);
+            all.addAll(fields);
+            return all;
+        });
+    }
+
     /** The fields, the empty line that ends the header section (when a body follows), then the body. */
     public static void write(OutputStream o, List<RawHeader.Field> fields, boolean hasBody, InputStream body) throws IOException {
         for (RawHeader.Field f : fields) {

@@ -94,11 +94,7 @@ public final class ArcSealStage implements Stage {
             Path out = spool.workFile(item.queueId(), ".arc");
             try (InputStream in = item.openBody()) {
                 // On top, above the gateway's own Received: the newest trace first (RFC 8617 §4.2.1).
-                HeaderRewriter.rewrite(out, h, in, fields -> {
-                    List<RawHeader.Field> all = new ArrayList<>(set);
-                    all.addAll(fields);
-                    return all;
-                });
+                HeaderRewriter.prepend(out, set, h, in);
             }
             log.info("{}: ARC-sealed for {} (i={}, cv from {}, s={})", item.queueId(), e.getKey(), set.get(0).value().replaceAll(";.*", ""),
                     incoming, key.selector());

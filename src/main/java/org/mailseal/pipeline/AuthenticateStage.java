@@ -147,14 +147,6 @@ public final class AuthenticateStage implements Stage {
     }
 
     private Outcome hold(MailItem group, String reason) throws Exception {
-        if (quarantine == null) {
-            log.error("{}: {} should be quarantined ({}), but quarantine needs the master passphrase; deferring", group.queueId(),
-                    group.recipients(), reason);
-            return Outcome.defer(SmtpReply.of(451, "4.3.0", "Error: cannot quarantine; try again later"));
-        }
-        String id = quarantine.put(group.queueId(), group.from().sender().toString(),
-                group.recipients().stream().map(r -> r.address().toString()).toList(), reason, group.content());
-        log.info("{}: {}: quarantined as {}: {}", group.queueId(), group.recipients(), id, reason);
-        return Outcome.quarantine(reason);
+        return Holds.hold(quarantine, group, reason, log);
     }
 }

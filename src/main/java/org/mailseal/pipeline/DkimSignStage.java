@@ -76,11 +76,7 @@ public final class DkimSignStage implements Stage {
         }
         Path out = spool.workFile(item.queueId(), ".dkim");
         try (InputStream in = item.openBody()) {
-            HeaderRewriter.rewrite(out, h, in, fields -> {
-                List<RawHeader.Field> all = new ArrayList<>(signatures);
-                all.addAll(fields);
-                return all;
-            });
+            HeaderRewriter.prepend(out, signatures, h, in);
         }
         log.info("{}: DKIM-signed for {} ({})", item.queueId(), domain,
                 String.join(", ", ks.stream().map(k -> "s=" + k.selector() + " a=" + k.algorithm().tag()).toList()));

@@ -210,15 +210,7 @@ public final class ScanStage implements Stage {
     }
 
     private Outcome hold(MailItem group, String reason) throws Exception {
-        if (quarantine == null) {
-            log.error("{}: {} should be quarantined ({}), but quarantine needs the master passphrase; deferring", group.queueId(),
-                    group.recipients(), reason);
-            return Outcome.defer(SmtpReply.of(451, "4.3.0", "Error: cannot quarantine; try again later"));
-        }
-        String id = quarantine.put(group.queueId(), group.from().sender().toString(),
-                group.recipients().stream().map(r -> r.address().toString()).toList(), reason, group.content());
-        log.info("{}: {}: quarantined as {}: {}", group.queueId(), group.recipients(), id, reason);
-        return Outcome.quarantine(reason);
+        return Holds.hold(quarantine, group, reason, log);
     }
 
     // The fields go on top of the header (after the trace fields), the subject tag in front of the Subject.
