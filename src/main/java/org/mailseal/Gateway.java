@@ -52,6 +52,7 @@ public final class Gateway implements AutoCloseable {
     private final List<SmtpServer> servers = new ArrayList<>();
     private MetricsEndpoint metricsEndpoint;
     private org.mailseal.web.ReplyEndpoint replyForm;
+    private org.mailseal.wkd.WkdServer wkd;
     private SmtpServer smtp;
     private SmtpServer lmtp;
     private MilterServer milter;
@@ -178,6 +179,14 @@ public final class Gateway implements AutoCloseable {
                         ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname()), replyTokens,
                         (client, link, text) -> replies.submit(client, link.recipient(), link.sender(), link.subject(), link.messageId(), text)).start();
             }
+            if (config.wkd().enabled()) {
+                org.mailseal.config.Wkd w = config.wkd();
+                javax.net.ssl.SSLContext wkdTls = w.certificate() != null
+                        ? ServerTls.context(w.certificate(), w.privateKey(), config.dataDir(), config.hostname())
+                        : ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
+                g.wkd = new org.mailseal.wkd.WkdServer(w.listen(), wkdTls,
+                        org.mailseal.wkd.WkdDirectory.of(new org.mailseal.keys.PgpKeyStore(db.dataSource()), java.util.Set.copyOf(config.domains().local()))).start();
+            }
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, contentFilter,
                     new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)),
                     senderAddresses::owns, deferred, passwordNotices);
@@ -249,6 +258,11 @@ public final class Gateway implements AutoCloseable {
         return lmtp;
     }
 
+    /** The Web Key Directory's listener, or null when it is off. */
+    public org.mailseal.wkd.WkdServer wkd() {
+        return wkd;
+    }
+
     /** The PDF reply form's listener, or null when it is off. */
     public org.mailseal.web.ReplyEndpoint replyForm() {
         return replyForm;
@@ -284,6 +298,9 @@ public final class Gateway implements AutoCloseable {
         }
         if (replyForm != null) {
             replyForm.close();
+        }
+        if (wkd != null) {
+            wkd.close();
         }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();

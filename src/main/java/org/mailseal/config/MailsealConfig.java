@@ -33,7 +33,8 @@ public record MailsealConfig(
         QuarantineSettings quarantine,
         Pdf pdf,
         Dns dns,
-        Authentication authentication) {
+        Authentication authentication,
+        Wkd wkd) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -61,6 +62,7 @@ public record MailsealConfig(
             dns = new Dns(relay.dnsServers(), dns.timeout());
         }
         authentication = orDefaults(authentication, Authentication.class);
+        wkd = orDefaults(wkd, Wkd.class);
         for (String d : authentication.domains().keySet()) {
             if (!domains.local().contains(d)) {
                 throw new IllegalArgumentException("authentication.domains." + d + ": not a local domain (add it to domains.local)");

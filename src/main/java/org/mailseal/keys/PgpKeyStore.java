@@ -167,6 +167,22 @@ public final class PgpKeyStore {
         }
     }
 
+    /** The addresses in {@code domain} that have a certificate here, sorted. */
+    public List<String> addressesIn(String domain) throws SQLException {
+        List<String> out = new ArrayList<>();
+        String d = domain.toLowerCase(java.util.Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT DISTINCT email FROM pgp_cert_emails WHERE email LIKE ? ESCAPE '\\' ORDER BY email")) {
+            ps.setString(1, "%@" + d);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
     public List<Entry> list(String email) throws SQLException {
         List<Entry> out = new ArrayList<>();
         String sql = "SELECT p.fingerprint, p.algorithm, p.created_at, p.expires_at, p.gateway_managed,"
