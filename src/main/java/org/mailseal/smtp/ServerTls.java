@@ -51,8 +51,26 @@ public final class ServerTls {
 
     public static SSLContext context(Path certificate, Path privateKey, Path dataDir, String hostname)
             throws IOException, GeneralSecurityException {
-        char[] pass;
         KeyStore ks = KeyStore.getInstance("PKCS12");
+        char[] pass = load(ks, certificate, privateKey, dataDir, hostname);
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, pass);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return ctx;
+    }
+
+    /** The certificate the server presents (the configured one, or the generated one, made now if missing). */
+    public static java.security.cert.X509Certificate certificate(Path certificate, Path privateKey, Path dataDir, String hostname)
+            throws IOException, GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        load(ks, certificate, privateKey, dataDir, hostname);
+        return (java.security.cert.X509Certificate) ks.getCertificate("server");
+    }
+
+    private static char[] load(KeyStore ks, Path certificate, Path privateKey, Path dataDir, String hostname)
+            throws IOException, GeneralSecurityException {
+        char[] pass;
         if (certificate != null) {
             pass = new char[0];
             ks.load(null, null);
@@ -69,11 +87,7 @@ public final class ServerTls {
                 ks.load(in, pass);
             }
         }
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, pass);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), null, null);
-        return ctx;
+        return pass;
     }
 
     private static void generate(Path dir, Path store, Path passFile, String hostname) throws IOException, GeneralSecurityException {

@@ -103,7 +103,7 @@ public final class WkdDirectory {
     }
 
     /** {@code ring} with every user ID but {@code email}'s (and their certifications) taken out. */
-    static PGPPublicKeyRing onlyUserId(PGPPublicKeyRing ring, String email) throws IOException {
+    public static PGPPublicKeyRing onlyUserId(PGPPublicKeyRing ring, String email) throws IOException {
         PGPPublicKey primary = ring.getPublicKey();
         List<String> others = new ArrayList<>();
         for (Iterator<String> it = primary.getUserIDs(); it.hasNext(); ) {

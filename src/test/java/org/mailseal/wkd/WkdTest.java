@@ -151,6 +151,51 @@ class WkdTest {
         assertThat(shown).contains(carolFpr, "carol@example.com");
     }
 
+    /**
+     * {@code mailseal dns-records}: the output loads into Knot as it is; OPENPGPKEY owner names agree with
+     * GnuPG's own (export-dane) and the records are served; gpg's DANE method finds the key by them; the
+     * SMIMEA record holds the issued certificate; the TLSA record names the gateway's SMTP key.
+     */
+    @Test
+    void dnsRecordsLoadAsTheyAreAndGpgFindsTheKeyByDane() throws Exception {
+        assertThat(Cli.run("dkim", "generate", "--domain", "example.com", "--algorithm", "rsa", "-c", cfg.toString()).code()).isZero();
+        Cli.Run ca = Cli.run("ca", "init", "-c", cfg.toString());
+        assertThat(ca.code()).as(ca.err()).isZero();
+        assertThat(Cli.run("ca", "issue", "--email", "erin@example.com", "-c", cfg.toString()).code()).isZero();
+        Cli.Run rec = Cli.run("dns-records", "--domain", "example.com", "-c", cfg.toString());
+        assertThat(rec.code()).as(rec.err()).isZero();
+        String zone = rec.out();
+        assertThat(zone).contains("._domainkey.example.com. 3600 IN TXT", "openpgpkey.example.com. 3600 IN CNAME gw.test.",
+                "_25._tcp.gw.test. 3600 IN TLSA 3 1 1 ", "._smimecert.example.com. 3600 IN SMIMEA 3 0 0", "<erin@example.com>");
+        // GnuPG's own OPENPGPKEY owner name for bob.
+        String dane = gpg.run("--export", "--export-options", "export-dane", "bob@example.com").ok("gpg export-dane").outText();
+        Matcher owner = Pattern.compile("(?m)^([0-9a-f]{56}) TYPE61").matcher(dane);
+        assertThat(owner.find()).as(dane).isTrue();
+        assertThat(zone).contains(owner.group(1) + "._openpgpkey.example.com. 3600 IN OPENPGPKEY");
+        try (Knot dns = new Knot(dir.resolve("dns-records"))) {
+            dns.zone("example.com", zone + "\ngw A 127.0.0.1"); // throws unless Knot loads it
+            dns.start();
+            org.mailseal.dns.DnsResolver resolver = new org.mailseal.dns.DnsResolver(new org.mailseal.config.Dns(
+                    List.of(org.mailseal.config.HostPort.parse("127.0.0.1:" + dns.port())), java.time.Duration.ofSeconds(2)));
+            var pgp = resolver.lookup(owner.group(1) + "._openpgpkey.example.com", org.xbill.DNS.Type.OPENPGPKEY);
+            assertThat(pgp.status()).isEqualTo(org.mailseal.dns.DnsResolver.Status.FOUND);
+            byte[] served = ((org.xbill.DNS.OPENPGPKEYRecord) pgp.records().get(0)).getCert();
+            assertThat(userIds(served)).containsExactly("Bob <bob@example.com>");
+            var smimea = resolver.lookup(org.mailseal.publish.DnsRecords.hashLabel("erin") + "._smimecert.example.com", org.xbill.DNS.Type.SMIMEA);
+            assertThat(smimea.status()).isEqualTo(org.mailseal.dns.DnsResolver.Status.FOUND);
+            java.security.cert.X509Certificate erin = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(((org.xbill.DNS.SMIMEARecord) smimea.records().get(0)).getCertificateAssociationData()));
+            assertThat(erin.getSubjectAlternativeNames().toString()).contains("erin@example.com");
+            // gpg's DANE method (dirmngr asks port 53): in a namespace with the same zone.
+            Path home = Files.createDirectories(dir.resolve("dane-gnupg"));
+            Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Cmd.Result r = dns.inNamespace(null, "gpg --homedir '" + home + "' --batch --auto-key-locate clear,nodefault,dane --locate-keys bob@example.com;"
+                    + " rc=$?; gpgconf --homedir '" + home + "' --kill all; exit $rc");
+            assertThat(r.code()).as(r.outText() + r.err()).isZero();
+            assertThat(r.outText()).contains("bob@example.com");
+        }
+    }
+
     @Test
     void gpgFindsTheExportedKeyByWkd() throws Exception {
         Cli.Run dave = Cli.run("keys", "generate", "--email", "dave@example.com", "-c", cfg.toString());

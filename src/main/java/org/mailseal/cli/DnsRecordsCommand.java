@@ -1,0 +1,43 @@
+package org.mailseal.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.mailseal.keys.DkimKeys;
+import org.mailseal.keys.PgpKeyStore;
+import org.mailseal.keys.SmimeStore;
+import org.mailseal.publish.DnsRecords;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "dns-records", mixinStandardHelpOptions = true,
+        description = "Print the zone-file lines a local domain publishes: DKIM keys, OPENPGPKEY (RFC 7929) and SMIMEA (RFC 8162) per user, "
+                + "TLSA for the gateway's certificate, the WKD host. Paste them into the zone as they are.")
+public final class DnsRecordsCommand extends StoreCommand {
+
+    @Option(names = "--domain", required = true, paramLabel = "DOMAIN")
+    String domain;
+
+    @Override
+    int run(org.mailseal.store.Database db) throws Exception {
+        String d = domain.toLowerCase(Locale.ROOT).strip();
+        if (!cfg.domains().local().contains(d)) {
+            throw new IllegalArgumentException("--domain: " + d + " is not a local domain (domains.local)");
+        }
+        PgpKeyStore pgp = new PgpKeyStore(db.dataSource());
+        SmimeStore smime = new SmimeStore(db.dataSource());
+        java.util.Set<String> emails = new java.util.TreeSet<>(pgp.addressesIn(d));
+        for (SmimeStore.Entry e : smime.list(null)) {
+            e.emails().stream().filter(x -> x.endsWith("@" + d)).forEach(emails::add);
+        }
+        List<DnsRecords.Address> addresses = new ArrayList<>();
+        for (String email : emails) {
+            addresses.add(new DnsRecords.Address(email, pgp.certsFor(email), smime.certsFor(email)));
+        }
+        for (String line : DnsRecords.lines(d, cfg.hostname(), new DkimKeys(db.dataSource()).list(d), addresses,
+                org.mailseal.smtp.ServerTls.certificate(cfg.tls().certificate(), cfg.tls().privateKey(), cfg.dataDir(), cfg.hostname()))) {
+            System.out.println(line);
+        }
+        return 0;
+    }
+}
