@@ -164,7 +164,8 @@ public final class Gateway implements AutoCloseable {
                     passwordNotices, replyLinks, pdfSecrets, dkimKeys, new org.mailseal.mailauth.dkim.DkimVerifier(dns::txt),
                     new org.mailseal.mailauth.spf.SpfVerifier(dns),
                     new org.mailseal.mailauth.dmarc.DmarcVerifier(dns::txt, org.mailseal.mailauth.dmarc.OrgDomain.load(config.authentication().publicSuffixList())),
-                    new org.mailseal.mailauth.arc.ArcVerifier(dns::txt));
+                    new org.mailseal.mailauth.arc.ArcVerifier(dns::txt),
+                    config.discovery().wkd() ? new org.mailseal.wkd.WkdClient(dns, config.discovery()) : org.mailseal.policy.KeyDiscovery.NONE);
             java.util.function.Consumer<String> deferred = queueId -> {
                 try {
                     replay.release(queueId);

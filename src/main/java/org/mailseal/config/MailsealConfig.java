@@ -34,7 +34,8 @@ public record MailsealConfig(
         Pdf pdf,
         Dns dns,
         Authentication authentication,
-        Wkd wkd) {
+        Wkd wkd,
+        Discovery discovery) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -63,6 +64,7 @@ public record MailsealConfig(
         }
         authentication = orDefaults(authentication, Authentication.class);
         wkd = orDefaults(wkd, Wkd.class);
+        discovery = orDefaults(discovery, Discovery.class);
         for (String d : authentication.domains().keySet()) {
             if (!domains.local().contains(d)) {
                 throw new IllegalArgumentException("authentication.domains." + d + ": not a local domain (add it to domains.local)");

@@ -62,7 +62,7 @@ public final class MailFlow {
                         StorageSeal seal, OutboundDecider.PdfPasswordKnown pdfPasswordKnown, PdfStage.Passwords pdfPasswordOf,
                         PasswordNotices passwordNotices, PdfStage.ReplyLinks replyLinks, PdfStage.Secrets pdfSecrets,
                         DkimSignStage.Keys dkimKeys, DkimVerifier dkimVerifier, SpfVerifier spfVerifier, DmarcVerifier dmarcVerifier,
-                        ArcVerifier arcVerifier) {
+                        ArcVerifier arcVerifier, org.mailseal.policy.KeyDiscovery discovery) {
 
         public RecipientDecider inboundDecider() {
             return new RecipientDecider(policy, keys, certs, generation);
@@ -70,7 +70,7 @@ public final class MailFlow {
 
         /** {@code exit}: the milter cannot send a generated PDF password to the sender, so it gets none. */
         public OutboundDecider outboundDecider(Exit exit) {
-            return new OutboundDecider(config.outbound(), policy, keys, certs, config.pdf(), pdfPasswordKnown, exit == Exit.RELAY);
+            return new OutboundDecider(config.outbound(), policy, keys, certs, config.pdf(), pdfPasswordKnown, exit == Exit.RELAY, discovery);
         }
     }
 

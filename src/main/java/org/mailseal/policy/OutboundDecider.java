@@ -39,10 +39,18 @@ public final class OutboundDecider implements Decider {
     private final PdfPasswordKnown pdfPassword;
     /** A PDF can be made for a recipient without a password of its own (derived, or generated where it can be sent). */
     private final boolean noPasswordNeeded;
+    private final KeyDiscovery discovery;
 
     /** {@code generate}: whether this entry point can send a generated PDF password to the sender (not the milter). */
     public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs, Pdf pdf, PdfPasswordKnown pdfPassword,
                            boolean generate) {
+        this(outbound, resolver, keys, certs, pdf, pdfPassword, generate, KeyDiscovery.NONE);
+    }
+
+    /** {@code discovery}: where keys not in the store are looked for (the Web Key Directory). */
+    public OutboundDecider(Outbound outbound, PolicyResolver resolver, KeyDirectory keys, CertDirectory certs, Pdf pdf, PdfPasswordKnown pdfPassword,
+                           boolean generate, KeyDiscovery discovery) {
+        this.discovery = discovery;
         this.outbound = outbound;
         this.resolver = resolver;
         this.keys = keys;
@@ -97,6 +105,18 @@ public final class OutboundDecider implements Decider {
                     return new RecipientDecider.Smime(c.get(), p.outerHeader(), p.smimeGcm(), why);
                 }
             }
+        }
+        // Not in the store: the recipient domain's Web Key Directory. A failed lookup is never "no key":
+        // where encryption is mandatory the recipient is deferred (4xx), never sent plain.
+        KeyDiscovery.Result found = discovery.lookup(email);
+        if (found.status() == KeyDiscovery.Status.FOUND) {
+            log.info("{}: to=<{}>, encrypt: OpenPGP key {} from {} ({})", queueId, rcpt, found.cert().fingerprint(), found.source(), why);
+            return new RecipientDecider.Pgp(found.cert(), p.outerHeader(), why + ", key from " + found.source());
+        }
+        if (found.status() == KeyDiscovery.Status.TEMPFAIL && mode.equals("mandatory")) {
+            log.info("{}: to=<{}>, deferred: key lookup failed ({}) and encryption is mandatory ({})", queueId, rcpt, found.reason(), why);
+            return new RecipientDecider.Refuse(SmtpReply.of(451, "4.7.0",
+                    "<" + rcpt + ">: the recipient's key could not be looked up; try again later"));
         }
         // No key, but a PDF password (pdf.fallback), before mandatory/opportunistic decide.
         if ((pdf.fallback() || secureRequested) && !pdfPolicy.equals("never")) {
