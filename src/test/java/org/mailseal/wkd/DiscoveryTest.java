@@ -47,20 +47,9 @@ class DiscoveryTest {
         Peers.require("knotd", "knot");
         dir = Files.createTempDirectory("discovery");
         // A test CA and b.test's WKD certificate.
-        Path ca = dir.resolve("ca.pem");
-        Path caKey = dir.resolve("ca.key");
-        Path crt = dir.resolve("wkd.pem");
-        Path key = dir.resolve("wkd.key");
-        Path csr = dir.resolve("wkd.csr");
-        Path ext = dir.resolve("wkd.ext");
-        Cmd.run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey.toString(), "-out", ca.toString(), "-days", "2",
-                "-subj", "/CN=discovery test CA").ok("openssl ca");
-        Cmd.run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out", csr.toString(),
-                "-subj", "/CN=openpgpkey.b.test").ok("openssl csr");
-        Files.writeString(ext, "subjectAltName=DNS:openpgpkey.b.test,DNS:b.test\n");
-        Cmd.run("openssl", "x509", "-req", "-in", csr.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(), "-CAcreateserial",
-                "-out", crt.toString(), "-days", "2", "-extfile", ext.toString()).ok("openssl sign");
-        Cmd.run("openssl", "pkcs8", "-topk8", "-nocrypt", "-in", key.toString(), "-out", dir.resolve("wkd.pk8").toString()).ok("openssl pkcs8");
+        org.mailseal.testkit.TestCa tls = org.mailseal.testkit.TestCa.make(dir.resolve("ca"), "openpgpkey.b.test", "b.test");
+        Path ca = tls.caCertificate();
+        Path crt = tls.certificate();
 
         dns = new Knot(dir.resolve("dns"));
         dns.zone("b.test", "openpgpkey A 127.0.0.1");
@@ -75,7 +64,7 @@ class DiscoveryTest {
         int wkdPort = TestGateway.freePort();
         Path cfgB = dir.resolve("b.yml");
         Files.writeString(cfgB, TestGateway.yaml(dir.resolve("b-data"), TestGateway.freePort(), 0, sinkB.port(), "domains: {local: [b.test]}",
-                "wkd: {enabled: true, listen: \"127.0.0.1:" + wkdPort + "\", certificate: \"" + crt + "\", privateKey: \"" + dir.resolve("wkd.pk8") + "\"}"));
+                "wkd: {enabled: true, listen: \"127.0.0.1:" + wkdPort + "\", certificate: \"" + crt + "\", privateKey: \"" + tls.pkcs8Key() + "\"}"));
         assertThat(Cli.run("keys", "import", bobKey.toString(), "-c", cfgB.toString()).code()).isZero();
         b = TestGateway.start(Files.readString(cfgB));
 

@@ -208,19 +208,10 @@ class WkdTest {
         assertThat(tree.resolve(".well-known/openpgpkey/example.com/hu/" + WkdHash.of("carol"))).exists();
         assertThat(tree.resolve(".well-known/openpgpkey/example.com/policy")).exists();
         // A test CA and a certificate for openpgpkey.example.com.
-        Path ca = dir.resolve("ca.pem");
-        Path caKey = dir.resolve("ca.key");
-        Path crt = dir.resolve("wkd.pem");
-        Path key = dir.resolve("wkd.key");
-        Path csr = dir.resolve("wkd.csr");
-        Path ext = dir.resolve("wkd.ext");
-        Cmd.run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey.toString(), "-out", ca.toString(), "-days", "2",
-                "-subj", "/CN=mailseal wkd test CA").ok("openssl ca");
-        Cmd.run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out", csr.toString(),
-                "-subj", "/CN=openpgpkey.example.com").ok("openssl csr");
-        Files.writeString(ext, "subjectAltName=DNS:openpgpkey.example.com,DNS:example.com\n");
-        Cmd.run("openssl", "x509", "-req", "-in", csr.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(), "-CAcreateserial",
-                "-out", crt.toString(), "-days", "2", "-extfile", ext.toString()).ok("openssl sign");
+        org.mailseal.testkit.TestCa tls = org.mailseal.testkit.TestCa.make(dir.resolve("ca"), "openpgpkey.example.com", "example.com");
+        Path ca = tls.caCertificate();
+        Path crt = tls.certificate();
+        Path key = tls.privateKey();
         Path serve = dir.resolve("serve.py");
         Files.write(serve, getClass().getResourceAsStream("/wkd/serve.py").readAllBytes());
         Path home = Files.createDirectories(dir.resolve("fresh-gnupg"));
