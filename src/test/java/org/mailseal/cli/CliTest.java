@@ -31,7 +31,7 @@ class CliTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String cmd : new String[] {"serve", "demo", "check-config", "version", "users", "keys", "certs", "ca", "policy", "postfix-config"}) {
+        for (String cmd : new String[] {"serve", "demo", "check-config", "version", "users", "keys", "certs", "ca", "policy", "postfix-config", "pdf", "dkim", "wkd", "dns-records", "quarantine"}) {
             Run r = run("", cmd, "--help");
             assertThat(r.code()).as(cmd).isZero();
             assertThat(r.out()).contains("Usage: mailseal " + cmd);
