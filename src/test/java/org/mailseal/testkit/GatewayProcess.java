@@ -68,10 +68,19 @@ public final class GatewayProcess implements AutoCloseable {
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * A graceful stop (SIGTERM, up to 15 s), kill -9 only if that does not end it. Crash tests call
+     * {@link #kill9} themselves; an ordinary end of a test must not leave the H2 store unclean, whose
+     * recovery in H2 2.5.252 now and then fails at the next gateway's start (a CI failure of
+     * SendmailMilterTest: "MVStoreException: NullPointerException: Cannot read field time").
+     */
     @Override
     public void close() throws Exception {
         if (process.isAlive()) {
-            kill9();
+            process.destroy();
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                kill9();
+            }
         }
     }
 
