@@ -72,7 +72,8 @@ public final class Gateway implements AutoCloseable {
         Spool spool = new Spool(config.dataDir(), false);
         spool.recover();
         Database db = Database.open(config);
-        RelayClient relay = new RelayClient(config.relay(), config.hostname());
+        org.mailseal.dns.DnsResolver dns = new org.mailseal.dns.DnsResolver(config.dns());
+        RelayClient relay = new RelayClient(config.relay(), config.hostname(), dns);
         Gateway g = new Gateway(config, db, relay);
         try {
             UserStore users = new UserStore(db.dataSource(), new PasswordHasher(config.auth().argon2MemoryKiB(), config.auth().argon2Iterations()));
@@ -154,7 +155,6 @@ public final class Gateway implements AutoCloseable {
             org.mailseal.keys.PdfPasswords pdfPasswords = new org.mailseal.keys.PdfPasswords(db.dataSource());
             org.mailseal.policy.OutboundDecider.PdfPasswordKnown pdfKnown = master != null ? pdfPasswords::has : email -> false;
             org.mailseal.pipeline.PdfStage.Passwords pdfPasswordOf = email -> master != null ? pdfPasswords.get(email, master) : java.util.Optional.empty();
-            org.mailseal.dns.DnsResolver dns = new org.mailseal.dns.DnsResolver(config.dns());
             org.mailseal.keys.DkimKeys dkimStore = new org.mailseal.keys.DkimKeys(db.dataSource());
             // DKIM private keys are sealed under the master key: without it (encrypt-only), nothing is signed.
             org.mailseal.pipeline.DkimSignStage.Keys dkimKeys = master == null ? org.mailseal.pipeline.DkimSignStage.Keys.NONE
@@ -165,7 +165,7 @@ public final class Gateway implements AutoCloseable {
                     new org.mailseal.mailauth.spf.SpfVerifier(dns),
                     new org.mailseal.mailauth.dmarc.DmarcVerifier(dns::txt, org.mailseal.mailauth.dmarc.OrgDomain.load(config.authentication().publicSuffixList())),
                     new org.mailseal.mailauth.arc.ArcVerifier(dns::txt),
-                    config.discovery().wkd() ? new org.mailseal.wkd.WkdClient(dns, config.discovery()) : org.mailseal.policy.KeyDiscovery.NONE);
+                    keyFinder(config, dns, new org.mailseal.keys.DiscoveredKeys(db.dataSource())));
             java.util.function.Consumer<String> deferred = queueId -> {
                 try {
                     replay.release(queueId);
@@ -186,7 +186,8 @@ public final class Gateway implements AutoCloseable {
                         ? ServerTls.context(w.certificate(), w.privateKey(), config.dataDir(), config.hostname())
                         : ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
                 g.wkd = new org.mailseal.wkd.WkdServer(w.listen(), wkdTls,
-                        org.mailseal.wkd.WkdDirectory.of(new org.mailseal.keys.PgpKeyStore(db.dataSource()), java.util.Set.copyOf(config.domains().local()))).start();
+                        org.mailseal.wkd.WkdDirectory.of(new org.mailseal.keys.PgpKeyStore(db.dataSource()), java.util.Set.copyOf(config.domains().local())),
+                        config.mtaSts().published() ? org.mailseal.publish.MtaStsPublication.of(config.mtaSts(), config.hostname()).policy() : null).start();
             }
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, contentFilter,
                     new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)),
@@ -220,6 +221,30 @@ public final class Gateway implements AutoCloseable {
      * The master key, reloading itself after {@code keys rotate-master}; null in encrypt-only mode (which
      * refuses to start while the store holds private keys) or without a passphrase.
      */
+    /** Key discovery for outbound recipients, the sources in {@code discovery.order}. */
+    private static org.mailseal.discovery.KeyFinder keyFinder(MailsealConfig config, org.mailseal.dns.DnsResolver dns,
+                                                               org.mailseal.keys.DiscoveredKeys store) throws IOException, GeneralSecurityException {
+        List<org.mailseal.discovery.KeyFinder.Source> sources = new ArrayList<>();
+        for (String name : config.discovery().order()) {
+            switch (name) {
+                case "wkd" -> {
+                    if (config.discovery().wkd()) {
+                        sources.add(new org.mailseal.discovery.KeyFinder.Source(name, new org.mailseal.wkd.WkdClient(dns, config.discovery())));
+                    }
+                }
+                case "openpgpkey" -> sources.add(new org.mailseal.discovery.KeyFinder.Source(name,
+                        new org.mailseal.discovery.DnsKeyLookup(dns, org.mailseal.discovery.DnsKeyLookup.Kind.OPENPGPKEY)));
+                case "smimea" -> sources.add(new org.mailseal.discovery.KeyFinder.Source(name,
+                        new org.mailseal.discovery.DnsKeyLookup(dns, org.mailseal.discovery.DnsKeyLookup.Kind.SMIMEA)));
+                default -> throw new IllegalStateException(name);
+            }
+        }
+        if (!dns.validating()) {
+            sources.removeIf(s -> !s.name().equals("wkd")); // OPENPGPKEY and SMIMEA count only when DNSSEC-secure
+        }
+        return new org.mailseal.discovery.KeyFinder(sources, config.discovery(), store);
+    }
+
     private static MasterKey unlockMaster(MailsealConfig config, Database db) throws java.sql.SQLException, org.mailseal.crypto.KeyStoreException,
             IOException {
         if (config.encryptOnly()) {

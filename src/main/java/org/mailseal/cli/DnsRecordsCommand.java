@@ -18,6 +18,10 @@ public final class DnsRecordsCommand extends StoreCommand {
     @Option(names = "--domain", required = true, paramLabel = "DOMAIN")
     String domain;
 
+    @Option(names = "--smtp-port", paramLabel = "PORT", defaultValue = "25",
+            description = "The port senders reach the gateway's SMTP on, for the TLSA owner name (default 25; another only in test labs).")
+    int smtpPort;
+
     @Override
     int run(org.mailseal.store.Database db) throws Exception {
         String d = domain.toLowerCase(Locale.ROOT).strip();
@@ -35,7 +39,8 @@ public final class DnsRecordsCommand extends StoreCommand {
             addresses.add(new DnsRecords.Address(email, pgp.certsFor(email), smime.certsFor(email)));
         }
         for (String line : DnsRecords.lines(d, cfg.hostname(), new DkimKeys(db.dataSource()).list(d), addresses,
-                org.mailseal.smtp.ServerTls.certificate(cfg.tls().certificate(), cfg.tls().privateKey(), cfg.dataDir(), cfg.hostname()))) {
+                org.mailseal.smtp.ServerTls.certificate(cfg.tls().certificate(), cfg.tls().privateKey(), cfg.dataDir(), cfg.hostname()), smtpPort,
+                cfg.mtaSts().published() ? org.mailseal.publish.MtaStsPublication.of(cfg.mtaSts(), cfg.hostname()) : null)) {
             System.out.println(line);
         }
         return 0;

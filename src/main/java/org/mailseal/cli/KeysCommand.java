@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "Manage OpenPGP keys in the key store.",
         subcommands = {KeysCommand.Import.class, Shelf.ListVerb.class, KeysCommand.Show.class, Shelf.ExportVerb.class,
                 Shelf.DeleteVerb.class, KeysCommand.Generate.class, KeysCommand.ExportSecret.class, KeysCommand.RelayKey.class,
-                KeysCommand.RotateMaster.class})
+                KeysCommand.RotateMaster.class, KeysCommand.Discovered.class, KeysCommand.PinAccept.class, KeysCommand.Unpin.class})
 public final class KeysCommand implements Runnable, Shelf.Owner {
 
     @Override
@@ -50,7 +50,7 @@ public final class KeysCommand implements Runnable, Shelf.Owner {
         return e.fingerprint() + "  " + e.algorithm() + "  created " + e.created().toString().substring(0, 10)
                 + (e.expires() != null ? "  expires " + e.expires().toString().substring(0, 10) : "")
                 + (e.managed() ? "  gateway-managed" : "") + (e.hasSecret() ? "  secret" : "")
-                + "  " + String.join(", ", e.emails());
+                + "  " + String.join(", ", e.emails()) + "  source: store (" + (e.managed() ? "generated" : "imported or learned") + ")";
     }
 
     static char[] readPassphrase(Path file, String prompt) throws IOException {
@@ -125,6 +125,56 @@ public final class KeysCommand implements Runnable, Shelf.Owner {
                     Optional<PGPPublicKeyRing> ring = store.cert(fpr);
                     return ring.isEmpty() ? Optional.empty() : Optional.of(PgpKeys.armor(ring.get().getEncoded()));
                 }, store::delete, PgpKeyStore::normaliseFpr);
+    }
+
+    @Command(name = "discovered", mixinStandardHelpOptions = true,
+            description = "Keys found outside the store for outbound recipients (WKD, OPENPGPKEY, SMIMEA), with their source, and the pins of the 'pinned' policy.")
+    static final class Discovered extends StoreCommand {
+        @Override
+        int run(Database d) throws Exception {
+            org.mailseal.keys.DiscoveredKeys k = new org.mailseal.keys.DiscoveredKeys(d.dataSource());
+            for (org.mailseal.keys.DiscoveredKeys.Entry e : k.list()) {
+                System.out.println(e.email() + "  " + e.kind() + "  " + e.fingerprint() + "  seen " + e.seen() + "  source: " + e.source());
+            }
+            for (org.mailseal.keys.DiscoveredKeys.Pin p : k.pins()) {
+                System.out.println("pin " + p.email() + "  " + p.fingerprint() + "  since " + p.pinned() + "  from " + p.source()
+                        + (p.offeredFingerprint() != null ? "  CHANGED: " + p.offeredFingerprint() + " offered " + p.offeredAt() + " from "
+                                + p.offeredSource() + " (mailseal keys pin-accept " + p.email() + ")" : ""));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "pin-accept", mixinStandardHelpOptions = true,
+            description = "Accept the changed key offered for ADDRESS under the 'pinned' policy: it becomes the pin, at once.")
+    static final class PinAccept extends StoreCommand {
+        @Parameters(paramLabel = "ADDRESS")
+        String address;
+
+        @Override
+        int run(Database d) throws Exception {
+            if (!new org.mailseal.keys.DiscoveredKeys(d.dataSource()).acceptOffered(Address.normalise(address))) {
+                System.err.println("mailseal: no changed key waits for " + address);
+                return 1;
+            }
+            System.out.println("pinned the offered key for " + Address.normalise(address));
+            return 0;
+        }
+    }
+
+    @Command(name = "unpin", mixinStandardHelpOptions = true, description = "Forget the pin for ADDRESS: the next key found is pinned.")
+    static final class Unpin extends StoreCommand {
+        @Parameters(paramLabel = "ADDRESS")
+        String address;
+
+        @Override
+        int run(Database d) throws Exception {
+            if (!new org.mailseal.keys.DiscoveredKeys(d.dataSource()).unpin(Address.normalise(address))) {
+                System.err.println("mailseal: no pin for " + address);
+                return 1;
+            }
+            return 0;
+        }
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one key and whether it is usable now.")

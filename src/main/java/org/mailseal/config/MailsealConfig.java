@@ -35,7 +35,8 @@ public record MailsealConfig(
         Dns dns,
         Authentication authentication,
         Wkd wkd,
-        Discovery discovery) {
+        Discovery discovery,
+        MtaSts mtaSts) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -60,11 +61,15 @@ public record MailsealConfig(
         pdf = orDefaults(pdf, Pdf.class);
         dns = orDefaults(dns, Dns.class);
         if (dns.servers().isEmpty() && !relay.dnsServers().isEmpty()) {
-            dns = new Dns(relay.dnsServers(), dns.timeout());
+            dns = dns.withServers(relay.dnsServers());
         }
         authentication = orDefaults(authentication, Authentication.class);
         wkd = orDefaults(wkd, Wkd.class);
         discovery = orDefaults(discovery, Discovery.class);
+        mtaSts = orDefaults(mtaSts, MtaSts.class);
+        if (mtaSts.published() && !wkd.enabled()) {
+            throw new IllegalArgumentException("mtaSts.mode: the policy is served by the wkd: listener; set wkd.enabled: true");
+        }
         for (String d : authentication.domains().keySet()) {
             if (!domains.local().contains(d)) {
                 throw new IllegalArgumentException("authentication.domains." + d + ": not a local domain (add it to domains.local)");

@@ -9,8 +9,10 @@ import java.util.Map;
  * Outbound mail (from local users to elsewhere). {@code relayKeyLocalPart}: the local part of each
  * domain's relay key address ({@code mailseal-relay@<domain>}); {@code signatureWindow}: how far a
  * relay-key message's signature time may be from now; {@code encrypt}: {@code opportunistic} (encrypt
- * when the recipient's key or certificate is known), {@code mandatory} or {@code never}, by default and
- * per recipient domain ({@code recipientDomains}).
+ * when the recipient's key or certificate is known), {@code mandatory}, {@code pinned} (mandatory, and a key
+ * discovered for an address is pinned at first sight: a different key later is refused until the admin
+ * accepts it, {@code keys pin-accept}) or {@code never}, by default and per recipient domain
+ * ({@code recipientDomains}).
  */
 public record Outbound(String relayKeyLocalPart, Duration signatureWindow, String encrypt, Map<String, String> recipientDomains) {
     public Outbound {
@@ -27,8 +29,8 @@ public record Outbound(String relayKeyLocalPart, Duration signatureWindow, Strin
     }
 
     private static void checkEncrypt(String key, String v) {
-        if (!List.of("opportunistic", "mandatory", "never").contains(v)) {
-            throw new IllegalArgumentException(key + " must be opportunistic, mandatory or never (got '" + v + "')");
+        if (!List.of("opportunistic", "mandatory", "pinned", "never").contains(v)) {
+            throw new IllegalArgumentException(key + " must be opportunistic, mandatory, pinned or never (got '" + v + "')");
         }
     }
 
@@ -37,7 +39,7 @@ public record Outbound(String relayKeyLocalPart, Duration signatureWindow, Strin
         return relayKeyLocalPart + "@" + domain.toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** {@code opportunistic}, {@code mandatory} or {@code never} for a recipient domain. */
+    /** {@code opportunistic}, {@code mandatory}, {@code pinned} or {@code never} for a recipient domain. */
     public String encryptFor(String domain) {
         return recipientDomains.getOrDefault(domain.toLowerCase(java.util.Locale.ROOT), encrypt);
     }

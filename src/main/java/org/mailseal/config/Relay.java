@@ -18,11 +18,12 @@ public record Relay(
         Duration idleTimeout,
         List<HostPort> dnsServers,
         Duration deadline,
-        Path trustAnchors) {
+        Path trustAnchors,
+        Integer mtaStsPort) {
     public Relay {
         defaultRoute = defaultRoute != null ? defaultRoute : "[127.0.0.1]:10026";
         NextHop.parse(defaultRoute);
-        tls = tls != null ? tls : TlsPolicy.MAY;
+        // tls: null means the default: dane for next hops found by MX lookup, may for fixed ones (see RouteTable)
         routes = routes != null ? Map.copyOf(Checks.lowerKeys(routes)) : Map.of();
         connectTimeout = connectTimeout != null ? connectTimeout : Duration.ofSeconds(30);
         commandTimeout = commandTimeout != null ? commandTimeout : Duration.ofMinutes(5);
@@ -33,6 +34,10 @@ public record Relay(
         dnsServers = dnsServers != null ? List.copyOf(dnsServers) : List.of();
         // Everything done for one message must end well inside the client's 600 s DATA timeout.
         deadline = deadline != null ? deadline : Duration.ofSeconds(540);
+        mtaStsPort = mtaStsPort != null ? mtaStsPort : 443; // another port only for test labs
+        if (mtaStsPort < 1 || mtaStsPort > 65535) {
+            throw new IllegalArgumentException("relay.mtaStsPort: 1-65535");
+        }
     }
 
 }

@@ -106,14 +106,37 @@ public final class OutboundDecider implements Decider {
                 }
             }
         }
-        // Not in the store: the recipient domain's Web Key Directory. A failed lookup is never "no key":
-        // where encryption is mandatory the recipient is deferred (4xx), never sent plain.
+        // Not in the store: discovery (WKD, OPENPGPKEY, SMIMEA). A failed lookup is never "no key": where
+        // encryption is mandatory the recipient is deferred (4xx), never sent plain.
         KeyDiscovery.Result found = discovery.lookup(email);
         if (found.status() == KeyDiscovery.Status.FOUND) {
-            log.info("{}: to=<{}>, encrypt: OpenPGP key {} from {} ({})", queueId, rcpt, found.cert().fingerprint(), found.source(), why);
-            return new RecipientDecider.Pgp(found.cert(), p.outerHeader(), why + ", key from " + found.source());
+            String fpr = found.cert() != null ? found.cert().fingerprint() : org.mailseal.crypto.smime.SmimeCerts.fingerprint(found.smime());
+            if (mode.equals("pinned")) {
+                KeyDiscovery.Pin pin;
+                try {
+                    pin = discovery.pin(email, fpr, found.source());
+                } catch (java.io.IOException e) {
+                    log.warn("{}: to=<{}>, deferred: pin store: {}", queueId, rcpt, e.getMessage());
+                    return new RecipientDecider.Refuse(SmtpReply.of(451, "4.7.0", "<" + rcpt + ">: key pin could not be checked; try again later"));
+                }
+                if (pin == KeyDiscovery.Pin.CHANGED) {
+                    log.warn("{}: to=<{}>, deferred: key {} from {} differs from the pinned key; the admin must accept it (mailseal keys pin-accept {})",
+                            queueId, rcpt, fpr, found.source(), email);
+                    return new RecipientDecider.Refuse(SmtpReply.of(451, "4.7.0",
+                            "<" + rcpt + ">: the recipient's key changed and waits for the administrator; try again later"));
+                }
+                why = why + ", pin " + (pin == KeyDiscovery.Pin.PINNED_NOW ? "set" : "matches");
+            }
+            if (found.cert() != null) {
+                log.info("{}: to=<{}>, encrypt: OpenPGP key {} from {} ({})", queueId, rcpt, fpr, found.source(), why);
+                return new RecipientDecider.Pgp(found.cert(), p.outerHeader(), why + ", key " + fpr + " from " + found.source());
+            }
+            log.info("{}: to=<{}>, encrypt: S/MIME certificate {} from {} ({})", queueId, rcpt, fpr, found.source(), why);
+            return new RecipientDecider.Smime(new CertDirectory.ValidCert(found.smime(), fpr), p.outerHeader(), p.smimeGcm(),
+                    why + ", certificate " + fpr + " from " + found.source());
         }
-        if (found.status() == KeyDiscovery.Status.TEMPFAIL && mode.equals("mandatory")) {
+        boolean mustEncrypt = mode.equals("mandatory") || mode.equals("pinned");
+        if (found.status() == KeyDiscovery.Status.TEMPFAIL && mustEncrypt) {
             log.info("{}: to=<{}>, deferred: key lookup failed ({}) and encryption is mandatory ({})", queueId, rcpt, found.reason(), why);
             return new RecipientDecider.Refuse(SmtpReply.of(451, "4.7.0",
                     "<" + rcpt + ">: the recipient's key could not be looked up; try again later"));
@@ -126,7 +149,7 @@ public final class OutboundDecider implements Decider {
                 return pdfFor(email, why + ", no known key", stored);
             }
         }
-        if (mode.equals("mandatory")) {
+        if (mustEncrypt) {
             log.info("{}: to=<{}>, rejected: no known key ({})", queueId, rcpt, why);
             return new RecipientDecider.Refuse(SmtpReply.of(550, "5.7.1",
                     "<" + rcpt + ">: no OpenPGP key or S/MIME certificate known; encryption to " + rcpt.domainLower() + " is mandatory"));

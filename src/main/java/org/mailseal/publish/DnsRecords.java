@@ -24,7 +24,10 @@ import org.mailseal.keys.DkimKeys;
  * (the whole certificate), matching type 0 (exact);</li>
  * <li>TLSA for the gateway's SMTP certificate (RFC 7672 §3.1.1: DANE-EE(3) SPKI(1) SHA-256(1)) at
  * {@code _25._tcp.<hostname>};</li>
- * <li>the Web Key Directory host {@code openpgpkey.<domain>}.</li>
+ * <li>the Web Key Directory host {@code openpgpkey.<domain>};</li>
+ * <li>MTA-STS (RFC 8461 §3.1): the {@code _mta-sts} TXT record and the {@code mta-sts.<domain>} host, when a
+ * policy is published ({@code mtaSts.mode});</li>
+ * <li>TLS reporting (RFC 8460 §3): the {@code _smtp._tls} TXT record.</li>
  * </ul>
  * OPENPGPKEY, SMIMEA and TLSA count only in a DNSSEC-signed zone.
  */
@@ -49,6 +52,15 @@ public final class DnsRecords {
 
     public static List<String> lines(String domain, String hostname, List<DkimKeys.Entry> dkim, List<Address> addresses,
                                      X509Certificate smtpCertificate) throws Exception {
+        return lines(domain, hostname, dkim, addresses, smtpCertificate, 25, null);
+    }
+
+    /**
+     * {@code smtpPort}: where senders reach the gateway (25, another only in labs); {@code mtaSts}: the
+     * published MTA-STS policy, or null.
+     */
+    public static List<String> lines(String domain, String hostname, List<DkimKeys.Entry> dkim, List<Address> addresses,
+                                     X509Certificate smtpCertificate, int smtpPort, MtaStsPublication mtaSts) throws Exception {
         String d = domain.toLowerCase(Locale.ROOT);
         List<String> out = new ArrayList<>();
         out.add("; mailseal dns-records for " + d + " (OPENPGPKEY, SMIMEA and TLSA need a DNSSEC-signed zone)");
@@ -60,7 +72,14 @@ public final class DnsRecords {
         out.add("openpgpkey." + d + ". 3600 IN CNAME " + hostname.toLowerCase(Locale.ROOT) + ".");
         out.add("; TLSA for the gateway's SMTP certificate (RFC 7672), in the zone of " + hostname.toLowerCase(Locale.ROOT));
         byte[] spki = MessageDigest.getInstance("SHA-256").digest(smtpCertificate.getPublicKey().getEncoded());
-        out.add("_25._tcp." + hostname.toLowerCase(Locale.ROOT) + ". 3600 IN TLSA 3 1 1 " + HexFormat.of().formatHex(spki));
+        out.add("_" + smtpPort + "._tcp." + hostname.toLowerCase(Locale.ROOT) + ". 3600 IN TLSA 3 1 1 " + HexFormat.of().formatHex(spki));
+        if (mtaSts != null) {
+            out.add("; MTA-STS (RFC 8461 §3.1): the policy is served at https://mta-sts." + d + "/.well-known/mta-sts.txt by the wkd: listener");
+            out.add("mta-sts." + d + ". 3600 IN CNAME " + hostname.toLowerCase(Locale.ROOT) + ".");
+            out.add(txt("_mta-sts." + d + ".", mtaSts.txt()));
+        }
+        out.add("; SMTP TLS reporting (RFC 8460 §3): where senders mail their daily TLS reports; change the address as needed");
+        out.add(txt("_smtp._tls." + d + ".", "v=TLSRPTv1; rua=mailto:postmaster@" + d));
         for (Address a : addresses) {
             String local = a.email().substring(0, a.email().lastIndexOf('@'));
             String label = hashLabel(local);

@@ -10,6 +10,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -39,6 +40,17 @@ final class ClientTls {
             tmf.init(ks);
         }
         verifying.init(null, tmf.getTrustManagers(), null);
+    }
+
+    /** A context for one connection, trusting what {@code manager} says (DANE). */
+    static SSLContext with(X509TrustManager manager) throws SSLException {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {manager}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new SSLException(e);
+        }
     }
 
     SSLContext opportunistic() {

@@ -4,7 +4,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +20,11 @@ import javax.net.ssl.SSLException;
 import org.mailseal.config.NextHop;
 import org.mailseal.config.Relay;
 import org.mailseal.config.TlsPolicy;
+import org.mailseal.dns.DnsResolver;
+import org.mailseal.https.HttpsGet;
+import org.mailseal.transport.DaneTrustManager;
+import org.mailseal.transport.MtaStsClient;
+import org.mailseal.transport.TransportSecurity;
 import org.mailseal.mail.MailFrom;
 import org.mailseal.mail.RcptTo;
 import org.mailseal.mail.SessionInfo;
@@ -43,12 +47,16 @@ public final class RelayClient implements AutoCloseable {
     private final MxResolver resolver;
     private final ConnectionPool pool;
     private final ClientTls tls;
+    private final TransportSecurity security;
     private final ScheduledExecutorService watchdog;
 
-    public RelayClient(Relay cfg, String heloName) throws IOException, GeneralSecurityException {
+    /** {@code dns}: the gateway's resolver (MX, TLSA and MTA-STS lookups). */
+    public RelayClient(Relay cfg, String heloName, DnsResolver dns) throws IOException, GeneralSecurityException {
         this.cfg = cfg;
         this.heloName = cfg.heloName() != null ? cfg.heloName() : heloName;
-        this.resolver = new MxResolver(cfg.dnsServers(), java.time.Duration.ofSeconds(10));
+        this.resolver = new MxResolver(dns);
+        this.security = new TransportSecurity(dns, new MtaStsClient(dns,
+                new HttpsGet(dns, HttpsGet.trusting(cfg.trustAnchors()), java.time.Duration.ofSeconds(20), cfg.mtaStsPort()), java.time.Clock.systemUTC()));
         this.pool = new ConnectionPool(cfg.maxIdlePerRoute(), cfg.idleTimeout());
         this.tls = new ClientTls(cfg.trustAnchors());
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -76,13 +84,25 @@ public final class RelayClient implements AutoCloseable {
         }
         SmtpReply lastError = SmtpReply.of(451, "4.4.1", "Error: no next hop reachable");
         String lastRelay = "none";
+        // DANE and MTA-STS speak for the domain whose MX records were looked up (RFC 7672 §2.2, RFC 8461 §4)
+        String policyDomain = hop.mxLookup() && !(hop.recipientDomain() ? domain : hop.host()).startsWith("[")
+                ? (hop.recipientDomain() ? domain : hop.host().toLowerCase(java.util.Locale.ROOT)) : null;
         for (MxResolver.Target t : targets) {
-            String key = t.address() + "|" + policy;
-            ClientConnection conn = pool.borrow(key);
+            TransportSecurity.Plan plan;
+            try {
+                plan = security.plan(policy, policyDomain, t.host(), t.address().getPort(), t.secure());
+            } catch (TransportSecurity.Refused r) {
+                lastRelay = t.host() + "[" + t.address().getAddress().getHostAddress() + "]:" + t.address().getPort();
+                lastError = SmtpReply.of(451, "4.7.5", "Error: " + r.getMessage());
+                log.info("{}: {}: not used: {}", msg.queueId(), lastRelay, r.getMessage());
+                continue;
+            }
+            String key = t.address() + "|" + t.host() + "|" + plan.mode();
+            ClientConnection conn = plan.mode() == TransportSecurity.Mode.DANE ? null : pool.borrow(key);
             boolean reused = conn != null;
             try {
                 if (conn == null) {
-                    conn = connect(t, policy, deadline);
+                    conn = connect(t, plan, deadline);
                 }
             } catch (HopFailure f) {
                 lastError = f.reply;
@@ -95,7 +115,7 @@ public final class RelayClient implements AutoCloseable {
             } catch (StaleConnection s) {
                 conn.close();
                 try {
-                    ClientConnection fresh = connect(t, policy, deadline);
+                    ClientConnection fresh = connect(t, plan, deadline);
                     return transaction(fresh, key, msg, deadline, false);
                 } catch (HopFailure f) {
                     lastError = f.reply;
@@ -131,13 +151,12 @@ public final class RelayClient implements AutoCloseable {
         }
     }
 
-    private ClientConnection connect(MxResolver.Target t, TlsPolicy policy, Deadline deadline) throws HopFailure {
+    private ClientConnection connect(MxResolver.Target t, TransportSecurity.Plan plan, Deadline deadline) throws HopFailure {
         String relay = t.host() + "[" + t.address().getAddress().getHostAddress() + "]:" + t.address().getPort();
+        TransportSecurity.Mode mode = plan.mode();
         ClientConnection c;
         try {
             c = ClientConnection.open(t.address(), t.host(), deadline.cap(cfg.connectTimeout()));
-        } catch (ConnectException e) {
-            throw new HopFailure(SmtpReply.of(451, "4.4.1", "Error: connect to " + relay + ": " + e.getMessage()), relay);
         } catch (IOException e) {
             throw new HopFailure(SmtpReply.of(451, "4.4.1", "Error: connect to " + relay + ": " + e.getMessage()), relay);
         }
@@ -153,36 +172,48 @@ public final class RelayClient implements AutoCloseable {
                 c.quit();
                 throw new HopFailure(hopReply(ehlo, relay, "EHLO"), relay);
             }
-            if (policy != TlsPolicy.NONE) {
+            if (mode != TransportSecurity.Mode.NONE) {
+                String needs = mode.requiresTls() ? " (" + plan.why() + ")" : "";
                 if (c.has("STARTTLS")) {
                     c.send("STARTTLS");
                     SmtpReply r = c.readReply();
                     if (r.code() == 220) {
-                        boolean verify = policy == TlsPolicy.VERIFY;
+                        DaneTrustManager dane = mode == TransportSecurity.Mode.DANE
+                                ? new DaneTrustManager(plan.tlsa(), plan.policyDomain() != null ? List.of(t.host(), plan.policyDomain()) : List.of(t.host()))
+                                : null;
+                        boolean pkix = mode == TransportSecurity.Mode.VERIFY || mode == TransportSecurity.Mode.STS_ENFORCE
+                                || mode == TransportSecurity.Mode.STS_TESTING;
                         try {
-                            c.startTls(verify ? tls.verifying() : tls.opportunistic(), verify);
+                            c.startTls(dane != null ? ClientTls.with(dane) : pkix ? tls.verifying() : tls.opportunistic(), pkix);
                         } catch (SSLException e) {
                             c.close();
-                            if (policy == TlsPolicy.MAY) {
+                            if (mode == TransportSecurity.Mode.MAY) {
                                 // RFC 7435: opportunistic TLS falls back to plaintext after a failed handshake
                                 log.info("TLS handshake with {} failed ({}); retrying without TLS", relay, e.getMessage());
-                                return plainRetry(t, relay, deadline);
+                                return connect(t, TransportSecurity.Plan.of(TlsPolicy.NONE), deadline);
                             }
-                            throw new HopFailure(SmtpReply.of(451, "4.7.5", "Error: TLS handshake with " + relay + " failed: " + e.getMessage()), relay);
+                            if (mode == TransportSecurity.Mode.STS_TESTING) {
+                                // RFC 8461 §5: in testing mode a failure is reported, and the mail still goes
+                                log.info("MTA-STS testing: certificate of {} not valid ({}); delivering with unverified TLS", relay, e.getMessage());
+                                return connect(t, new TransportSecurity.Plan(TransportSecurity.Mode.MAY, List.of(), plan.policyDomain(), plan.why()), deadline);
+                            }
+                            throw new HopFailure(SmtpReply.of(451, "4.7.5", "Error: TLS handshake with " + relay + " failed" + needs + ": " + e.getMessage()), relay);
                         }
+                        String trust = dane != null ? "Verified (" + dane.matched() + ")" : pkix ? "Verified" : "Untrusted";
+                        log.info("{} TLS connection established to {}: {} ({})", trust, relay, c.tls(), plan.why());
                         SmtpReply again = c.hello(heloName);
                         if (again.code() != 250) {
                             c.quit();
                             throw new HopFailure(hopReply(again, relay, "EHLO after STARTTLS"), relay);
                         }
-                    } else if (policy != TlsPolicy.MAY) {
+                    } else if (mode.requiresTls()) {
                         c.quit();
-                        throw new HopFailure(SmtpReply.of(451, "4.7.4", "Error: " + relay + " refused STARTTLS: " + r.oneLine()), relay);
+                        throw new HopFailure(SmtpReply.of(451, "4.7.4", "Error: " + relay + " refused STARTTLS" + needs + ": " + r.oneLine()), relay);
                     }
-                } else if (policy != TlsPolicy.MAY) {
+                } else if (mode.requiresTls()) {
                     c.quit();
                     // TLS required by policy and not offered: never send in clear (fail closed)
-                    throw new HopFailure(SmtpReply.of(451, "4.7.4", "Error: TLS is required, but was not offered by host " + relay), relay);
+                    throw new HopFailure(SmtpReply.of(451, "4.7.4", "Error: TLS is required" + needs + ", but was not offered by host " + relay), relay);
                 }
             }
             return c;
@@ -190,10 +221,6 @@ public final class RelayClient implements AutoCloseable {
             c.close();
             throw new HopFailure(SmtpReply.of(451, "4.4.2", "Error: lost connection with " + relay + " during setup: " + describe(e)), relay);
         }
-    }
-
-    private ClientConnection plainRetry(MxResolver.Target t, String relay, Deadline deadline) throws HopFailure {
-        return connect(t, TlsPolicy.NONE, deadline);
     }
 
     /**

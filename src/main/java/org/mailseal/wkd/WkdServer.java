@@ -35,9 +35,12 @@ public final class WkdServer implements AutoCloseable {
 
     private final HttpsServer server;
     private final WkdDirectory directory;
+    private final byte[] mtaStsPolicy;
 
-    public WkdServer(HostPort listen, SSLContext tls, WkdDirectory directory) throws IOException {
+    /** {@code mtaStsPolicy}: the MTA-STS policy file served at {@code mta-sts.<domain>} (RFC 8461 §3.3), or null. */
+    public WkdServer(HostPort listen, SSLContext tls, WkdDirectory directory, String mtaStsPolicy) throws IOException {
         this.directory = directory;
+        this.mtaStsPolicy = mtaStsPolicy == null ? null : mtaStsPolicy.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         server = HttpsServer.create(new InetSocketAddress(listen.host(), listen.port()), 32);
         server.setHttpsConfigurator(new HttpsConfigurator(tls));
         server.setExecutor(Executors.newFixedThreadPool(4, r -> {
@@ -66,6 +69,14 @@ public final class WkdServer implements AutoCloseable {
                 return;
             }
             String path = x.getRequestURI().getRawPath();
+            if (path.equals("/.well-known/mta-sts.txt")) {
+                String host = String.valueOf(x.getRequestHeaders().getFirst("Host")).toLowerCase(Locale.ROOT).replaceFirst(":[0-9]+$", "");
+                boolean ours = mtaStsPolicy != null && host.startsWith("mta-sts.") && directory.domains().contains(host.substring(8));
+                log.info("MTA-STS policy {} for {}: {}", method, host, ours ? "served" : "none");
+                x.getResponseHeaders().set("Content-Type", "text/plain"); // §3.3
+                send(x, ours ? 200 : 404, ours ? mtaStsPolicy : null);
+                return;
+            }
             String domain;
             String hash;
             boolean policy;
@@ -106,7 +117,7 @@ public final class WkdServer implements AutoCloseable {
     }
 
     private static void send(HttpExchange x, int status, byte[] body) throws IOException {
-        x.getResponseHeaders().set("Content-Type", "application/octet-stream");
+        x.getResponseHeaders().putIfAbsent("Content-Type", java.util.List.of("application/octet-stream"));
         x.getResponseHeaders().set("Access-Control-Allow-Origin", "*"); // §3.1: for web clients
         x.getResponseHeaders().set("Cache-Control", "max-age=3600");
         boolean head = x.getRequestMethod().equals("HEAD");

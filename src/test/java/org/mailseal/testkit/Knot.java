@@ -39,9 +39,38 @@ public final class Knot implements AutoCloseable {
 
     /** Sets (or replaces) the zone {@code origin} with {@code records} (zone-file lines relative to the origin); reloads a running server. */
     public void zone(String origin, String records) throws Exception {
+        install(origin, unsigned(origin, records));
+    }
+
+    private String unsigned(String origin, String records) {
         int serial = serials.merge(origin, 1, Integer::sum);
-        String text = "$ORIGIN " + origin + ".\n$TTL 5\n@ SOA ns." + origin + ". hostmaster." + origin + ". " + serial + " 3600 600 86400 5\n"
+        return "$ORIGIN " + origin + ".\n$TTL 5\n@ SOA ns." + origin + ". hostmaster." + origin + ". " + serial + " 3600 600 86400 5\n"
                 + "@ NS ns." + origin + ".\nns A 127.0.0.1\n" + records + "\n";
+    }
+
+    /**
+     * Sets the zone {@code origin}, signed with DNSSEC by ldns-signzone (Debian {@code ldnsutils}) under a key made
+     * once per zone (ECDSA P-256, RFC 6605); {@code tamper} may change the signed text (to break a signature).
+     * Returns the zone's DS record, for a validating resolver's trust anchors.
+     */
+    public String signedZone(String origin, String records, java.util.function.UnaryOperator<String> tamper) throws Exception {
+        Peers.require("ldns-signzone", "ldnsutils");
+        Peers.require("ldns-keygen", "ldnsutils");
+        Path signing = Files.createDirectories(dir.resolve("signing"));
+        Path keyName = signing.resolve(origin + ".keyname");
+        if (!Files.exists(keyName)) {
+            Cmd.Result k = Cmd.run("sh", "-c", "cd '" + signing + "' && ldns-keygen -a ECDSAP256SHA256 -k " + origin).ok("ldns-keygen");
+            Files.writeString(keyName, k.outText().strip());
+        }
+        String key = Files.readString(keyName).strip();
+        Path zone = signing.resolve(origin + ".zone");
+        Files.writeString(zone, unsigned(origin, records));
+        Cmd.run("sh", "-c", "cd '" + signing + "' && ldns-signzone -o " + origin + " " + zone + " " + key).ok("ldns-signzone");
+        install(origin, tamper.apply(Files.readString(signing.resolve(origin + ".zone.signed"))));
+        return Files.readString(signing.resolve(key + ".ds")).strip();
+    }
+
+    private void install(String origin, String text) throws Exception {
         Path file = dir.resolve("zones").resolve(origin + ".zone");
         Files.writeString(file, text);
         // A zone knotd cannot load would only show in its log: check it first.

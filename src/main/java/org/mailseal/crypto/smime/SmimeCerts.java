@@ -138,12 +138,10 @@ public final class SmimeCerts {
     }
 
     /**
-     * Checks that {@code c} may be used to encrypt mail to {@code email} (null: to its own addresses)
-     * at {@code now}: dates, key usage, EKU, address, chain to one of {@code anchors} (intermediates
-     * from {@code chain}), and revocation through {@code crls}. Throws naming the certificate and reason.
+     * The checks that need no issuer: dates, key usage, EKU and the address. Enough on its own for a
+     * certificate that DNSSEC vouches for (an SMIMEA record with usage DANE-EE, RFC 8162 §2).
      */
-    public static void validate(X509Certificate c, String email, Instant now, Set<TrustAnchor> anchors,
-                                List<X509Certificate> chain, CrlSource crls) throws KeyStoreException {
+    public static void validateUse(X509Certificate c, String email, Instant now) throws KeyStoreException {
         Date at = Date.from(now);
         if (at.after(c.getNotAfter())) {
             throw refuse(c, "expired on " + c.getNotAfter().toInstant());
@@ -182,6 +180,17 @@ public final class SmimeCerts {
         if (email != null && emails.stream().noneMatch(e -> e.equalsIgnoreCase(email))) {
             throw refuse(c, "rfc822Name " + emails + " does not match " + email);
         }
+    }
+
+    /**
+     * Checks that {@code c} may be used to encrypt mail to {@code email} (null: to its own addresses)
+     * at {@code now}: dates, key usage, EKU, address, chain to one of {@code anchors} (intermediates
+     * from {@code chain}), and revocation through {@code crls}. Throws naming the certificate and reason.
+     */
+    public static void validate(X509Certificate c, String email, Instant now, Set<TrustAnchor> anchors,
+                                List<X509Certificate> chain, CrlSource crls) throws KeyStoreException {
+        validateUse(c, email, now);
+        Date at = Date.from(now);
         if (anchors.isEmpty()) {
             throw refuse(c, "no trust anchors configured (smime.trustAnchors) and no built-in CA");
         }

@@ -1,0 +1,247 @@
+package org.mailseal.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.mailseal.Gateway;
+import org.mailseal.testkit.CapturingSink;
+import org.mailseal.testkit.Cli;
+import org.mailseal.testkit.Cmd;
+import org.mailseal.testkit.Gpg;
+import org.mailseal.testkit.Knot;
+import org.mailseal.testkit.NeedsPeers;
+import org.mailseal.testkit.Peers;
+import org.mailseal.testkit.SmtpClient;
+import org.mailseal.testkit.TestCa;
+import org.mailseal.testkit.TestGateway;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Two mailseal sites over real DNS with DNSSEC: Knot serves zones signed by ldns-signzone, and a.test's
+ * resolver validates them from their DS records (config {@code dns.trustAnchors}). b.test's zone is what
+ * {@code mailseal dns-records} printed for it, loaded as is (TLSA for b.test's SMTP certificate, OPENPGPKEY
+ * for bob, MTA-STS and TLS-RPT records), plus its MX. alice@a.test writes to bob@b.test: a.test finds bob's
+ * key in the OPENPGPKEY record (DNSSEC-secure), encrypts to it, and relays to b.test's MX over TLS that the
+ * TLSA record authenticates (DANE-EE); b.test passes the message on without decrypting, and bob's GnuPG
+ * opens it. The downgrades: a TLSA record that does not match, a TLSA record whose signature is bogus, an
+ * MTA-STS policy in enforce mode with a certificate that does not name the MX, and a pinned key replaced
+ * at the peer: each is deferred (4xx), and nothing reaches the next hop.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@NeedsPeers({"gpg=gnupg", "openssl=openssl", "knotd=knot", "ldns-signzone=ldnsutils"})
+class TwoSitesTest {
+
+    Path dir;
+    Gpg bob;
+    Knot dns;
+    CapturingSink sinkA;
+    CapturingSink sinkB;
+    Gateway a;
+    Gateway b;
+    int portA;
+    int portB;
+    String yamlA;
+    String bZone;
+    ListAppender<ILoggingEvent> relayLog = new ListAppender<>();
+    ListAppender<ILoggingEvent> policyLog = new ListAppender<>();
+
+    @BeforeAll
+    void setUp() throws Exception {
+        Peers.require("gpg", "gnupg");
+        Peers.require("openssl", "openssl");
+        Peers.require("knotd", "knot");
+        Peers.require("ldns-signzone", "ldnsutils");
+        dir = Files.createTempDirectory("twosites");
+        // One certificate for b.test's SMTP listener (mx.b.test) and its HTTPS listener (WKD, MTA-STS).
+        TestCa tls = TestCa.make(dir.resolve("ca"), "mx.b.test", "openpgpkey.b.test", "mta-sts.b.test", "mta-sts.e.test", "mta-sts.f.test");
+
+        bob = new Gpg(dir.resolve("bob-gnupg"));
+        bob.run("--passphrase", "", "--quick-gen-key", "<bob@b.test>", "future-default", "default", "never").ok("gpg key");
+        Path bobKey = dir.resolve("bob.asc");
+        Files.write(bobKey, bob.run("--armor", "--export", "bob@b.test").ok("export").out());
+
+        // Site b.test (also serving e.test and f.test): MX host mx.b.test, its own TLS certificate, an MTA-STS policy.
+        sinkB = new CapturingSink();
+        portB = TestGateway.freePort();
+        int httpsPort = TestGateway.freePort();
+        Path cfgB = dir.resolve("b.yml");
+        Files.writeString(cfgB, TestGateway.yaml(dir.resolve("b-data"), portB, 0, sinkB.port(), "domains: {local: [b.test, e.test, f.test]}",
+                "tls: {certificate: \"" + tls.certificate() + "\", privateKey: \"" + tls.pkcs8Key() + "\"}",
+                "wkd: {enabled: true, listen: \"127.0.0.1:" + httpsPort + "\"}",
+                "mtaSts: {mode: enforce, mx: [mx.b.test, mx.e.test], maxAge: 1d}").replace("hostname: gw.test", "hostname: mx.b.test"));
+        assertThat(Cli.run("keys", "import", bobKey.toString(), "-c", cfgB.toString()).code()).isZero();
+        Cli.Run records = Cli.run("dns-records", "--domain", "b.test", "--smtp-port", String.valueOf(portB), "-c", cfgB.toString());
+        assertThat(records.code()).as(records.err()).isZero();
+        assertThat(records.out()).contains("IN OPENPGPKEY", "IN TLSA 3 1 1", "_mta-sts.b.test.", "_smtp._tls.b.test.");
+        bZone = records.out() + "\n@ MX 10 mx.b.test.\nmx A 127.0.0.1\n";
+        String tlsa = records.out().lines().filter(l -> l.contains("IN TLSA")).findFirst().orElseThrow();
+        String goodHash = tlsa.substring(tlsa.lastIndexOf(' ') + 1);
+        b = TestGateway.start(Files.readString(cfgB));
+
+        dns = new Knot(dir.resolve("dns"));
+        String anchors = "$TTL 3600\n" + dns.signedZone("b.test", bZone, z -> z) + "\n";
+        // c.test: a TLSA record that names another key.
+        anchors += dns.signedZone("c.test", "@ MX 10 mx.c.test.\nmx A 127.0.0.1\n_" + portB + "._tcp.mx 3600 IN TLSA 3 1 1 " + "00".repeat(32), z -> z) + "\n";
+        // d.test: the right TLSA record, but changed after signing: its signature is bogus.
+        String right = "_" + portB + "._tcp.mx 3600 IN TLSA 3 1 1 " + goodHash;
+        anchors += dns.signedZone("d.test", "@ MX 10 mx.d.test.\nmx A 127.0.0.1\n" + right,
+                z -> z.replace(goodHash, goodHash.substring(0, 63) + (goodHash.endsWith("0") ? "1" : "0"))) + "\n";
+        // e.test (unsigned): MTA-STS enforce, MX mx.e.test, whose certificate (mx.b.test's) does not name it.
+        dns.zone("e.test", "@ MX 10 mx.e.test.\nmx A 127.0.0.1\nmta-sts A 127.0.0.1\n_mta-sts TXT \"v=STSv1; id=e1\"");
+        // f.test (unsigned, so no DANE): MTA-STS enforce, MX mx.b.test, whose certificate the test CA vouches for.
+        dns.zone("f.test", "@ MX 10 mx.b.test.\nmta-sts A 127.0.0.1\n_mta-sts TXT \"v=STSv1; id=f1\"");
+        dns.start();
+        Path anchorFile = dir.resolve("anchors.ds");
+        Files.writeString(anchorFile, anchors);
+
+        // Site a.test: validates DNSSEC from those anchors; DANE (then MTA-STS) towards MX hosts by default.
+        sinkA = new CapturingSink();
+        portA = TestGateway.freePort();
+        String routes = "{b.test: {nexthop: \"b.test:" + portB + "\"}, c.test: {nexthop: \"c.test:" + portB + "\"}, d.test: {nexthop: \"d.test:"
+                + portB + "\"}, e.test: {nexthop: \"e.test:" + portB + "\"}, f.test: {nexthop: \"f.test:" + portB + "\"}}";
+        yamlA = TestGateway.yaml(dir.resolve("a-data"), portA, 0, sinkA.port(), "domains: {local: [a.test]}",
+                        "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
+                        "dns: {servers: [\"127.0.0.1:" + dns.port() + "\"], timeout: 2s, dnssec: true, trustAnchors: \"" + anchorFile + "\"}",
+                        "discovery: {order: [openpgpkey], cacheFor: 1s}",
+                        "outbound: {encrypt: opportunistic, recipientDomains: {b.test: pinned}}")
+                .replace("tls: none, ", "trustAnchors: \"" + tls.caCertificate() + "\", mtaStsPort: " + httpsPort + ", routes: " + routes + ", ");
+        for (String name : List.of("relay", "policy")) {
+            Logger l = (Logger) LoggerFactory.getLogger(name);
+            ListAppender<ILoggingEvent> app = name.equals("relay") ? relayLog : policyLog;
+            app.start();
+            l.addAppender(app);
+        }
+        a = TestGateway.start(yamlA);
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        for (String name : List.of("relay", "policy")) {
+            ((Logger) LoggerFactory.getLogger(name)).detachAppender(name.equals("relay") ? relayLog : policyLog);
+        }
+        for (AutoCloseable c : new AutoCloseable[] {a, b, sinkA, sinkB, dns}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+        if (bob != null) {
+            bob.stop();
+        }
+        if (dir != null) {
+            Cmd.run("rm", "-rf", dir.toString());
+        }
+    }
+
+    String send(String to, String body) throws Exception {
+        try (SmtpClient c = new SmtpClient(portA)) {
+            c.expect("220");
+            c.send("EHLO client.a.test");
+            c.expect("250");
+            return c.sendMail("alice@a.test", List.of(to), "From: alice@a.test\r\nTo: " + to + "\r\nSubject: between sites\r\n\r\n" + body + "\r\n");
+        }
+    }
+
+    boolean logged(ListAppender<ILoggingEvent> log, String... parts) {
+        return log.list.stream().map(ILoggingEvent::getFormattedMessage).anyMatch(m -> java.util.Arrays.stream(parts).allMatch(m::contains));
+    }
+
+    @Test
+    @Order(1)
+    void encryptedToTheKeyFromOpenpgpkeyOverDaneVerifiedTls() throws Exception {
+        int before = sinkB.messages.size();
+        assertThat(send("bob@b.test", "the first secret")).startsWith("250");
+        assertThat(sinkB.messages).hasSize(before + 1);
+        String got = sinkB.messages.get(before).text();
+        // What crossed from a.test to b.test, as b.test passed it on: encrypted, received over TLS.
+        assertThat(got).contains("multipart/encrypted").doesNotContain("the first secret");
+        assertThat(got).containsPattern("by mx\\.b\\.test[^;]*with ESMTPS");
+        assertThat(logged(relayLog, "Verified (DANE-EE) TLS connection established to mx.b.test[127.0.0.1]:" + portB)).isTrue();
+        assertThat(logged(policyLog, "bob@b.test", "OPENPGPKEY", "(DNSSEC)", "pin set")).isTrue();
+        Path enc = dir.resolve("to-bob.asc");
+        Files.writeString(enc, got.substring(got.indexOf("-----BEGIN PGP MESSAGE-----"), got.indexOf("-----END PGP MESSAGE-----") + 25));
+        assertThat(bob.run("--decrypt", enc.toString()).ok("gpg decrypt").outText()).contains("the first secret", "Subject: between sites");
+    }
+
+    @Test
+    @Order(2)
+    void aTlsaRecordThatDoesNotMatchDefers() throws Exception {
+        int before = sinkB.messages.size();
+        assertThat(send("carol@c.test", "not for an impostor")).startsWith("451 4.7.5").contains("TLS handshake");
+        assertThat(sinkB.messages).hasSize(before);
+    }
+
+    @Test
+    @Order(3)
+    void aBogusTlsaSignatureDefers() throws Exception {
+        int before = sinkB.messages.size();
+        assertThat(send("dave@d.test", "not over a forged record")).startsWith("451 4.7.5").contains("TLSA lookup", "failed");
+        assertThat(sinkB.messages).hasSize(before);
+    }
+
+    @Test
+    @Order(4)
+    void mtaStsEnforceNeedsACertificateForTheMx() throws Exception {
+        int before = sinkB.messages.size();
+        assertThat(send("erin@e.test", "not to an unverified host")).startsWith("451 4.7.5").contains("MTA-STS enforce");
+        assertThat(sinkB.messages).hasSize(before);
+        // f.test's MX (mx.b.test) has a certificate the policy accepts: delivered over verified TLS.
+        assertThat(send("frank@f.test", "to a verified host")).startsWith("250");
+        assertThat(sinkB.messages).hasSize(before + 1);
+        assertThat(logged(relayLog, "Verified TLS connection established to mx.b.test", "MTA-STS enforce")).isTrue();
+    }
+
+    @Test
+    @Order(5)
+    void aPinnedKeyReplacedAtThePeerDefersUntilTheAdminAcceptsIt() throws Exception {
+        // bob gets a new key, and b.test publishes it in place of the old one.
+        Gpg newBob = new Gpg(dir.resolve("bob2-gnupg"));
+        try {
+            newBob.run("--passphrase", "", "--quick-gen-key", "<bob@b.test>", "future-default", "default", "never").ok("gpg key");
+            Path newKey = dir.resolve("bob2.asc");
+            Files.write(newKey, newBob.run("--armor", "--export", "bob@b.test").ok("export").out());
+            String oldRecord = bZone.substring(bZone.indexOf("._openpgpkey.b.test."));
+            oldRecord = oldRecord.substring(0, oldRecord.indexOf(')') + 1);
+            Path keyDir = Files.createDirectories(dir.resolve("bob2-store"));
+            Path cfg = dir.resolve("bob2.yml");
+            Files.writeString(cfg, TestGateway.yaml(keyDir, TestGateway.freePort(), 0, 1, "domains: {local: [b.test]}"));
+            assertThat(Cli.run("keys", "import", newKey.toString(), "-c", cfg.toString()).code()).isZero();
+            String fresh = Cli.run("dns-records", "--domain", "b.test", "-c", cfg.toString()).out();
+            String newRecord = fresh.substring(fresh.indexOf("._openpgpkey.b.test."));
+            newRecord = newRecord.substring(0, newRecord.indexOf(')') + 1);
+            dns.signedZone("b.test", bZone.replace(oldRecord, newRecord), z -> z);
+            Thread.sleep(1100); // a.test's discovery cache (cacheFor: 1s)
+
+            int before = sinkB.messages.size();
+            assertThat(send("bob@b.test", "to the new key?")).startsWith("451 4.7.0").contains("key changed");
+            assertThat(sinkB.messages).hasSize(before);
+            assertThat(logged(policyLog, "bob@b.test", "differs from the pinned key", "keys pin-accept")).isTrue();
+        } finally {
+            newBob.stop();
+        }
+        // The admin sees why, and accepts the new key.
+        a.close();
+        a = null;
+        Path cfgA = dir.resolve("a.yml");
+        Files.writeString(cfgA, yamlA);
+        Cli.Run listed = Cli.run("keys", "discovered", "-c", cfgA.toString());
+        assertThat(listed.out()).contains("pin bob@b.test", "CHANGED", "OPENPGPKEY");
+        assertThat(Cli.run("keys", "pin-accept", "bob@b.test", "-c", cfgA.toString()).code()).isZero();
+        a = TestGateway.start(yamlA);
+        int before = sinkB.messages.size();
+        assertThat(send("bob@b.test", "to the accepted key")).startsWith("250");
+        assertThat(sinkB.messages).hasSize(before + 1);
+    }
+}
