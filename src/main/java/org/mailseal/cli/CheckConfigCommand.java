@@ -20,7 +20,7 @@ public final class CheckConfigCommand implements Callable<Integer> {
         System.out.println("  dataDir:    " + c.dataDir().toAbsolutePath());
         System.out.println("  smtp:       " + (c.smtp().enabled() ? c.smtp().listen() : "off"));
         System.out.println("  lmtp:       " + (c.lmtp().enabled() ? c.lmtp().listen() : "off"));
-        System.out.println("  relay:      " + c.relay().defaultRoute() + " (tls " + c.relay().tls().name().toLowerCase() + ")");
+        System.out.println("  relay:      " + c.relay().defaultRoute() + " (tls " + c.relay().tlsFor(null, org.mailseal.config.NextHop.parse(c.relay().defaultRoute())).name().toLowerCase().replace('_', '-') + ")");
         c.relay().routes().forEach((d, r) -> System.out.println("  route:      " + d + " -> " + r.nexthop()));
         System.out.println("  local:      " + String.join(", ", c.domains().local()));
         System.out.println("  trusted:    " + c.networks().trusted());

@@ -60,6 +60,9 @@ public record MailsealConfig(
         quarantine = orDefaults(quarantine, QuarantineSettings.class);
         pdf = orDefaults(pdf, Pdf.class);
         dns = orDefaults(dns, Dns.class);
+        if (!dns.servers().isEmpty() && !relay.dnsServers().isEmpty() && !dns.servers().equals(relay.dnsServers())) {
+            throw new IllegalArgumentException("relay.dnsServers: one resolver serves every lookup; set dns.servers only");
+        }
         if (dns.servers().isEmpty() && !relay.dnsServers().isEmpty()) {
             dns = dns.withServers(relay.dnsServers());
         }

@@ -40,4 +40,18 @@ public record Relay(
         }
     }
 
+    /**
+     * The TLS policy towards {@code hop}: the route's own ({@code own}), else {@code relay.tls}, else DANE (with
+     * MTA-STS) for next hops found by MX lookup (mail to the internet: RFC 7672, RFC 8461) and opportunistic
+     * TLS for fixed ones.
+     */
+    public TlsPolicy tlsFor(TlsPolicy own, NextHop hop) {
+        if (own != null) {
+            return own;
+        }
+        if (tls != null) {
+            return tls;
+        }
+        return hop.mxLookup() ? TlsPolicy.DANE : TlsPolicy.MAY;
+    }
 }

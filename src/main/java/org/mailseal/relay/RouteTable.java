@@ -29,25 +29,11 @@ public final class RouteTable {
     /** Parses every route once, at start; a lookup is then a map access. */
     public RouteTable(Relay cfg) {
         NextHop def = NextHop.parse(cfg.defaultRoute());
-        fallback = route(def, tlsFor(cfg, null, def));
+        fallback = route(def, cfg.tlsFor(null, def));
         cfg.routes().forEach((domain, r) -> {
             NextHop hop = NextHop.parse(r.nexthop());
-            routes.put(domain, route(hop, tlsFor(cfg, r.tls(), hop)));
+            routes.put(domain, route(hop, cfg.tlsFor(r.tls(), hop)));
         });
-    }
-
-    /**
-     * The route's own policy, else {@code relay.tls}, else DANE (with MTA-STS) for next hops found by MX lookup
-     * (mail to the internet: RFC 7672, RFC 8461) and opportunistic TLS for fixed ones.
-     */
-    private static TlsPolicy tlsFor(Relay cfg, TlsPolicy own, NextHop hop) {
-        if (own != null) {
-            return own;
-        }
-        if (cfg.tls() != null) {
-            return cfg.tls();
-        }
-        return hop.mxLookup() ? TlsPolicy.DANE : TlsPolicy.MAY;
     }
 
     private static Route route(NextHop hop, TlsPolicy tls) {

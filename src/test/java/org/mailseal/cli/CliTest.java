@@ -61,7 +61,7 @@ class CliTest {
     @Test
     void checkConfigPrintsEffectiveSettings() {
         Run r = run("", "check-config");
-        assertThat(r.code()).isZero();
+        assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("127.0.0.1:10025", "[127.0.0.1]:10026");
     }
 

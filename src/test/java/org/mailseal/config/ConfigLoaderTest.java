@@ -82,7 +82,7 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "relay:\n  tls: sometimes\n"))
                 .hasMessageContaining("relay.tls");
         assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "outbound:\n  encrypt: sometimes\n"))
-                .hasMessageContaining("outbound").hasMessageContaining("opportunistic, mandatory or never");
+                .hasMessageContaining("outbound").hasMessageContaining("opportunistic, mandatory, pinned or never");
         assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "outbound:\n  recipientDomains: {partner.test: always}\n"))
                 .hasMessageContaining("recipientDomains.partner.test");
         assertThatThrownBy(() -> ConfigLoader.parse("m.yml", "mode: weird\n")).hasMessageContaining("mode must be full or encrypt-only");

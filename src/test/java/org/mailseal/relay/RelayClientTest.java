@@ -139,9 +139,10 @@ class RelayClientTest {
             // Default route "mx.test:PORT": MX lookup of mx.test; other domains get their own "name:PORT" route.
             String routes = java.util.stream.Stream.of("nomx.test", "nullmx.test", "missing.test", "broken.test")
                     .map(d -> d + ": {nexthop: \"" + d + ":" + sink.port() + "\"}").collect(java.util.stream.Collectors.joining(", "));
-            String yaml = TestGateway.yaml(dir, port, 0, sink.port(), "domains: {local: [mx.test, nomx.test, nullmx.test, missing.test, broken.test]}")
+            String yaml = TestGateway.yaml(dir, port, 0, sink.port(), "domains: {local: [mx.test, nomx.test, nullmx.test, missing.test, broken.test]}",
+                            "dns: {servers: [\"127.0.0.1:" + dns.port() + "\"], timeout: 2s}")
                     .replace("\"[127.0.0.1]:" + sink.port() + "\"", "\"mx.test:" + sink.port() + "\"")
-                    .replace("tls: none,", "tls: none, dnsServers: [\"127.0.0.1:" + dns.port() + "\"], routes: {" + routes + "},");
+                    .replace("tls: none,", "tls: none, routes: {" + routes + "},");
             try (Gateway gw = TestGateway.start(yaml)) {
                 assertThat(send(port, "u@mx.test")).startsWith("250");
                 assertThat(send(port, "u@nomx.test")).startsWith("250");      // RFC 5321 §5.1 implicit MX
