@@ -53,6 +53,9 @@ public final class Gateway implements AutoCloseable {
     private MetricsEndpoint metricsEndpoint;
     private org.mailseal.web.ReplyEndpoint replyForm;
     private org.mailseal.wkd.WkdServer wkd;
+    private org.mailseal.transport.TlsReports tlsReports;
+    private org.mailseal.transport.TlsReportSender tlsReportSender;
+    private java.util.concurrent.ScheduledExecutorService housekeeping;
     private SmtpServer smtp;
     private SmtpServer lmtp;
     private MilterServer milter;
@@ -73,8 +76,11 @@ public final class Gateway implements AutoCloseable {
         spool.recover();
         Database db = Database.open(config);
         org.mailseal.dns.DnsResolver dns = new org.mailseal.dns.DnsResolver(config.dns());
-        RelayClient relay = new RelayClient(config.relay(), config.hostname(), dns);
+        org.mailseal.transport.TlsReports tlsReports = config.tlsReports().enabled()
+                ? new org.mailseal.transport.TlsReports(config.dataDir(), config.hostname(), java.time.Clock.systemUTC()) : null;
+        RelayClient relay = new RelayClient(config.relay(), config.hostname(), dns, tlsReports);
         Gateway g = new Gateway(config, db, relay);
+        g.tlsReports = tlsReports;
         try {
             UserStore users = new UserStore(db.dataSource(), new PasswordHasher(config.auth().argon2MemoryKiB(), config.auth().argon2Iterations()));
             MasterKey master = unlockMaster(config, db);
@@ -166,6 +172,30 @@ public final class Gateway implements AutoCloseable {
                     new org.mailseal.mailauth.dmarc.DmarcVerifier(dns::txt, org.mailseal.mailauth.dmarc.OrgDomain.load(config.authentication().publicSuffixList())),
                     new org.mailseal.mailauth.arc.ArcVerifier(dns::txt),
                     keyFinder(config, dns, new org.mailseal.keys.DiscoveredKeys(db.dataSource())));
+            if (tlsReports != null) {
+                g.tlsReportSender = tlsReportSender(config, dns, relay, tlsReports, dkimKeys);
+                g.housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "tls-reports");
+                    t.setDaemon(true);
+                    return t;
+                });
+                g.housekeeping.scheduleWithFixedDelay(() -> {
+                    try {
+                        tlsReports.flush();
+                    } catch (IOException | RuntimeException e) {
+                        log.warn("TLS reports not written: {}", e.getMessage());
+                    }
+                }, 1, 1, java.util.concurrent.TimeUnit.MINUTES);
+                if (config.tlsReports().send()) {
+                    g.housekeeping.scheduleWithFixedDelay(() -> {
+                        try {
+                            g.tlsReportSender.sendFinished();
+                        } catch (IOException | RuntimeException e) {
+                            log.warn("TLS reports not sent: {}", e.getMessage());
+                        }
+                    }, 5, org.mailseal.transport.TlsReportSender.EVERY.toMinutes(), java.util.concurrent.TimeUnit.MINUTES);
+                }
+            }
             java.util.function.Consumer<String> deferred = queueId -> {
                 try {
                     replay.release(queueId);
@@ -221,6 +251,22 @@ public final class Gateway implements AutoCloseable {
      * The master key, reloading itself after {@code keys rotate-master}; null in encrypt-only mode (which
      * refuses to start while the store holds private keys) or without a passphrase.
      */
+    /** Mails TLS reports through the relay client, along the route for the report address's domain. */
+    private static org.mailseal.transport.TlsReportSender tlsReportSender(MailsealConfig config, org.mailseal.dns.DnsResolver dns, RelayClient relay,
+                                                                          org.mailseal.transport.TlsReports reports,
+                                                                          org.mailseal.pipeline.DkimSignStage.Keys dkim) {
+        org.mailseal.relay.RouteTable routes = new org.mailseal.relay.RouteTable(config.relay());
+        String from = config.tlsReports().from() != null ? config.tlsReports().from() : "postmaster@" + config.hostname();
+        return new org.mailseal.transport.TlsReportSender(reports, dns, config.hostname(), from, dkim::forDomain, (sender, to, message) -> {
+            org.mailseal.mail.Address rcpt = org.mailseal.mail.Address.parse(to);
+            org.mailseal.relay.RouteTable.Route route = routes.routeFor(rcpt.domainLower());
+            List<org.mailseal.relay.RelayResult> r = relay.deliver(new RelayClient.Message("tlsrpt", null,
+                    org.mailseal.mail.MailFrom.of(org.mailseal.mail.Address.parse(sender)), List.of(org.mailseal.mail.RcptTo.of(rcpt)), message),
+                    route.hop(), route.tls(), org.mailseal.relay.Deadline.in(java.time.Duration.ofMinutes(5)));
+            return r.get(0).reply().code();
+        }, java.time.Clock.systemUTC());
+    }
+
     /** Key discovery for outbound recipients, the sources in {@code discovery.order}. */
     private static org.mailseal.discovery.KeyFinder keyFinder(MailsealConfig config, org.mailseal.dns.DnsResolver dns,
                                                                org.mailseal.keys.DiscoveredKeys store) throws IOException, GeneralSecurityException {
@@ -285,6 +331,15 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The Web Key Directory's listener, or null when it is off. */
+    /** The TLS-RPT counts (null when tlsReports.enabled is false). */
+    public org.mailseal.transport.TlsReports tlsReports() {
+        return tlsReports;
+    }
+
+    public org.mailseal.transport.TlsReportSender tlsReportSender() {
+        return tlsReportSender;
+    }
+
     public org.mailseal.wkd.WkdServer wkd() {
         return wkd;
     }
@@ -336,6 +391,16 @@ public final class Gateway implements AutoCloseable {
         }
         if (sentCopier != null) {
             sentCopier.close();
+        }
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+        if (tlsReports != null) {
+            try {
+                tlsReports.flush();
+            } catch (IOException | RuntimeException e) {
+                log.warn("TLS reports not written: {}", e.getMessage());
+            }
         }
         scanners.forEach(org.mailseal.scan.Scanner::close);
         relay.close();

@@ -36,7 +36,8 @@ public record MailsealConfig(
         Authentication authentication,
         Wkd wkd,
         Discovery discovery,
-        MtaSts mtaSts) {
+        MtaSts mtaSts,
+        TlsReporting tlsReports) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -70,6 +71,7 @@ public record MailsealConfig(
         wkd = orDefaults(wkd, Wkd.class);
         discovery = orDefaults(discovery, Discovery.class);
         mtaSts = orDefaults(mtaSts, MtaSts.class);
+        tlsReports = orDefaults(tlsReports, TlsReporting.class);
         if (mtaSts.published() && !wkd.enabled()) {
             throw new IllegalArgumentException("mtaSts.mode: the policy is served by the wkd: listener; set wkd.enabled: true");
         }

@@ -24,6 +24,7 @@ import org.mailseal.dns.DnsResolver;
 import org.mailseal.https.HttpsGet;
 import org.mailseal.transport.DaneTrustManager;
 import org.mailseal.transport.MtaStsClient;
+import org.mailseal.transport.TlsReports;
 import org.mailseal.transport.TransportSecurity;
 import org.mailseal.mail.MailFrom;
 import org.mailseal.mail.RcptTo;
@@ -50,9 +51,12 @@ public final class RelayClient implements AutoCloseable {
     private final TransportSecurity security;
     private final ScheduledExecutorService watchdog;
 
-    /** {@code dns}: the gateway's resolver (MX, TLSA and MTA-STS lookups). */
-    public RelayClient(Relay cfg, String heloName, DnsResolver dns) throws IOException, GeneralSecurityException {
+    private final TlsReports reports;
+
+    /** {@code dns}: the gateway's resolver (MX, TLSA and MTA-STS lookups); {@code reports}: TLS-RPT counts, or null. */
+    public RelayClient(Relay cfg, String heloName, DnsResolver dns, TlsReports reports) throws IOException, GeneralSecurityException {
         this.cfg = cfg;
+        this.reports = reports;
         this.heloName = cfg.heloName() != null ? cfg.heloName() : heloName;
         this.resolver = new MxResolver(dns);
         this.security = new TransportSecurity(dns, new MtaStsClient(dns,
@@ -93,6 +97,9 @@ public final class RelayClient implements AutoCloseable {
                 plan = security.plan(policy, policyDomain, t.host(), t.address().getPort(), t.secure());
             } catch (TransportSecurity.Refused r) {
                 lastRelay = t.host() + "[" + t.address().getAddress().getHostAddress() + "]:" + t.address().getPort();
+                if (reports != null) {
+                    reports.failure(policyDomain, r.type, r.policy, t.host(), t.address().getAddress().getHostAddress(), r.resultType, r.getMessage());
+                }
                 lastError = SmtpReply.of(451, "4.7.5", "Error: " + r.getMessage());
                 log.info("{}: {}: not used: {}", msg.queueId(), lastRelay, r.getMessage());
                 continue;
@@ -190,17 +197,23 @@ public final class RelayClient implements AutoCloseable {
                             if (mode == TransportSecurity.Mode.MAY) {
                                 // RFC 7435: opportunistic TLS falls back to plaintext after a failed handshake
                                 log.info("TLS handshake with {} failed ({}); retrying without TLS", relay, e.getMessage());
+                                report(plan, t, resultType(e));
                                 return connect(t, TransportSecurity.Plan.of(TlsPolicy.NONE), deadline);
                             }
                             if (mode == TransportSecurity.Mode.STS_TESTING) {
                                 // RFC 8461 §5: in testing mode a failure is reported, and the mail still goes
                                 log.info("MTA-STS testing: certificate of {} not valid ({}); delivering with unverified TLS", relay, e.getMessage());
-                                return connect(t, new TransportSecurity.Plan(TransportSecurity.Mode.MAY, List.of(), plan.policyDomain(), plan.why()), deadline);
+                                report(plan, t, resultType(e));
+                                return connect(t, plan.withMode(TransportSecurity.Mode.MAY), deadline);
                             }
+                            report(plan, t, dane != null ? "validation-failure" : resultType(e));
                             throw new HopFailure(SmtpReply.of(451, "4.7.5", "Error: TLS handshake with " + relay + " failed" + needs + ": " + e.getMessage()), relay);
                         }
                         String trust = dane != null ? "Verified (" + dane.matched() + ")" : pkix ? "Verified" : "Untrusted";
                         log.info("{} TLS connection established to {}: {} ({})", trust, relay, c.tls(), plan.why());
+                        if (reports != null && plan.type() != null) {
+                            reports.success(plan.policyDomain(), plan.type(), plan.policy(), t.host());
+                        }
                         SmtpReply again = c.hello(heloName);
                         if (again.code() != 250) {
                             c.quit();
@@ -208,9 +221,13 @@ public final class RelayClient implements AutoCloseable {
                         }
                     } else if (mode.requiresTls()) {
                         c.quit();
+                        report(plan, t, "starttls-not-supported");
                         throw new HopFailure(SmtpReply.of(451, "4.7.4", "Error: " + relay + " refused STARTTLS" + needs + ": " + r.oneLine()), relay);
                     }
-                } else if (mode.requiresTls()) {
+                } else if (mode.requiresTls() || mode == TransportSecurity.Mode.STS_TESTING || (mode == TransportSecurity.Mode.MAY && plan.type() != null)) {
+                    report(plan, t, "starttls-not-supported");
+                }
+                if (c.tls() == null && mode.requiresTls()) {
                     c.quit();
                     // TLS required by policy and not offered: never send in clear (fail closed)
                     throw new HopFailure(SmtpReply.of(451, "4.7.4", "Error: TLS is required" + needs + ", but was not offered by host " + relay), relay);
@@ -221,6 +238,25 @@ public final class RelayClient implements AutoCloseable {
             c.close();
             throw new HopFailure(SmtpReply.of(451, "4.4.2", "Error: lost connection with " + relay + " during setup: " + describe(e)), relay);
         }
+    }
+
+    /** Counts a failed session for TLS-RPT, where the plan speaks for a recipient domain. */
+    private void report(TransportSecurity.Plan plan, MxResolver.Target t, String resultType) {
+        if (reports != null && plan.type() != null) {
+            reports.failure(plan.policyDomain(), plan.type(), plan.policy(), t.host(), t.address().getAddress().getHostAddress(), resultType, plan.why());
+        }
+    }
+
+    /** RFC 8460 §4.3.1: the result type of a failed certificate check. */
+    private static String resultType(SSLException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("No subject alternative") || m.contains("No name matching")) {
+            return "certificate-host-mismatch";
+        }
+        if (m.contains("expired") || m.contains("NotAfter")) {
+            return "certificate-expired";
+        }
+        return "certificate-not-trusted";
     }
 
     /**

@@ -52,6 +52,11 @@ public record Tlsa(int usage, int selector, int matching, byte[] data) {
         }
     }
 
+    /** The record's data as in a zone file (for TLS-RPT policy-string). */
+    public String presentation() {
+        return usage + " " + selector + " " + matching + " " + HexFormat.of().formatHex(data);
+    }
+
     @Override
     public String toString() {
         String hex = HexFormat.of().formatHex(data);

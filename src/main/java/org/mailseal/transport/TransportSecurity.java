@@ -27,22 +27,37 @@ public final class TransportSecurity {
         }
     }
 
-    /** The decision for one host: {@code tlsa} for DANE, {@code why} for the log and TLS-RPT. */
-    public record Plan(Mode mode, List<Tlsa> tlsa, String policyDomain, String why) {
+    /**
+     * The decision for one host: {@code tlsa} for DANE, {@code why} for the log; for TLS-RPT (RFC 8460 §4.4) the
+     * policy {@code type} (null for a fixed next hop: nothing to report) and its {@code policy} strings.
+     */
+    public record Plan(Mode mode, List<Tlsa> tlsa, String policyDomain, String why, TlsReports.PolicyType type, List<String> policy) {
         public static Plan of(TlsPolicy p) {
             return new Plan(switch (p) {
                 case NONE -> Mode.NONE;
                 case ENCRYPT -> Mode.ENCRYPT;
                 case VERIFY -> Mode.VERIFY;
                 default -> Mode.MAY;
-            }, List.of(), null, "policy " + p.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            }, List.of(), null, "policy " + p.name().toLowerCase(Locale.ROOT).replace('_', '-'), null, List.of());
+        }
+
+        /** The same plan with another mode (a fallback). */
+        public Plan withMode(Mode m) {
+            return new Plan(m, tlsa, policyDomain, why, type, policy);
         }
     }
 
-    /** This host must not be used: the reason goes into a 4xx. */
+    /** This host must not be used: the reason goes into a 4xx; {@code resultType} and {@code type} into TLS-RPT. */
     public static final class Refused extends Exception {
-        public Refused(String why) {
+        public final String resultType;
+        public final TlsReports.PolicyType type;
+        public final List<String> policy;
+
+        public Refused(String why, String resultType, TlsReports.PolicyType type, List<String> policy) {
             super(why, null, false, false);
+            this.resultType = resultType;
+            this.type = type;
+            this.policy = policy;
         }
     }
 
@@ -66,30 +81,34 @@ public final class TransportSecurity {
             String name = "_" + port + "._tcp." + host; // RFC 7672 §2.3, RFC 6698 §3
             DnsResolver.Answer<Record> a = dns.lookup(name, Type.TLSA);
             if (a.status() == DnsResolver.Status.TEMPERROR) {
-                throw new Refused("TLSA lookup for " + name + " failed: " + a.reason());
+                throw new Refused("TLSA lookup for " + name + " failed: " + a.reason(), "dnssec-invalid", TlsReports.PolicyType.TLSA, List.of());
             }
             if (a.status() == DnsResolver.Status.FOUND && a.secure()) {
                 List<Tlsa> all = a.records().stream().filter(r -> r instanceof TLSARecord).map(r -> Tlsa.of((TLSARecord) r)).toList();
                 List<Tlsa> usable = all.stream().filter(Tlsa::usable).toList();
+                List<String> strings = all.stream().map(Tlsa::presentation).toList();
                 if (usable.isEmpty()) {
                     // §2.2: TLSA records exist but none is usable: TLS is still mandatory, unauthenticated
-                    return new Plan(Mode.ENCRYPT, List.of(), domain, "DANE: no usable TLSA record at " + name);
+                    return new Plan(Mode.ENCRYPT, List.of(), domain, "DANE: no usable TLSA record at " + name, TlsReports.PolicyType.TLSA, strings);
                 }
-                return new Plan(Mode.DANE, usable, domain, "DANE: " + usable.size() + " TLSA record(s) at " + name);
+                return new Plan(Mode.DANE, usable, domain, "DANE: " + usable.size() + " TLSA record(s) at " + name, TlsReports.PolicyType.TLSA, strings);
             }
         }
         MtaStsClient.Lookup sts = mtaSts.policyFor(domain);
         if (sts.policy() == null || sts.policy().mode() == MtaStsPolicy.Mode.NONE) {
-            return new Plan(Mode.MAY, List.of(), domain, sts.problem() != null ? "no MTA-STS policy (" + sts.problem() + ")" : "no DANE or MTA-STS policy");
+            return new Plan(Mode.MAY, List.of(), domain, sts.problem() != null ? "no MTA-STS policy (" + sts.problem() + ")" : "no DANE or MTA-STS policy",
+                    TlsReports.PolicyType.NO_POLICY_FOUND, List.of());
         }
+        List<String> strings = sts.policy().text().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
         if (!sts.policy().allows(host)) {
             if (sts.policy().mode() == MtaStsPolicy.Mode.ENFORCE) {
-                throw new Refused("MX host " + host + " is not in " + domain + "'s MTA-STS policy (id " + sts.id() + ")");
+                throw new Refused("MX host " + host + " is not in " + domain + "'s MTA-STS policy (id " + sts.id() + ")", "validation-failure",
+                        TlsReports.PolicyType.STS, strings);
             }
-            return new Plan(Mode.STS_TESTING, List.of(), domain, "MTA-STS testing: MX host " + host + " not in the policy");
+            return new Plan(Mode.STS_TESTING, List.of(), domain, "MTA-STS testing: MX host " + host + " not in the policy", TlsReports.PolicyType.STS, strings);
         }
         return sts.policy().mode() == MtaStsPolicy.Mode.ENFORCE
-                ? new Plan(Mode.STS_ENFORCE, List.of(), domain, "MTA-STS enforce (id " + sts.id() + ")")
-                : new Plan(Mode.STS_TESTING, List.of(), domain, "MTA-STS testing (id " + sts.id() + ")");
+                ? new Plan(Mode.STS_ENFORCE, List.of(), domain, "MTA-STS enforce (id " + sts.id() + ")", TlsReports.PolicyType.STS, strings)
+                : new Plan(Mode.STS_TESTING, List.of(), domain, "MTA-STS testing (id " + sts.id() + ")", TlsReports.PolicyType.STS, strings);
     }
 }

@@ -205,6 +205,44 @@ class TwoSitesTest {
 
     @Test
     @Order(5)
+    void tlsReportsCountEachPolicyAndGoToTheRua() throws Exception {
+        a.tlsReports().flush();
+        Path day = dir.resolve("a-data").resolve("tls-rpt").resolve(java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode b = json.readTree(day.resolve("b.test.json").toFile()).get("policies").get(0);
+        assertThat(b.at("/policy/policy-type").asText()).isEqualTo("tlsa");
+        assertThat(b.at("/policy/policy-string/0").asText()).startsWith("3 1 1 ");
+        assertThat(b.at("/summary/total-successful-session-count").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(b.at("/summary/total-failure-session-count").asLong()).isZero();
+        com.fasterxml.jackson.databind.JsonNode c = json.readTree(day.resolve("c.test.json").toFile()).get("policies").get(0);
+        assertThat(c.at("/failure-details/0/result-type").asText()).isEqualTo("validation-failure");
+        assertThat(c.at("/failure-details/0/receiving-mx-hostname").asText()).isEqualTo("mx.c.test");
+        com.fasterxml.jackson.databind.JsonNode d = json.readTree(day.resolve("d.test.json").toFile()).get("policies").get(0);
+        assertThat(d.at("/failure-details/0/result-type").asText()).isEqualTo("dnssec-invalid");
+        com.fasterxml.jackson.databind.JsonNode e = json.readTree(day.resolve("e.test.json").toFile()).get("policies").get(0);
+        assertThat(e.at("/policy/policy-type").asText()).isEqualTo("sts");
+        assertThat(e.at("/failure-details/0/result-type").asText()).isEqualTo("certificate-host-mismatch");
+        com.fasterxml.jackson.databind.JsonNode f = json.readTree(day.resolve("f.test.json").toFile()).get("policies").get(0);
+        assertThat(f.at("/policy/policy-string").toString()).contains("mode: enforce", "mx: mx.b.test");
+        assertThat(f.at("/summary/total-successful-session-count").asLong()).isEqualTo(1);
+
+        // b.test asks for reports at postmaster@b.test (its dns-records output): today's goes there now.
+        int before = sinkB.messages.size();
+        assertThat(a.tlsReportSender().sendDay(java.time.LocalDate.now(java.time.ZoneOffset.UTC))).isGreaterThanOrEqualTo(1);
+        CapturingSink.Received report = sinkB.messages.stream().skip(before).filter(m -> m.rcptTo().stream().anyMatch(r -> r.contains("postmaster@b.test")))
+                .findFirst().orElseThrow();
+        String text = report.text();
+        assertThat(text).contains("TLS-Report-Domain: b.test", "report-type=\"tlsrpt\"", "application/tlsrpt+gzip");
+        String b64 = text.substring(text.indexOf("application/tlsrpt+gzip"));
+        b64 = b64.substring(b64.indexOf("\r\n\r\n") + 4, b64.indexOf("\r\n\r\n--"));
+        byte[] gz = java.util.Base64.getMimeDecoder().decode(b64);
+        String sent = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz)).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(json.readTree(sent).at("/policies/0/policy/policy-domain").asText()).isEqualTo("b.test");
+        assertThat(day.resolve("b.test.json.sent")).exists();
+    }
+
+    @Test
+    @Order(6)
     void aPinnedKeyReplacedAtThePeerDefersUntilTheAdminAcceptsIt() throws Exception {
         // bob gets a new key, and b.test publishes it in place of the old one.
         Gpg newBob = new Gpg(dir.resolve("bob2-gnupg"));
