@@ -171,7 +171,7 @@ public final class Gateway implements AutoCloseable {
                     new org.mailseal.mailauth.spf.SpfVerifier(dns),
                     new org.mailseal.mailauth.dmarc.DmarcVerifier(dns::txt, org.mailseal.mailauth.dmarc.OrgDomain.load(config.authentication().publicSuffixList())),
                     new org.mailseal.mailauth.arc.ArcVerifier(dns::txt),
-                    keyFinder(config, dns, new org.mailseal.keys.DiscoveredKeys(db.dataSource())));
+                    keyFinder(config, dns, new org.mailseal.keys.DiscoveredKeys(db.dataSource()), certs));
             if (tlsReports != null) {
                 g.tlsReportSender = tlsReportSender(config, dns, relay, tlsReports, dkimKeys);
                 g.housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -269,7 +269,8 @@ public final class Gateway implements AutoCloseable {
 
     /** Key discovery for outbound recipients, the sources in {@code discovery.order}. */
     private static org.mailseal.discovery.KeyFinder keyFinder(MailsealConfig config, org.mailseal.dns.DnsResolver dns,
-                                                               org.mailseal.keys.DiscoveredKeys store) throws IOException, GeneralSecurityException {
+                                                               org.mailseal.keys.DiscoveredKeys store, CertDirectory certs)
+            throws IOException, GeneralSecurityException {
         List<org.mailseal.discovery.KeyFinder.Source> sources = new ArrayList<>();
         for (String name : config.discovery().order()) {
             switch (name) {
@@ -282,11 +283,20 @@ public final class Gateway implements AutoCloseable {
                         new org.mailseal.discovery.DnsKeyLookup(dns, org.mailseal.discovery.DnsKeyLookup.Kind.OPENPGPKEY)));
                 case "smimea" -> sources.add(new org.mailseal.discovery.KeyFinder.Source(name,
                         new org.mailseal.discovery.DnsKeyLookup(dns, org.mailseal.discovery.DnsKeyLookup.Kind.SMIMEA)));
+                case "keyservers" -> {
+                    javax.net.ssl.SSLContext ctx = org.mailseal.https.HttpsGet.trusting(config.discovery().trustAnchors());
+                    for (String k : config.discovery().keyservers()) {
+                        sources.add(new org.mailseal.discovery.KeyFinder.Source(name, org.mailseal.discovery.KeyserverLookup.parse(k,
+                                port -> new org.mailseal.https.HttpsGet(dns, ctx, config.discovery().timeout(), port))));
+                    }
+                }
+                case "ldap" -> sources.add(new org.mailseal.discovery.KeyFinder.Source(name, new org.mailseal.discovery.LdapLookup(
+                        config.discovery().ldap(), config.discovery().timeout(), certs::validate)));
                 default -> throw new IllegalStateException(name);
             }
         }
         if (!dns.validating()) {
-            sources.removeIf(s -> !s.name().equals("wkd")); // OPENPGPKEY and SMIMEA count only when DNSSEC-secure
+            sources.removeIf(s -> s.name().equals("openpgpkey") || s.name().equals("smimea")); // count only when DNSSEC-secure
         }
         return new org.mailseal.discovery.KeyFinder(sources, config.discovery(), store);
     }

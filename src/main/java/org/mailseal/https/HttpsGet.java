@@ -73,6 +73,12 @@ public final class HttpsGet {
 
     /** The host's first address; {@link NoHost} when the name or an address does not exist. */
     public InetAddress address(String name) throws IOException {
+        if (name.equalsIgnoreCase("localhost")) {
+            return InetAddress.getLoopbackAddress();
+        }
+        if (name.matches("[0-9.]+") || name.contains(":")) {
+            return InetAddress.getByName(name); // an address literal: no DNS
+        }
         String why = null;
         for (int type : new int[] {Type.A, Type.AAAA}) {
             DnsResolver.Answer<Record> a = dns.lookup(name, type);

@@ -150,7 +150,7 @@ public final class OutboundDecider implements Decider {
             }
         }
         if (mustEncrypt) {
-            log.info("{}: to=<{}>, rejected: no known key ({})", queueId, rcpt, why);
+            log.info("{}: to=<{}>, rejected: no known key ({}; discovery: {})", queueId, rcpt, why, found.reason());
             return new RecipientDecider.Refuse(SmtpReply.of(550, "5.7.1",
                     "<" + rcpt + ">: no OpenPGP key or S/MIME certificate known; encryption to " + rcpt.domainLower() + " is mandatory"));
         }
