@@ -172,7 +172,10 @@ class TwoSitesTest {
         assertThat(logged(policyLog, "bob@b.test", "OPENPGPKEY", "(DNSSEC)", "pin set")).isTrue();
         Path enc = dir.resolve("to-bob.asc");
         Files.writeString(enc, got.substring(got.indexOf("-----BEGIN PGP MESSAGE-----"), got.indexOf("-----END PGP MESSAGE-----") + 25));
-        assertThat(bob.run("--decrypt", enc.toString()).ok("gpg decrypt").outText()).contains("the first secret", "Subject: between sites");
+        String plain = bob.run("--decrypt", enc.toString()).ok("gpg decrypt").outText();
+        assertThat(plain).contains("the first secret", "Subject: between sites");
+        // the trace inside names the key and where it came from
+        assertThat(plain).containsPattern("X-Mailseal-Info: <bob@b.test> encrypted to OpenPGP key [0-9A-F]{40} \\([^)]*from OPENPGPKEY");
     }
 
     @Test

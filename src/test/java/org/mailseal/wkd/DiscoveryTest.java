@@ -73,7 +73,7 @@ class DiscoveryTest {
         portA = TestGateway.freePort();
         a = TestGateway.start(TestGateway.yaml(dir.resolve("a-data"), portA, 0, sinkA.port(), "domains: {local: [a.test]}",
                 "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}", dns.dnsYaml(),
-                "discovery: {trustAnchors: \"" + ca + "\", wkdPort: " + wkdPort + ", timeout: 2s}",
+                "discovery: {trustAnchors: \"" + ca + "\", wkdPort: " + wkdPort + ", timeout: 2s, cacheFor: 1s}",
                 "outbound: {encrypt: opportunistic, recipientDomains: {b.test: mandatory}}"));
     }
 
@@ -111,8 +111,35 @@ class DiscoveryTest {
         Files.writeString(enc, got.substring(got.indexOf("-----BEGIN PGP MESSAGE-----"), got.indexOf("-----END PGP MESSAGE-----") + 25));
         assertThat(bob.run("--decrypt", enc.toString()).ok("gpg decrypt").outText()).contains("the first secret");
 
-        // b.test's directory goes down.
+        // b.test's directory stops answering: its port accepts connections and never says a word (a timeout).
+        int wkdPort = b.wkd().port();
         b.wkd().close();
+        java.net.ServerSocket blackHole = new java.net.ServerSocket(wkdPort, 50, java.net.InetAddress.getLoopbackAddress());
+        List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread acceptor = new Thread(() -> {
+            try {
+                while (true) {
+                    held.add(blackHole.accept());
+                }
+            } catch (java.io.IOException closed) {
+                // done
+            }
+        });
+        acceptor.start();
+        try {
+            lookUpsAfterTheDirectoryStoppedAnswering(held);
+        } finally {
+            blackHole.close();
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    void lookUpsAfterTheDirectoryStoppedAnswering(List<java.net.Socket> held) throws Exception {
+        int before;
+        String got;
+        Thread.sleep(1100); // past cacheFor: the lookup is tried again, times out, and the key found before is used
         before = sinkA.messages.size();
         assertThat(send("bob@b.test", "the second secret")).as("the cached key").startsWith("250");
         got = sinkA.messages.get(before).text();
@@ -121,5 +148,6 @@ class DiscoveryTest {
         before = sinkA.messages.size();
         assertThat(send("carol@b.test", "the third secret")).startsWith("451 4.7.0");
         assertThat(sinkA.messages.size()).isEqualTo(before);
+        assertThat(held).as("the lookups reached the silent directory").isNotEmpty();
     }
 }
