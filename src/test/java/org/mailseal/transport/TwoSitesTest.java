@@ -54,6 +54,8 @@ class TwoSitesTest {
     int portA;
     int portB;
     String yamlA;
+    Path caPem;
+    int httpsPort;
     String bZone;
     ListAppender<ILoggingEvent> relayLog = new ListAppender<>();
     ListAppender<ILoggingEvent> policyLog = new ListAppender<>();
@@ -76,7 +78,8 @@ class TwoSitesTest {
         // Site b.test (also serving e.test and f.test): MX host mx.b.test, its own TLS certificate, an MTA-STS policy.
         sinkB = new CapturingSink();
         portB = TestGateway.freePort();
-        int httpsPort = TestGateway.freePort();
+        httpsPort = TestGateway.freePort();
+        caPem = tls.caCertificate();
         Path cfgB = dir.resolve("b.yml");
         Files.writeString(cfgB, TestGateway.yaml(dir.resolve("b-data"), portB, 0, sinkB.port(), "domains: {local: [b.test, e.test, f.test]}",
                 "tls: {certificate: \"" + tls.certificate() + "\", privateKey: \"" + tls.pkcs8Key() + "\"}",
@@ -146,11 +149,20 @@ class TwoSitesTest {
     }
 
     String send(String to, String body) throws Exception {
-        try (SmtpClient c = new SmtpClient(portA)) {
+        return send(portA, to, body);
+    }
+
+    static String message(String to, String body) {
+        return "From: alice@a.test\r\nTo: " + to + "\r\nSubject: between sites\r\nDate: Thu, 03 Dec 2026 08:00:00 +0000\r\n"
+                + "Message-ID: <" + Math.abs(body.hashCode()) + "@a.test>\r\n\r\n" + body + "\r\n";
+    }
+
+    static String send(int port, String to, String body) throws Exception {
+        try (SmtpClient c = new SmtpClient(port)) {
             c.expect("220");
             c.send("EHLO client.a.test");
             c.expect("250");
-            return c.sendMail("alice@a.test", List.of(to), "From: alice@a.test\r\nTo: " + to + "\r\nSubject: between sites\r\n\r\n" + body + "\r\n");
+            return c.sendMail("alice@a.test", List.of(to), message(to, body));
         }
     }
 
@@ -171,15 +183,42 @@ class TwoSitesTest {
         assertThat(logged(relayLog, "Verified (DANE-EE) TLS connection established to mx.b.test[127.0.0.1]:" + portB)).isTrue();
         assertThat(logged(policyLog, "bob@b.test", "OPENPGPKEY", "(DNSSEC)", "pin set")).isTrue();
         Path enc = dir.resolve("to-bob.asc");
-        Files.writeString(enc, got.substring(got.indexOf("-----BEGIN PGP MESSAGE-----"), got.indexOf("-----END PGP MESSAGE-----") + 25));
-        String plain = bob.run("--decrypt", enc.toString()).ok("gpg decrypt").outText();
-        assertThat(plain).contains("the first secret", "Subject: between sites");
+        Files.write(enc, org.mailseal.testkit.ByteExact.armoredPart(got));
+        byte[] plain = bob.run("--decrypt", enc.toString()).ok("gpg decrypt").out();
+        // bob's key opens what alice sent, byte-exact but for the header-protection markers and the trace
+        org.mailseal.testkit.ByteExact.check("alice to bob", message("bob@b.test", "the first secret").getBytes(java.nio.charset.StandardCharsets.UTF_8), plain);
         // the trace inside names the key and where it came from
-        assertThat(plain).containsPattern("X-Mailseal-Info: <bob@b.test> encrypted to OpenPGP key [0-9A-F]{40} \\([^)]*from OPENPGPKEY");
+        assertThat(new String(plain, java.nio.charset.StandardCharsets.UTF_8))
+                .containsPattern("X-Mailseal-Info: <bob@b.test> encrypted to OpenPGP key [0-9A-F]{40} \\([^)]*from OPENPGPKEY");
     }
 
     @Test
     @Order(2)
+    void theSameKeyFoundByWkdInstead() throws Exception {
+        // A second sending gateway for a.test that asks b.test's Web Key Directory (served by b.test, test CA).
+        int port = TestGateway.freePort();
+        String yaml = yamlA.replace(dir.resolve("a-data").toString(), dir.resolve("a2-data").toString())
+                .replace("127.0.0.1:" + portA, "127.0.0.1:" + port)
+                .replace("discovery: {order: [openpgpkey], cacheFor: 1s}", "discovery: {order: [wkd], trustAnchors: \"" + caPem + "\", wkdPort: " + httpsPort + "}")
+                .replace("recipientDomains: {b.test: pinned}", "recipientDomains: {b.test: mandatory}");
+        try (Gateway a2 = TestGateway.start(yaml)) {
+            int before = sinkB.messages.size();
+            int logged = relayLog.list.size();
+            assertThat(send(port, "bob@b.test", "found by wkd")).startsWith("250");
+            String got = sinkB.messages.get(before).text();
+            assertThat(got).contains("multipart/encrypted").doesNotContain("found by wkd");
+            assertThat(relayLog.list.subList(logged, relayLog.list.size()).stream().map(ILoggingEvent::getFormattedMessage))
+                    .anyMatch(m -> m.contains("Verified (DANE-EE) TLS connection established to mx.b.test"));
+            Path enc = dir.resolve("to-bob-wkd.asc");
+            Files.write(enc, org.mailseal.testkit.ByteExact.armoredPart(got));
+            byte[] plain = bob.run("--decrypt", enc.toString()).ok("gpg decrypt").out();
+            org.mailseal.testkit.ByteExact.check("alice to bob by WKD", message("bob@b.test", "found by wkd").getBytes(java.nio.charset.StandardCharsets.UTF_8), plain);
+            assertThat(new String(plain, java.nio.charset.StandardCharsets.UTF_8)).contains("from WKD https://openpgpkey.b.test/");
+        }
+    }
+
+    @Test
+    @Order(3)
     void aTlsaRecordThatDoesNotMatchDefers() throws Exception {
         int before = sinkB.messages.size();
         assertThat(send("carol@c.test", "not for an impostor")).startsWith("451 4.7.5").contains("TLS handshake");
@@ -187,7 +226,7 @@ class TwoSitesTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aBogusTlsaSignatureDefers() throws Exception {
         int before = sinkB.messages.size();
         assertThat(send("dave@d.test", "not over a forged record")).startsWith("451 4.7.5").contains("TLSA lookup", "failed");
@@ -195,7 +234,7 @@ class TwoSitesTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void mtaStsEnforceNeedsACertificateForTheMx() throws Exception {
         int before = sinkB.messages.size();
         assertThat(send("erin@e.test", "not to an unverified host")).startsWith("451 4.7.5").contains("MTA-STS enforce");
@@ -207,7 +246,7 @@ class TwoSitesTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void tlsReportsCountEachPolicyAndGoToTheRua() throws Exception {
         a.tlsReports().flush();
         Path day = dir.resolve("a-data").resolve("tls-rpt").resolve(java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString());
@@ -245,7 +284,7 @@ class TwoSitesTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aPinnedKeyReplacedAtThePeerDefersUntilTheAdminAcceptsIt() throws Exception {
         // bob gets a new key, and b.test publishes it in place of the old one.
         Gpg newBob = new Gpg(dir.resolve("bob2-gnupg"));
