@@ -23,6 +23,7 @@ import org.mailseal.testkit.Gpg;
 import org.mailseal.testkit.Knot;
 import org.mailseal.testkit.NeedsPeers;
 import org.mailseal.testkit.Peers;
+import org.mailseal.testkit.RecordingProxy;
 import org.mailseal.testkit.SmtpClient;
 import org.mailseal.testkit.TestCa;
 import org.mailseal.testkit.TestGateway;
@@ -54,6 +55,7 @@ class TwoSitesTest {
     int portA;
     int portB;
     String yamlA;
+    RecordingProxy wire;
     Path caPem;
     int httpsPort;
     String bZone;
@@ -86,7 +88,9 @@ class TwoSitesTest {
                 "wkd: {enabled: true, listen: \"127.0.0.1:" + httpsPort + "\"}",
                 "mtaSts: {mode: enforce, mx: [mx.b.test, mx.e.test], maxAge: 1d}").replace("hostname: gw.test", "hostname: mx.b.test"));
         assertThat(Cli.run("keys", "import", bobKey.toString(), "-c", cfgB.toString()).code()).isZero();
-        Cli.Run records = Cli.run("dns-records", "--domain", "b.test", "--smtp-port", String.valueOf(portB), "-c", cfgB.toString());
+        // Between a.test and b.test's MX: a relay that records what crosses (b.test's MX port, as a.test sees it).
+        wire = new RecordingProxy(portB);
+        Cli.Run records = Cli.run("dns-records", "--domain", "b.test", "--smtp-port", String.valueOf(wire.port()), "-c", cfgB.toString());
         assertThat(records.code()).as(records.err()).isZero();
         assertThat(records.out()).contains("IN OPENPGPKEY", "IN TLSA 3 1 1", "_mta-sts.b.test.", "_smtp._tls.b.test.");
         bZone = records.out() + "\n@ MX 10 mx.b.test.\nmx A 127.0.0.1\n";
@@ -113,7 +117,7 @@ class TwoSitesTest {
         // Site a.test: validates DNSSEC from those anchors; DANE (then MTA-STS) towards MX hosts by default.
         sinkA = new CapturingSink();
         portA = TestGateway.freePort();
-        String routes = "{b.test: {nexthop: \"b.test:" + portB + "\"}, c.test: {nexthop: \"c.test:" + portB + "\"}, d.test: {nexthop: \"d.test:"
+        String routes = "{b.test: {nexthop: \"b.test:" + wire.port() + "\"}, c.test: {nexthop: \"c.test:" + portB + "\"}, d.test: {nexthop: \"d.test:"
                 + portB + "\"}, e.test: {nexthop: \"e.test:" + portB + "\"}, f.test: {nexthop: \"f.test:" + portB + "\"}}";
         yamlA = TestGateway.yaml(dir.resolve("a-data"), portA, 0, sinkA.port(), "domains: {local: [a.test]}",
                         "networks: {trusted: [127.0.0.0/8], xforward: [127.0.0.0/8]}",
@@ -135,7 +139,7 @@ class TwoSitesTest {
         for (String name : List.of("relay", "policy")) {
             ((Logger) LoggerFactory.getLogger(name)).detachAppender(name.equals("relay") ? relayLog : policyLog);
         }
-        for (AutoCloseable c : new AutoCloseable[] {a, b, sinkA, sinkB, dns}) {
+        for (AutoCloseable c : new AutoCloseable[] {a, b, sinkA, sinkB, dns, wire}) {
             if (c != null) {
                 c.close();
             }
@@ -180,7 +184,10 @@ class TwoSitesTest {
         // What crossed from a.test to b.test, as b.test passed it on: encrypted, received over TLS.
         assertThat(got).contains("multipart/encrypted").doesNotContain("the first secret");
         assertThat(got).containsPattern("by mx\\.b\\.test[^;]*with ESMTPS");
-        assertThat(logged(relayLog, "Verified (DANE-EE) TLS connection established to mx.b.test[127.0.0.1]:" + portB)).isTrue();
+        assertThat(logged(relayLog, "Verified (DANE-EE) TLS connection established to mx.b.test[127.0.0.1]:" + wire.port())).isTrue();
+        // On the wire between the two: STARTTLS, then nothing readable, not even the header.
+        String onTheWire = new String(wire.captured(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(onTheWire).contains("STARTTLS").doesNotContain("the first secret", "Subject: between sites", "MAIL FROM", "bob@b.test");
         assertThat(logged(policyLog, "bob@b.test", "OPENPGPKEY", "(DNSSEC)", "pin set")).isTrue();
         Path enc = dir.resolve("to-bob.asc");
         Files.write(enc, org.mailseal.testkit.ByteExact.armoredPart(got));
