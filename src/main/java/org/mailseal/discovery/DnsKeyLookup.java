@@ -4,9 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.mailseal.crypto.KeyStoreException;
-import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.crypto.smime.SmimeCerts;
 import org.mailseal.dns.DnsResolver;
 import org.mailseal.policy.KeyDiscovery;
@@ -61,12 +59,11 @@ public final class DnsKeyLookup implements KeyDiscovery {
         for (Record r : a.records()) {
             try {
                 if (r instanceof OPENPGPKEYRecord k) {
-                    for (Object o : PgpKeys.readKeyrings(new ByteArrayInputStream(k.getCert()))) {
-                        if (o instanceof PGPPublicKeyRing ring) {
-                            PGPPublicKeyRing mine = WkdDirectory.onlyUserId(ring, email);
-                            return new Result(Status.FOUND, PgpKeys.validate(mine, email, Instant.now()), source + " (DNSSEC)", null);
-                        }
+                    var key = WkdDirectory.firstUsable(k.getCert(), email);
+                    if (key.isPresent()) {
+                        return new Result(Status.FOUND, key.get(), source + " (DNSSEC)", null);
                     }
+                    why = "no valid key with the user ID <" + email + ">";
                 } else if (r instanceof SMIMEARecord s) {
                     if (s.getCertificateUsage() != 3 || s.getSelector() != 0 || s.getMatchingType() != 0) {
                         why = "SMIMEA " + s.getCertificateUsage() + " " + s.getSelector() + " " + s.getMatchingType() + " does not carry a usable certificate";

@@ -1,14 +1,10 @@
 package org.mailseal.discovery;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Locale;
-import org.bouncycastle.openpgp.PGPPublicKeyRing;
-import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.https.HttpsGet;
 import org.mailseal.policy.KeyDiscovery;
 import org.mailseal.wkd.WkdDirectory;
@@ -73,14 +69,9 @@ public final class KeyserverLookup implements KeyDiscovery {
             return new Result(Status.TEMPFAIL, null, source, x.getMessage() != null ? x.getMessage() : x.toString());
         }
         try {
-            for (Object o : PgpKeys.readKeyrings(new ByteArrayInputStream(body))) {
-                if (o instanceof PGPPublicKeyRing ring) {
-                    try {
-                        return new Result(Status.FOUND, PgpKeys.validate(WkdDirectory.onlyUserId(ring, e), e, Instant.now()), source, null);
-                    } catch (org.mailseal.crypto.KeyStoreException unusable) {
-                        // next key
-                    }
-                }
+            var key = WkdDirectory.firstUsable(body, e);
+            if (key.isPresent()) {
+                return new Result(Status.FOUND, key.get(), source, null);
             }
         } catch (IOException | RuntimeException bad) {
             return new Result(Status.NONE, null, source, "unusable answer: " + bad.getMessage());

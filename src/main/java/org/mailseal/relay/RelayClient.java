@@ -22,14 +22,14 @@ import org.mailseal.config.Relay;
 import org.mailseal.config.TlsPolicy;
 import org.mailseal.dns.DnsResolver;
 import org.mailseal.https.HttpsGet;
-import org.mailseal.transport.DaneTrustManager;
-import org.mailseal.transport.MtaStsClient;
-import org.mailseal.transport.TlsReports;
-import org.mailseal.transport.TransportSecurity;
 import org.mailseal.mail.MailFrom;
 import org.mailseal.mail.RcptTo;
 import org.mailseal.mail.SessionInfo;
 import org.mailseal.smtp.SmtpReply;
+import org.mailseal.transport.DaneTrustManager;
+import org.mailseal.transport.MtaStsClient;
+import org.mailseal.transport.TlsReports;
+import org.mailseal.transport.TransportSecurity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

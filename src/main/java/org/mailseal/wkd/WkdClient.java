@@ -1,17 +1,10 @@
 package org.mailseal.wkd;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.mailseal.config.Discovery;
-import org.mailseal.crypto.pgp.PgpKeys;
 import org.mailseal.dns.DnsResolver;
 import org.mailseal.https.HttpsGet;
 import org.mailseal.policy.KeyDiscovery;
@@ -75,15 +68,9 @@ public final class WkdClient implements KeyDiscovery {
             return new Result(Status.TEMPFAIL, null, url, x.getMessage() != null ? x.getMessage() : x.toString());
         }
         try {
-            for (Object o : PgpKeys.readKeyrings(new ByteArrayInputStream(body))) {
-                if (o instanceof PGPPublicKeyRing ring) {
-                    try {
-                        PGPPublicKeyRing mine = WkdDirectory.onlyUserId(ring, email);
-                        return new Result(Status.FOUND, PgpKeys.validate(mine, email, Instant.now()), "WKD " + url, null);
-                    } catch (org.mailseal.crypto.KeyStoreException unusable) {
-                        // next key
-                    }
-                }
+            var key = WkdDirectory.firstUsable(body, email);
+            if (key.isPresent()) {
+                return new Result(Status.FOUND, key.get(), "WKD " + url, null);
             }
         } catch (IOException | RuntimeException bad) {
             return new Result(Status.NONE, null, url, "unusable answer: " + bad.getMessage());

@@ -103,6 +103,24 @@ public final class WkdDirectory {
     }
 
     /** {@code ring} with every user ID but {@code email}'s (and their certifications) taken out. */
+    /**
+     * The first key in {@code data} (binary or armored) that is valid now for {@code email}, reduced to the user
+     * ID that is the address: how every key found outside the store (WKD, OPENPGPKEY, key servers) is taken in.
+     * Empty when none qualifies.
+     */
+    public static java.util.Optional<org.mailseal.crypto.pgp.PgpKeys.ValidCert> firstUsable(byte[] data, String email) throws IOException {
+        for (Object o : org.mailseal.crypto.pgp.PgpKeys.readKeyrings(new java.io.ByteArrayInputStream(data))) {
+            if (o instanceof PGPPublicKeyRing ring) {
+                try {
+                    return java.util.Optional.of(org.mailseal.crypto.pgp.PgpKeys.validate(onlyUserId(ring, email), email, java.time.Instant.now()));
+                } catch (org.mailseal.crypto.KeyStoreException unusable) {
+                    // the next key
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     public static PGPPublicKeyRing onlyUserId(PGPPublicKeyRing ring, String email) throws IOException {
         PGPPublicKey primary = ring.getPublicKey();
         List<String> others = new ArrayList<>();

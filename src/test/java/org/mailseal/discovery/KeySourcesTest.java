@@ -8,7 +8,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
@@ -17,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.mailseal.Gateway;
 import org.mailseal.testkit.CapturingSink;
+import org.mailseal.testkit.Cleanup;
 import org.mailseal.testkit.Cmd;
 import org.mailseal.testkit.Gpg;
 import org.mailseal.testkit.NeedsPeers;
@@ -124,35 +124,15 @@ class KeySourcesTest {
 
     @AfterAll
     void tearDown() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {gw, sink}) {
-            if (c != null) {
-                c.close();
-            }
-        }
         if (keyserver != null) {
             keyserver.stop(0);
         }
-        if (slapd != null) {
-            slapd.destroy();
-            slapd.waitFor();
-        }
-        for (Gpg g : new Gpg[] {vera, harry}) {
-            if (g != null) {
-                g.stop();
-            }
-        }
-        if (dir != null) {
-            Cmd.run("rm", "-rf", dir.toString());
-        }
+        Cleanup.all(dir, gw, sink, slapd, vera, harry);
     }
 
     String send(String to, String body) throws Exception {
-        try (SmtpClient c = new SmtpClient(port)) {
-            c.expect("220");
-            c.send("EHLO client.a.test");
-            c.expect("250");
-            return c.sendMail("alice@a.test", List.of(to), "From: alice@a.test\r\nTo: " + to + "\r\nSubject: found\r\n\r\n" + body + "\r\n");
-        }
+        return SmtpClient.submit(port, "client.a.test", "alice@a.test", to,
+                "From: alice@a.test\r\nTo: " + to + "\r\nSubject: found\r\n\r\n" + body + "\r\n");
     }
 
     String pgpPart(String text) {

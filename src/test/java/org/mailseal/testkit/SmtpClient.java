@@ -1,5 +1,7 @@
 package org.mailseal.testkit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** A scripted SMTP conversation for tests: {@code send("MAIL FROM:<a@b>"); expect("250");}. */
 public final class SmtpClient implements AutoCloseable {
@@ -103,6 +103,16 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     /** Sends a whole transaction and returns the reply to the end of data. */
+    /** One whole session: greeting, EHLO {@code helo}, one message; the reply to its end of data. */
+    public static String submit(int port, String helo, String from, String to, String message) throws IOException {
+        try (SmtpClient c = new SmtpClient(port)) {
+            c.expect("220");
+            c.send("EHLO " + helo);
+            c.expect("250");
+            return c.sendMail(from, List.of(to), message);
+        }
+    }
+
     public String sendMail(String from, List<String> rcpts, String message) throws IOException {
         send("MAIL FROM:<" + from + ">");
         expect("250");

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.mailseal.Gateway;
 import org.mailseal.testkit.CapturingSink;
+import org.mailseal.testkit.Cleanup;
 import org.mailseal.testkit.Cli;
-import org.mailseal.testkit.Cmd;
 import org.mailseal.testkit.Gpg;
 import org.mailseal.testkit.Knot;
 import org.mailseal.testkit.NeedsPeers;
@@ -139,17 +139,7 @@ class TwoSitesTest {
         for (String name : List.of("relay", "policy")) {
             ((Logger) LoggerFactory.getLogger(name)).detachAppender(name.equals("relay") ? relayLog : policyLog);
         }
-        for (AutoCloseable c : new AutoCloseable[] {a, b, sinkA, sinkB, dns, wire}) {
-            if (c != null) {
-                c.close();
-            }
-        }
-        if (bob != null) {
-            bob.stop();
-        }
-        if (dir != null) {
-            Cmd.run("rm", "-rf", dir.toString());
-        }
+        Cleanup.all(dir, a, b, sinkA, sinkB, dns, wire, bob);
     }
 
     String send(String to, String body) throws Exception {
@@ -162,12 +152,7 @@ class TwoSitesTest {
     }
 
     static String send(int port, String to, String body) throws Exception {
-        try (SmtpClient c = new SmtpClient(port)) {
-            c.expect("220");
-            c.send("EHLO client.a.test");
-            c.expect("250");
-            return c.sendMail("alice@a.test", List.of(to), message(to, body));
-        }
+        return SmtpClient.submit(port, "client.a.test", "alice@a.test", to, message(to, body));
     }
 
     boolean logged(ListAppender<ILoggingEvent> log, String... parts) {

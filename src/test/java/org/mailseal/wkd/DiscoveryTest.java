@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.mailseal.Gateway;
 import org.mailseal.testkit.CapturingSink;
+import org.mailseal.testkit.Cleanup;
 import org.mailseal.testkit.Cli;
-import org.mailseal.testkit.Cmd;
 import org.mailseal.testkit.Gpg;
 import org.mailseal.testkit.Knot;
 import org.mailseal.testkit.NeedsPeers;
@@ -79,26 +79,12 @@ class DiscoveryTest {
 
     @AfterAll
     void tearDown() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {a, b, sinkA, sinkB, dns}) {
-            if (c != null) {
-                c.close();
-            }
-        }
-        if (bob != null) {
-            bob.stop();
-        }
-        if (dir != null) {
-            Cmd.run("rm", "-rf", dir.toString());
-        }
+        Cleanup.all(dir, a, b, sinkA, sinkB, dns, bob);
     }
 
     String send(String to, String body) throws Exception {
-        try (SmtpClient c = new SmtpClient(portA)) {
-            c.expect("220");
-            c.send("EHLO client.a.test");
-            c.expect("250");
-            return c.sendMail("alice@a.test", List.of(to), "From: alice@a.test\r\nTo: " + to + "\r\nSubject: between sites\r\n\r\n" + body + "\r\n");
-        }
+        return SmtpClient.submit(portA, "client.a.test", "alice@a.test", to,
+                "From: alice@a.test\r\nTo: " + to + "\r\nSubject: between sites\r\n\r\n" + body + "\r\n");
     }
 
     @Test
