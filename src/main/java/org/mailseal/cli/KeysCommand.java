@@ -53,6 +53,10 @@ public final class KeysCommand implements Runnable, Shelf.Owner {
                 + "  " + String.join(", ", e.emails()) + "  source: store (" + (e.managed() ? "generated" : "imported or learned") + ")";
     }
 
+    static String describe(org.mailseal.keys.DiscoveredKeys.Entry e) {
+        return e.fingerprint() + "  discovered  seen " + e.seen().toString().substring(0, 10) + "  " + e.email() + "  source: " + e.source();
+    }
+
     static char[] readPassphrase(Path file, String prompt) throws IOException {
         return Secrets.read(file, "--passphrase-file", prompt, false);
     }
@@ -120,7 +124,14 @@ public final class KeysCommand implements Runnable, Shelf.Owner {
     @Override
     public Shelf<?> shelf(Database d) {
         PgpKeyStore store = new PgpKeyStore(d.dataSource());
-        return new Shelf<>("key", store::list, KeysCommand::describe,
+        org.mailseal.keys.DiscoveredKeys discovered = new org.mailseal.keys.DiscoveredKeys(d.dataSource());
+        // The store's keys, then the OpenPGP keys discovery found (WKD, OPENPGPKEY, key servers), each with its source.
+        Shelf.Lister<Object> both = email -> {
+            List<Object> all = new java.util.ArrayList<>(store.list(email));
+            discovered.list().stream().filter(e -> e.kind().equals("openpgp") && (email == null || e.email().equalsIgnoreCase(email))).forEach(all::add);
+            return all;
+        };
+        return new Shelf<>("key", both, o -> o instanceof PgpKeyStore.Entry e ? describe(e) : describe((org.mailseal.keys.DiscoveredKeys.Entry) o),
                 fpr -> {
                     Optional<PGPPublicKeyRing> ring = store.cert(fpr);
                     return ring.isEmpty() ? Optional.empty() : Optional.of(PgpKeys.armor(ring.get().getEncoded()));

@@ -310,6 +310,8 @@ class TwoSitesTest {
         Files.writeString(cfgA, yamlA);
         Cli.Run listed = Cli.run("keys", "discovered", "-c", cfgA.toString());
         assertThat(listed.out()).contains("pin bob@b.test", "CHANGED", "OPENPGPKEY");
+        // keys list shows where each key came from
+        assertThat(Cli.run("keys", "list", "-c", cfgA.toString()).out()).containsPattern("[0-9A-F]{40}  discovered  seen \\S+  bob@b.test  source: OPENPGPKEY ");
         assertThat(Cli.run("keys", "pin-accept", "bob@b.test", "-c", cfgA.toString()).code()).isZero();
         a = TestGateway.start(yamlA);
         int before = sinkB.messages.size();
