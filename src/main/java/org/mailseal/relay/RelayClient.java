@@ -104,8 +104,9 @@ public final class RelayClient implements AutoCloseable {
                 log.info("{}: {}: not used: {}", msg.queueId(), lastRelay, r.getMessage());
                 continue;
             }
+            // A pooled connection is reused only under the same protection for the same host name.
             String key = t.address() + "|" + t.host() + "|" + plan.mode();
-            ClientConnection conn = plan.mode() == TransportSecurity.Mode.DANE ? null : pool.borrow(key);
+            ClientConnection conn = pool.borrow(key);
             boolean reused = conn != null;
             try {
                 if (conn == null) {
