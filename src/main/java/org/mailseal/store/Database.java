@@ -19,11 +19,33 @@ public final class Database implements AutoCloseable {
 
     private final HikariDataSource ds;
 
+    private String binary;
+
     private Database(HikariDataSource ds) {
         this.ds = ds;
     }
 
+    /** Applies every migration not applied yet. */
+    public void migrate() {
+        Flyway.configure().dataSource(ds).locations("classpath:db/migration").placeholders(java.util.Map.of("binary", binary)).load().migrate();
+    }
+
+    /** The schema version applied (the newest successful migration), e.g. "13". */
+    public String schemaVersion() {
+        var current = Flyway.configure().dataSource(ds).locations("classpath:db/migration").placeholders(java.util.Map.of("binary", binary))
+                .load().info().current();
+        return current == null ? null : current.getVersion().getVersion();
+    }
+
     public static Database open(MailsealConfig config) throws IOException {
+        return open(config, null);
+    }
+
+    /**
+     * Opens the store with its schema migrated up to {@code target} only (a Flyway version such as "12"; null:
+     * the newest), for a restore that loads rows written under an older schema; {@link #migrate()} finishes.
+     */
+    public static Database open(MailsealConfig config, String target) throws IOException {
         org.mailseal.config.Database db = config.database();
         String url = db.url();
         String h2Password = null;
@@ -62,9 +84,15 @@ public final class Database implements AutoCloseable {
                 }
                 // Column types that differ between the back ends.
                 String binary = url.startsWith("jdbc:postgresql:") ? "BYTEA" : "VARBINARY";
-                Flyway.configure().dataSource(ds).locations("classpath:db/migration")
-                        .placeholders(java.util.Map.of("binary", binary)).load().migrate();
-                return new Database(ds);
+                var flyway = Flyway.configure().dataSource(ds).locations("classpath:db/migration")
+                        .placeholders(java.util.Map.of("binary", binary));
+                if (target != null) {
+                    flyway.target(target);
+                }
+                flyway.load().migrate();
+                Database opened = new Database(ds);
+                opened.binary = binary;
+                return opened;
             } catch (RuntimeException e) {
                 if (ds != null) {
                     ds.close();
