@@ -123,17 +123,7 @@ public final class Gateway implements AutoCloseable {
             }
             g.scanners = scanners;
             org.mailseal.scan.Quarantine quarantine = master != null ? new org.mailseal.scan.Quarantine(config.dataDir(), master) : null;
-            if (quarantine != null) {
-                try {
-                    int purged = quarantine.purge(config.quarantine().retention());
-                    if (purged > 0) {
-                        log.info("quarantine: {} entries older than {} deleted", purged, config.quarantine().retention());
-                    }
-                } catch (IOException | org.mailseal.crypto.KeyStoreException e) {
-                    log.warn("quarantine: retention purge failed: {}", e.getMessage());
-                }
-            }
-            org.mailseal.keys.StorageSeal seal = org.mailseal.keys.StorageSeal.load(config.dataDir());
+            org.mailseal.keys.StorageSeal seal = org.mailseal.keys.StorageSeal.load(config.dataDir(), db.dataSource());
             org.mailseal.auth.SenderAddresses senderAddresses = new org.mailseal.auth.SenderAddresses(db.dataSource());
             // Keys are generated only for users of the store (a login or a registered address) or generateFor patterns.
             KeyGenerationGate generation = new KeyGenerationGate(a -> users.exists(a) || senderAddresses.isRegistered(a),
@@ -148,12 +138,6 @@ public final class Gateway implements AutoCloseable {
                     : email -> secretStore.secretFor(email, master);
             org.mailseal.config.PdfReply replySettings = config.pdf().reply();
             org.mailseal.web.ReplyTokens replyTokens = replySettings.enabled() ? new org.mailseal.web.ReplyTokens(db.dataSource()) : null;
-            if (replyTokens != null) {
-                int purged = replyTokens.purge(java.time.Instant.now().minus(java.time.Duration.ofDays(1)));
-                if (purged > 0) {
-                    log.info("reply form: {} expired links deleted", purged);
-                }
-            }
             org.mailseal.pipeline.PdfStage.ReplyLinks replyLinks = replyTokens == null ? org.mailseal.pipeline.PdfStage.ReplyLinks.NONE
                     : (queueId, sender, recipient, subject, messageId) -> java.util.Optional.of(replySettings.base() + "/reply?t="
                             + replyTokens.create(new org.mailseal.web.ReplyTokens.Link(recipient.toString(), sender.toString(), subject, messageId),
@@ -174,28 +158,8 @@ public final class Gateway implements AutoCloseable {
                     keyFinder(config, dns, new org.mailseal.keys.DiscoveredKeys(db.dataSource()), certs));
             if (tlsReports != null) {
                 g.tlsReportSender = tlsReportSender(config, dns, relay, tlsReports, dkimKeys);
-                g.housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "tls-reports");
-                    t.setDaemon(true);
-                    return t;
-                });
-                g.housekeeping.scheduleWithFixedDelay(() -> {
-                    try {
-                        tlsReports.flush();
-                    } catch (IOException | RuntimeException e) {
-                        log.warn("TLS reports not written: {}", e.getMessage());
-                    }
-                }, 1, 1, java.util.concurrent.TimeUnit.MINUTES);
-                if (config.tlsReports().send()) {
-                    g.housekeeping.scheduleWithFixedDelay(() -> {
-                        try {
-                            g.tlsReportSender.sendFinished();
-                        } catch (IOException | RuntimeException e) {
-                            log.warn("TLS reports not sent: {}", e.getMessage());
-                        }
-                    }, 5, org.mailseal.transport.TlsReportSender.EVERY.toMinutes(), java.util.concurrent.TimeUnit.MINUTES);
-                }
             }
+            g.housekeeping = housekeeping(config, db, quarantine, replyTokens, tlsReports, g.tlsReportSender);
             java.util.function.Consumer<String> deferred = queueId -> {
                 try {
                     replay.release(queueId);
@@ -251,6 +215,62 @@ public final class Gateway implements AutoCloseable {
      * The master key, reloading itself after {@code keys rotate-master}; null in encrypt-only mode (which
      * refuses to start while the store holds private keys) or without a passphrase.
      */
+    /**
+     * The periodic jobs. Per node (its own files): the quarantine's retention, TLS reports written every minute
+     * and, with tlsReports.send, mailed hourly (each node reports its own sessions, under its own host name).
+     * Once per interval across the cluster ({@link org.mailseal.store.ClusterJobs}): expired reply links and
+     * discovered keys not seen for discovery.staleFor, which live in the shared store.
+     */
+    private static java.util.concurrent.ScheduledExecutorService housekeeping(MailsealConfig config, Database db, org.mailseal.scan.Quarantine quarantine,
+            org.mailseal.web.ReplyTokens replyTokens, org.mailseal.transport.TlsReports tlsReports, org.mailseal.transport.TlsReportSender sender) {
+        java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.function.BiConsumer<String, java.util.concurrent.Callable<String>> guarded = (what, job) -> {
+            try {
+                String done = job.call();
+                if (done != null) {
+                    log.info("{}: {}", what, done);
+                }
+            } catch (Exception | Error e) {
+                log.warn("{}: failed: {}", what, org.mailseal.logging.LogSafe.text(String.valueOf(e.getMessage())));
+            }
+        };
+        if (quarantine != null) {
+            ex.scheduleWithFixedDelay(() -> guarded.accept("quarantine", () -> {
+                int n = quarantine.purge(config.quarantine().retention());
+                return n > 0 ? n + " entries older than " + config.quarantine().retention() + " deleted" : null;
+            }), 0, 1, java.util.concurrent.TimeUnit.HOURS);
+        }
+        if (tlsReports != null) {
+            ex.scheduleWithFixedDelay(() -> guarded.accept("tls-reports", () -> {
+                tlsReports.flush();
+                return null;
+            }), 1, 1, java.util.concurrent.TimeUnit.MINUTES);
+            if (config.tlsReports().send()) {
+                ex.scheduleWithFixedDelay(() -> guarded.accept("tls-reports", () -> {
+                    int n = sender.sendFinished();
+                    return n > 0 ? n + " reports mailed" : null;
+                }), 5, org.mailseal.transport.TlsReportSender.EVERY.toMinutes(), java.util.concurrent.TimeUnit.MINUTES);
+            }
+        }
+        org.mailseal.store.ClusterJobs jobs = new org.mailseal.store.ClusterJobs(db.dataSource(),
+                config.hostname() + " (pid " + ProcessHandle.current().pid() + ")", java.time.Clock.systemUTC());
+        org.mailseal.keys.DiscoveredKeys discovered = new org.mailseal.keys.DiscoveredKeys(db.dataSource());
+        ex.scheduleWithFixedDelay(() -> {
+            if (replyTokens != null) {
+                guarded.accept("job reply-links-purge", () -> jobs.claim("reply-links-purge", java.time.Duration.ofHours(1))
+                        ? "ran on this node: " + replyTokens.purge(java.time.Instant.now().minus(java.time.Duration.ofDays(1))) + " expired links deleted" : null);
+            }
+            guarded.accept("job discovered-keys-purge", () -> jobs.claim("discovered-keys-purge", java.time.Duration.ofHours(1))
+                    ? "ran on this node: " + discovered.purge(java.time.Instant.now().minus(config.discovery().staleFor())) + " keys not seen since "
+                    + config.discovery().staleFor() + " forgotten" : null);
+        }, 0, 1, java.util.concurrent.TimeUnit.MINUTES);
+        return ex;
+    }
+
     /** Mails TLS reports through the relay client, along the route for the report address's domain. */
     private static org.mailseal.transport.TlsReportSender tlsReportSender(MailsealConfig config, org.mailseal.dns.DnsResolver dns, RelayClient relay,
                                                                           org.mailseal.transport.TlsReports reports,

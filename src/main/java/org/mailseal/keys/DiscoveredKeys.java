@@ -151,6 +151,14 @@ public final class DiscoveredKeys {
         }
     }
 
+    /** Forgets discovered keys not seen since {@code before} (pins stay); returns how many. */
+    public int purge(Instant before) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement d = c.prepareStatement("DELETE FROM discovered_keys WHERE seen_at < ?")) {
+            d.setTimestamp(1, Timestamp.from(before));
+            return d.executeUpdate();
+        }
+    }
+
     /** Forgets the pin for {@code email}: the next key seen is pinned. */
     public boolean unpin(String email) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement d = c.prepareStatement("DELETE FROM key_pins WHERE email = ?")) {
