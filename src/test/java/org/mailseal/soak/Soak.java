@@ -78,10 +78,24 @@ public final class Soak {
     private Path dataFs;
 
     public Soak(Path dir, int count, int concurrency, long maxSize) {
+        this(dir, count, concurrency, maxSize, null, 0);
+    }
+
+    /** The cluster soak: two nodes on the store {@code databaseYaml}, the client going round-robin, node A killed with -9 {@code kills} times. */
+    public static Soak cluster(Path dir, int count, int concurrency, long maxSize, String databaseYaml, int kills) {
+        return new Soak(dir, count, concurrency, maxSize, databaseYaml, kills);
+    }
+
+    private final String databaseYaml;
+    private final int kills;
+
+    private Soak(Path dir, int count, int concurrency, long maxSize, String databaseYaml, int kills) {
         this.dir = dir;
         this.count = count;
         this.concurrency = concurrency;
         this.maxSize = maxSize;
+        this.databaseYaml = databaseYaml;
+        this.kills = kills;
     }
 
     public static void main(String[] args) throws Exception {
@@ -141,13 +155,32 @@ public final class Soak {
         Path cfg = dir.resolve("mailseal.yml");
         // The data directory on its own small tmpfs (when root may mount), so the disk can be filled on purpose.
         Path dataMount = Files.createDirectories(dir.resolve("datafs"));
-        boolean tmpfs = org.mailseal.testkit.Cmd.run("mount", "-t", "tmpfs", "-o", "size=" + Math.max(256, 40 * maxSize / (1024 * 1024)) + "m",
-                "tmpfs", dataMount.toString()).code() == 0;
+        boolean tmpfs = databaseYaml == null && org.mailseal.testkit.Cmd.run("mount", "-t", "tmpfs", "-o", "size="
+                + Math.max(256, 40 * maxSize / (1024 * 1024)) + "m", "tmpfs", dataMount.toString()).code() == 0;
         this.dataFs = tmpfs ? dataMount : null;
-        Files.writeString(cfg, TestGateway.yaml(dataMount.resolve("data"), port, 0, sink.port(),
-                "policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}",
-                TestGateway.masterKeys(dir, "soak master passphrase"),
-                "limits: {maxMessageSize: " + (maxSize + 1024 * 1024) + ", maxConnections: " + (concurrency + 20) + ", maxConnectionsPerClient: " + (concurrency + 20) + ", shutdownTimeout: 20s}").replace("dataDoneTimeout: 10s", "dataDoneTimeout: 8s"));
+        String master = TestGateway.masterKeys(dir, "soak master passphrase");
+        java.util.function.BiFunction<Path, Integer, String> yaml = (data, p) -> {
+            List<String> extra = new ArrayList<>(List.of("policy: {encrypt: mandatory, onMissingKey: generate, generateFor: any}", master,
+                    "limits: {maxMessageSize: " + (maxSize + 1024 * 1024) + ", maxConnections: " + (concurrency + 20) + ", maxConnectionsPerClient: "
+                            + (concurrency + 20) + ", shutdownTimeout: 20s}"));
+            if (databaseYaml != null) {
+                extra.add(databaseYaml);
+            }
+            return TestGateway.yaml(data, p, 0, sink.port(), extra.toArray(new String[0])).replace("dataDoneTimeout: 10s", "dataDoneTimeout: 8s");
+        };
+        Files.writeString(cfg, yaml.apply(dataMount.resolve("data"), port));
+        int[] ports = {port};
+        GatewayHolder second = null;
+        if (databaseYaml != null) {
+            // Node B: its own data dir and port, the same store.
+            int portB = TestGateway.freePort();
+            Path cfgB = dir.resolve("mailseal-b.yml");
+            Files.writeString(cfgB, yaml.apply(dir.resolve("data-b"), portB));
+            second = new GatewayHolder(cfgB, dir.resolve("b"), portB);
+            Files.createDirectories(dir.resolve("b"));
+            ports = new int[] {port, portB};
+        }
+        int[] targets = ports;
         Map<Integer, String> state = new ConcurrentHashMap<>();
         Map<Integer, Long> rejectedAt = new ConcurrentHashMap<>();
         List<long[]> rejectWindows = new CopyOnWriteArrayList<>();
@@ -155,12 +188,17 @@ public final class Soak {
         AtomicBoolean loadDone = new AtomicBoolean();
         GatewayHolder gw = new GatewayHolder(cfg, dir, port);
         gw.start();
+        if (second != null) {
+            second.start();
+        }
         // The last tenth of the load waits for one full round of faults, so a slow machine still sees every kind under traffic.
         java.util.concurrent.CountDownLatch oneRound = new java.util.concurrent.CountDownLatch(1);
-        Thread faults = new Thread(() -> injectFaults(sink, gw, loadDone, rejectWindows, faultCounts, oneRound), "soak-faults");
+        AtomicInteger next = new AtomicInteger();
+        Thread faults = databaseYaml != null
+                ? new Thread(() -> killNodeA(gw, next, faultCounts, oneRound), "soak-faults")
+                : new Thread(() -> injectFaults(sink, gw, loadDone, rejectWindows, faultCounts, oneRound), "soak-faults");
         faults.start();
         ExecutorService clients = Executors.newFixedThreadPool(concurrency);
-        AtomicInteger next = new AtomicInteger();
         List<String> problems = new CopyOnWriteArrayList<>();
         for (int t = 0; t < concurrency; t++) {
             clients.execute(() -> {
@@ -169,7 +207,7 @@ public final class Soak {
                         if (i >= count * 9 / 10 && !oneRound.await(10, TimeUnit.MINUTES)) {
                             problems.add("id " + i + ": no full round of faults within 10 minutes");
                         }
-                        deliver(i, port, state, rejectedAt);
+                        deliver(i, targets, state, rejectedAt);
                     } catch (Exception e) {
                         problems.add("id " + i + ": gave up: " + e);
                     }
@@ -181,6 +219,9 @@ public final class Soak {
         loadDone.set(true);
         faults.join();
         gw.stop();
+        if (second != null) {
+            second.stop();
+        }
         sink.close();
         Path dataCopy = dir.resolve("data-after");
         if (dataFs != null) {
@@ -192,16 +233,18 @@ public final class Soak {
 
         // ---- the ledger ----
         MailsealConfig config = ConfigLoader.load(cfg);
-        Map<String, PGPSecretKeyRing> keys = new HashMap<>();
+        // Every secret key of each user: nodes that meet a user without a key at the same moment may both make one.
+        Map<String, List<PGPSecretKeyRing>> keys = new HashMap<>();
         try (Database db = Database.open(config)) {
             MasterKey mk = MasterPassphrase.unlock(config, db.dataSource());
             PgpKeyStore ks = new PgpKeyStore(db.dataSource());
             for (int u = 0; u < USERS; u++) {
                 String email = "u" + u + "@example.com";
-                List<PgpKeyStore.Entry> l = ks.list(email);
-                if (!l.isEmpty()) {
-                    keys.put(email, ks.secret(l.get(0).fingerprint(), mk).orElseThrow());
+                List<PGPSecretKeyRing> all = new ArrayList<>();
+                for (PgpKeyStore.Entry en : ks.list(email)) {
+                    ks.secret(en.fingerprint(), mk).ifPresent(all::add);
                 }
+                keys.put(email, all);
             }
         }
         Map<Integer, Integer> seen = new HashMap<>();
@@ -226,13 +269,21 @@ public final class Soak {
             }
             int b = text.indexOf("-----BEGIN PGP MESSAGE-----");
             int e = text.indexOf("-----END PGP MESSAGE-----") + 25;
-            ByteArrayOutputStream clear = new ByteArrayOutputStream();
-            try {
-                PgpDecryptor.decrypt(new ByteArrayInputStream(text.substring(b, e).getBytes(StandardCharsets.US_ASCII)),
-                        keys.get("u" + (id % USERS) + "@example.com"), clear);
-            } catch (Exception ex) {
+            ByteArrayOutputStream clear = null;
+            String why = "no key";
+            for (PGPSecretKeyRing k : keys.getOrDefault("u" + (id % USERS) + "@example.com", List.of())) {
+                ByteArrayOutputStream attempt = new ByteArrayOutputStream();
+                try {
+                    PgpDecryptor.decrypt(new ByteArrayInputStream(text.substring(b, e).getBytes(StandardCharsets.US_ASCII)), k, attempt);
+                    clear = attempt;
+                    break;
+                } catch (Exception ex) {
+                    why = ex.getMessage();
+                }
+            }
+            if (clear == null) {
                 mismatched++;
-                problems.add("id " + id + ": does not decrypt: " + ex.getMessage());
+                problems.add("id " + id + ": does not decrypt: " + why);
                 continue;
             }
             if (!java.util.Arrays.equals(original(clear.toByteArray()), message(id, sizeOf(id)))) {
@@ -296,7 +347,7 @@ public final class Soak {
     }
 
     /** Sends message i until it is accepted (250) or rejected (5xx); every 4xx and broken connection is retried. */
-    void deliver(int i, int port, Map<Integer, String> state, Map<Integer, Long> rejectedAt) throws Exception {
+    void deliver(int i, int[] ports, Map<Integer, String> state, Map<Integer, Long> rejectedAt) throws Exception {
         byte[] msg = message(i, sizeOf(i));
         long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
         int attempt = 0;
@@ -304,7 +355,8 @@ public final class Soak {
             attempt++;
             String reply;
             try {
-                reply = smtp(port, "u" + (i % USERS) + "@example.com", msg);
+                // round-robin over the nodes; a retry goes to the next one (as a sender's MTA tries the next MX)
+                reply = smtp(ports[(i + attempt) % ports.length], "u" + (i % USERS) + "@example.com", msg);
             } catch (IOException e) {
                 reply = "io " + e.getMessage();
             }
@@ -427,6 +479,24 @@ public final class Soak {
             throw new IllegalStateException("fault injection failed", e);
         } finally {
             oneRound.countDown(); // never leave the load waiting
+        }
+    }
+
+    /** The cluster run's only fault: node A killed with -9 {@code kills} times under load (spread over the run), then started again. */
+    void killNodeA(GatewayHolder a, AtomicInteger progress, Map<String, Integer> counts, java.util.concurrent.CountDownLatch allKills) {
+        try {
+            for (int k = 1; k <= kills; k++) {
+                int at = count * k / (kills + 2);
+                while (progress.get() < at) {
+                    Thread.sleep(20);
+                }
+                a.restart(true);
+                counts.merge("kill-9", 1, Integer::sum);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("fault injection failed", e);
+        } finally {
+            allKills.countDown();
         }
     }
 
