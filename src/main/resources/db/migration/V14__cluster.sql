@@ -12,3 +12,10 @@ CREATE TABLE job_runs (
     last_run    TIMESTAMP    NOT NULL,
     node        VARCHAR(300) NOT NULL
 );
+
+-- A node about to generate a key for an address claims it here first, so two nodes meeting the same new
+-- recipient at once make one key, not two; a claim older than a minute (its node died) is taken over.
+CREATE TABLE key_generation (
+    email       VARCHAR(320) NOT NULL PRIMARY KEY,
+    claimed_at  TIMESTAMP    NOT NULL
+);

@@ -118,17 +118,50 @@ public final class KeyDirectory {
             if (existing.isPresent()) {
                 return existing.get();
             }
-            PGPSecretKeyRing secret;
-            try {
-                secret = PgpKeys.generate(norm, null, generateAlgo);
-            } catch (PGPException e) {
-                throw new KeyStoreException("key generation failed for " + email + ": " + e.getMessage());
+            // Across the nodes of a cluster: one claims the address, the others wait for its key.
+            for (long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30); !claim(norm); ) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new KeyStoreException("interrupted while another node generates a key for " + email);
+                }
+                forget(norm);
+                existing = lookUp(norm);
+                if (existing.isPresent()) {
+                    return existing.get();
+                }
+                if (System.nanoTime() > until) {
+                    throw new KeyStoreException("another node is still generating a key for " + email);
+                }
             }
-            PgpKeys.ValidCert v = store.putCert(PgpKeys.publicRing(secret), true, List.of(norm));
-            store.putSecret(v.fingerprint(), secret, masterKey);
-            forget(norm);
-            log.info("generated {} key {} for {}", v.algorithm(), v.fingerprint(), norm);
-            return v;
+            try {
+                existing = lookUp(norm); // made by another node between our look and our claim
+                if (existing.isPresent()) {
+                    return existing.get();
+                }
+                return generateClaimed(email, norm);
+            } finally {
+                store.releaseGeneration(norm);
+            }
         }
+    }
+
+    private boolean claim(String norm) throws SQLException {
+        return store.claimGeneration(norm, java.time.Duration.ofMinutes(1));
+    }
+
+    private PgpKeys.ValidCert generateClaimed(String email, String norm) throws KeyStoreException, SQLException, IOException {
+        PGPSecretKeyRing secret;
+        try {
+            secret = PgpKeys.generate(norm, null, generateAlgo);
+        } catch (PGPException e) {
+            throw new KeyStoreException("key generation failed for " + email + ": " + e.getMessage());
+        }
+        PgpKeys.ValidCert v = store.putCert(PgpKeys.publicRing(secret), true, List.of(norm));
+        store.putSecret(v.fingerprint(), secret, masterKey);
+        forget(norm);
+        log.info("generated {} key {} for {}", v.algorithm(), v.fingerprint(), norm);
+        return v;
     }
 }

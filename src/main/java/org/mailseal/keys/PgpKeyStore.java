@@ -240,4 +240,33 @@ public final class PgpKeyStore {
     public static String normaliseFpr(String fpr) {
         return fpr.replace(" ", "").toUpperCase(Locale.ROOT);
     }
+
+    /**
+     * Claims the generation of {@code email}'s key for this node (table {@code key_generation}); false while another
+     * node holds a claim younger than {@code stale}. An older claim (its node died) is taken over.
+     */
+    public boolean claimGeneration(String email, java.time.Duration stale) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            try (PreparedStatement d = c.prepareStatement("DELETE FROM key_generation WHERE email = ? AND claimed_at < ?")) {
+                d.setString(1, email);
+                d.setTimestamp(2, java.sql.Timestamp.from(java.time.Instant.now().minus(stale)));
+                d.executeUpdate();
+            }
+            try (PreparedStatement i = c.prepareStatement("INSERT INTO key_generation (email, claimed_at) VALUES (?, ?)")) {
+                i.setString(1, email);
+                i.setTimestamp(2, java.sql.Timestamp.from(java.time.Instant.now()));
+                return i.executeUpdate() == 1;
+            } catch (SQLException held) {
+                return false;
+            }
+        }
+    }
+
+    /** Ends this node's claim on {@code email}. */
+    public void releaseGeneration(String email) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement d = c.prepareStatement("DELETE FROM key_generation WHERE email = ?")) {
+            d.setString(1, email);
+            d.executeUpdate();
+        }
+    }
 }

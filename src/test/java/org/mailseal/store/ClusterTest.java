@@ -113,7 +113,7 @@ class ClusterTest {
         assertThat(relay.code()).as(relay.err()).isZero();
         Path pw = dir.resolve("user.pass");
         Files.writeString(pw, "a user password\n");
-        for (String u : List.of("carol@example.com", "dave@example.com")) {
+        for (String u : List.of("carol@example.com", "dave@example.com", "erin@example.com")) {
             assertThat(Cli.run("users", "add", u, "--password-file", pw.toString(), "-c", c).code()).isZero();
         }
         Logger l = (Logger) LoggerFactory.getLogger("mailseal");
@@ -209,6 +209,23 @@ class ClusterTest {
 
     @Test
     @Order(5)
+    void twoNodesMeetingANewRecipientAtOnceMakeOneKey() throws Exception {
+        ExecutorService ex = Executors.newFixedThreadPool(6);
+        List<Callable<String>> sends = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            int port = i % 2 == 0 ? portA : portB;
+            int n = i;
+            sends.add(() -> inbound(port, "erin@example.com", "first contact " + n));
+        }
+        for (Future<String> f : ex.invokeAll(sends)) {
+            assertThat(f.get()).startsWith("250");
+        }
+        ex.shutdown();
+        assertThat(Cli.run("keys", "list", "--email", "erin@example.com", "-c", cfgA.toString()).out().lines().count()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(6)
     void theStorageSealIsTheSameOnEveryNode() throws Exception {
         MailsealConfig config = ConfigLoader.load(cfgA);
         try (Database db = Database.open(config)) {
@@ -220,7 +237,7 @@ class ClusterTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aSingletonJobRunsOnOneNode() throws Exception {
         // Both gateways ran their housekeeping at start: the purge ran on one of them.
         assertThat(log.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.startsWith("job discovered-keys-purge: ran on this node")))
