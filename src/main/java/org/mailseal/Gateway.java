@@ -122,7 +122,7 @@ public final class Gateway implements AutoCloseable {
                 scanners.add(new org.mailseal.scan.RspamdClient(config.scan().rspamd()));
             }
             g.scanners = scanners;
-            org.mailseal.scan.Quarantine quarantine = master != null ? new org.mailseal.scan.Quarantine(config.dataDir(), master) : null;
+            org.mailseal.scan.Quarantine quarantine = master != null ? new org.mailseal.scan.Quarantine(config.quarantine().dirIn(config.dataDir()), master) : null;
             org.mailseal.keys.StorageSeal seal = org.mailseal.keys.StorageSeal.load(config.dataDir(), db.dataSource());
             org.mailseal.auth.SenderAddresses senderAddresses = new org.mailseal.auth.SenderAddresses(db.dataSource());
             // Keys are generated only for users of the store (a login or a registered address) or generateFor patterns.
@@ -238,11 +238,17 @@ public final class Gateway implements AutoCloseable {
                 log.warn("{}: failed: {}", what, org.mailseal.logging.LogSafe.text(String.valueOf(e.getMessage())));
             }
         };
+        org.mailseal.store.ClusterJobs jobs = new org.mailseal.store.ClusterJobs(db.dataSource(),
+                config.hostname() + " (pid " + ProcessHandle.current().pid() + ")", java.time.Clock.systemUTC());
         if (quarantine != null) {
+            // a shared quarantine (quarantine.dir) is purged by one node at a time; a node's own, by that node
             ex.scheduleWithFixedDelay(() -> guarded.accept("quarantine", () -> {
+                if (config.quarantine().shared() && !jobs.claim("quarantine-purge", java.time.Duration.ofHours(1))) {
+                    return null;
+                }
                 int n = quarantine.purge(config.quarantine().retention());
                 return n > 0 ? n + " entries older than " + config.quarantine().retention() + " deleted" : null;
-            }), 0, 1, java.util.concurrent.TimeUnit.HOURS);
+            }), 0, config.quarantine().shared() ? 5 : 60, java.util.concurrent.TimeUnit.MINUTES);
         }
         if (tlsReports != null) {
             ex.scheduleWithFixedDelay(() -> guarded.accept("tls-reports", () -> {
@@ -256,8 +262,6 @@ public final class Gateway implements AutoCloseable {
                 }), 5, org.mailseal.transport.TlsReportSender.EVERY.toMinutes(), java.util.concurrent.TimeUnit.MINUTES);
             }
         }
-        org.mailseal.store.ClusterJobs jobs = new org.mailseal.store.ClusterJobs(db.dataSource(),
-                config.hostname() + " (pid " + ProcessHandle.current().pid() + ")", java.time.Clock.systemUTC());
         org.mailseal.keys.DiscoveredKeys discovered = new org.mailseal.keys.DiscoveredKeys(db.dataSource());
         ex.scheduleWithFixedDelay(() -> {
             if (replyTokens != null) {

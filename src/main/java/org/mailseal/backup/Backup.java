@@ -35,7 +35,7 @@ import org.mailseal.store.Database;
  * the whole store (users, keys, certificates and the CA, policy, DKIM keys, discovered keys and pins, as
  * portable table dumps), the data directory's own files (the TLS key and certificate made there, the
  * storage seal key, the quarantine, the Sent-copy queue, TLS reports), the files the config names (TLS and
- * WKD certificates and keys, trust anchors) and the config itself. Not in it: the spool (proxy mode keeps
+ * WKD certificates and keys, trust anchors, a shared {@code quarantine.dir}) and the config itself. Not in it: the spool (proxy mode keeps
  * no mail after answering) and the master passphrase (it opens the backup by default; keep it elsewhere).
  *
  * <p>The content is a ZIP stream: {@code manifest.json} (format, versions, schema), {@code config.yml},
@@ -108,7 +108,14 @@ public final class Backup {
                     }
                 }
             }
-            for (Path f : referencedFiles(cfg)) {
+            List<Path> outside = new ArrayList<>(referencedFiles(cfg));
+            if (cfg.quarantine().shared() && Files.isDirectory(cfg.quarantine().dir())
+                    && !cfg.quarantine().dir().toAbsolutePath().normalize().startsWith(data)) {
+                try (Stream<Path> walk = Files.walk(cfg.quarantine().dir())) {
+                    walk.filter(Files::isRegularFile).sorted().forEach(outside::add); // a shared quarantine
+                }
+            }
+            for (Path f : outside) {
                 if (Files.isRegularFile(f) && !f.toAbsolutePath().startsWith(data)) {
                     String abs = f.toAbsolutePath().normalize().toString();
                     sums.put("external" + abs, copy(zip, "external" + abs, f));
@@ -323,6 +330,9 @@ public final class Backup {
             if (r.toAbsolutePath().normalize().equals(p)) {
                 return p;
             }
+        }
+        if (cfg.quarantine().shared() && p.startsWith(cfg.quarantine().dir().toAbsolutePath().normalize())) {
+            return p;
         }
         return null;
     }

@@ -21,7 +21,7 @@ public final class QuarantineCommand implements Runnable {
     abstract static class Base extends StoreCommand {
         @Override
         int run(Database d) throws Exception {
-            return run(new Quarantine(cfg.dataDir(), master()));
+            return run(new Quarantine(cfg.quarantine().dirIn(cfg.dataDir()), master()));
         }
 
         abstract int run(Quarantine q) throws Exception;

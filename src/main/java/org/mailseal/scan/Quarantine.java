@@ -52,8 +52,9 @@ public final class Quarantine {
     private final Path dir;
     private final MasterKey masterKey;
 
-    public Quarantine(Path dataDir, MasterKey masterKey) throws IOException {
-        this.dir = Files.createDirectories(dataDir.resolve("quarantine"));
+    /** {@code dir}: the entries' directory ({@code quarantine.dir}, by default {@code <dataDir>/quarantine}). */
+    public Quarantine(Path dir, MasterKey masterKey) throws IOException {
+        this.dir = Files.createDirectories(dir);
         this.masterKey = masterKey;
     }
 

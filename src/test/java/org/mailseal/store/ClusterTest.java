@@ -226,13 +226,24 @@ class ClusterTest {
 
     @Test
     @Order(6)
-    void theStorageSealIsTheSameOnEveryNode() throws Exception {
+    void theStorageSealIsTheSameOnEveryNodeAndASharedQuarantineIsOne() throws Exception {
         MailsealConfig config = ConfigLoader.load(cfgA);
         try (Database db = Database.open(config)) {
             StorageSeal onA = StorageSeal.load(dir.resolve("a-data"), db.dataSource());
             StorageSeal onB = StorageSeal.load(dir.resolve("b-data"), db.dataSource());
             String field = onA.field();
             assertThat(onB.verifies(field.substring(field.indexOf(':') + 1))).isTrue();
+            // quarantine.dir on shared storage: what one node quarantines, the other lists and opens
+            MasterKey mk = MasterPassphrase.unlock(config, db.dataSource());
+            Path shared = dir.resolve("shared-quarantine");
+            Path msg = dir.resolve("q.eml");
+            Files.writeString(msg, "From: x@sender.test\r\nSubject: held\r\n\r\nheld body\r\n");
+            String id = new org.mailseal.scan.Quarantine(shared, mk).put("Q1", "x@sender.test", List.of("alice@example.com"), "virus", msg);
+            org.mailseal.scan.Quarantine other = new org.mailseal.scan.Quarantine(shared, mk);
+            assertThat(other.list()).extracting(org.mailseal.scan.Quarantine.Entry::id).containsExactly(id);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            other.open(other.entry(id), out);
+            assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("held body");
         }
     }
 
