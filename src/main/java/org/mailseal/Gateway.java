@@ -54,6 +54,7 @@ public final class Gateway implements AutoCloseable {
     private org.mailseal.web.ReplyEndpoint replyForm;
     private org.mailseal.wkd.WkdServer wkd;
     private org.mailseal.transport.TlsReports tlsReports;
+    private org.mailseal.admin.AdminServer web;
     private org.mailseal.transport.TlsReportSender tlsReportSender;
     private java.util.concurrent.ScheduledExecutorService housekeeping;
     private SmtpServer smtp;
@@ -182,6 +183,14 @@ public final class Gateway implements AutoCloseable {
                 g.wkd = new org.mailseal.wkd.WkdServer(w.listen(), wkdTls,
                         org.mailseal.wkd.WkdDirectory.of(new org.mailseal.keys.PgpKeyStore(db.dataSource()), java.util.Set.copyOf(config.domains().local())),
                         config.mtaSts().published() ? org.mailseal.publish.MtaStsPublication.of(config.mtaSts(), config.hostname()).policy() : null).start();
+            }
+            if (config.web().enabled()) {
+                org.mailseal.config.Web w = config.web();
+                SSLContext webTls = w.certificate() != null
+                        ? ServerTls.context(w.certificate(), w.privateKey(), config.dataDir(), config.hostname())
+                        : ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
+                g.web = new org.mailseal.admin.AdminServer(w, webTls, db.dataSource(), new org.mailseal.admin.AdminServer.Services(users,
+                        new org.mailseal.keys.PgpKeyStore(db.dataSource()), certs.store(), certs, master)).start();
             }
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, contentFilter,
                     new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)),
@@ -365,6 +374,11 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The Web Key Directory's listener, or null when it is off. */
+    /** The web admin (null unless web.enabled). */
+    public org.mailseal.admin.AdminServer web() {
+        return web;
+    }
+
     /** The TLS-RPT counts (null when tlsReports.enabled is false). */
     public org.mailseal.transport.TlsReports tlsReports() {
         return tlsReports;
@@ -416,6 +430,9 @@ public final class Gateway implements AutoCloseable {
         }
         if (wkd != null) {
             wkd.close();
+        }
+        if (web != null) {
+            web.close();
         }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();

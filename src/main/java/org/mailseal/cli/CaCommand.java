@@ -145,22 +145,15 @@ public final class CaCommand implements Runnable {
                 throw new IllegalArgumentException("--profile must be modern or legacy");
             }
             MasterKey mk = master();
-            SmimeStore.Entry e = store.list(email).stream().filter(SmimeStore.Entry::hasKey).reduce((a, b) -> b).orElse(null);
-            if (e == null) {
+            char[] pw = KeysCommand.readPassphrase(passwordFile, "PKCS#12 password: ");
+            var made = org.mailseal.keys.UserPkcs12.export(store, mk, email, pw,
+                    profile.equals("legacy") ? Pkcs12File.Profile.LEGACY : Pkcs12File.Profile.MODERN);
+            if (made.isEmpty()) {
                 System.err.println("mailseal: no certificate with a private key for " + email);
                 return 1;
             }
-            X509Certificate cert = store.cert(e.fingerprint()).orElseThrow();
-            PrivateKey key = store.privateKey(e.fingerprint(), mk).orElseThrow();
-            char[] pw = KeysCommand.readPassphrase(passwordFile, "PKCS#12 password: ");
-            if (pw.length < 8) {
-                throw new IllegalArgumentException("the password must have at least 8 characters");
-            }
-            java.util.List<java.security.cert.Certificate> chain = new java.util.ArrayList<>();
-            chain.add(cert);
-            store.ca().filter(ca -> ca.cert().getSubjectX500Principal().equals(cert.getIssuerX500Principal())).ifPresent(ca -> chain.add(ca.cert()));
-            Pkcs12File.write(out, email, key, chain.toArray(new java.security.cert.Certificate[0]), pw,
-                    profile.equals("legacy") ? Pkcs12File.Profile.LEGACY : Pkcs12File.Profile.MODERN);
+            java.nio.file.Files.write(out, made.get().p12());
+            X509Certificate cert = made.get().certificate();
             System.out.println("wrote " + out + " (" + email + ", " + SmimeCerts.keyAlgorithm(cert) + ", " + profile + " profile)");
             return 0;
         }

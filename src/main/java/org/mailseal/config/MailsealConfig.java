@@ -37,7 +37,8 @@ public record MailsealConfig(
         Wkd wkd,
         Discovery discovery,
         MtaSts mtaSts,
-        TlsReporting tlsReports) {
+        TlsReporting tlsReports,
+        Web web) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -72,6 +73,7 @@ public record MailsealConfig(
         discovery = orDefaults(discovery, Discovery.class);
         mtaSts = orDefaults(mtaSts, MtaSts.class);
         tlsReports = orDefaults(tlsReports, TlsReporting.class);
+        web = orDefaults(web, Web.class);
         if (mtaSts.published() && !wkd.enabled()) {
             throw new IllegalArgumentException("mtaSts.mode: the policy is served by the wkd: listener; set wkd.enabled: true");
         }

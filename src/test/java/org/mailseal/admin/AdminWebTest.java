@@ -1,0 +1,230 @@
+package org.mailseal.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.mailseal.Gateway;
+import org.mailseal.testkit.CapturingSink;
+import org.mailseal.testkit.Cleanup;
+import org.mailseal.testkit.Cli;
+import org.mailseal.testkit.Cmd;
+import org.mailseal.testkit.NeedsPeers;
+import org.mailseal.testkit.Peers;
+import org.mailseal.testkit.TestGateway;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The web admin in a real browser (Debian's chromium, headless, through chromedriver): the admin logs in,
+ * adds a user and issues them a certificate; the user logs in, sees it, and downloads their PKCS#12, which
+ * {@code openssl pkcs12} reads. And over plain HTTPS: a user on an admin page or a POST without the CSRF
+ * token gets 403, a Subject-like value with {@code <script>} is shown escaped, the session id changes at
+ * login, and the sixth wrong password in a row is refused outright.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@NeedsPeers({"chromium=chromium", "chromedriver=chromium-driver", "openssl=openssl"})
+class AdminWebTest {
+
+    Path dir;
+    Path cfg;
+    Path downloads;
+    Path shots;
+    CapturingSink sink;
+    Gateway gw;
+    String base;
+    WebDriver browser;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        Peers.require("chromium", "chromium");
+        Peers.require("chromedriver", "chromium-driver");
+        Peers.require("openssl", "openssl");
+        dir = Files.createTempDirectory("web");
+        downloads = Files.createDirectories(dir.resolve("downloads"));
+        shots = Files.createDirectories(Path.of("target", "screenshots"));
+        sink = new CapturingSink();
+        int webPort = TestGateway.freePort();
+        org.mailseal.testkit.TestCa tls = org.mailseal.testkit.TestCa.make(dir.resolve("ca"), "localhost");
+        cfg = dir.resolve("mailseal.yml");
+        Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), TestGateway.freePort(), 0, sink.port(), TestGateway.masterKeys(dir, "web master passphrase"),
+                "web: {enabled: true, listen: \"127.0.0.1:" + webPort + "\", admins: [admin@example.com], certificate: \"" + tls.certificate()
+                        + "\", privateKey: \"" + tls.pkcs8Key() + "\"}"));
+        Path pw = dir.resolve("admin.pass");
+        Files.writeString(pw, "admin password 1\n");
+        assertThat(Cli.run("users", "add", "admin@example.com", "--password-file", pw.toString(), "-c", cfg.toString()).code()).isZero();
+        assertThat(Cli.run("ca", "init", "-c", cfg.toString()).code()).isZero();
+        gw = TestGateway.start(Files.readString(cfg));
+        base = "https://localhost:" + gw.web().port();
+
+        ChromeOptions o = new ChromeOptions();
+        o.setBinary("/usr/bin/chromium");
+        o.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,900");
+        o.setAcceptInsecureCerts(true); // the gateway's self-signed certificate
+        o.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(), "download.prompt_for_download", false));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new java.io.File("/usr/bin/chromedriver"))
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, o);
+        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        Cleanup.all(dir, gw, sink);
+    }
+
+    void shot(String name) throws Exception {
+        Files.write(shots.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+
+    void login(String user, String password) {
+        browser.get(base + "/login");
+        browser.findElement(By.id("username")).sendKeys(user);
+        browser.findElement(By.id("password")).sendKeys(password);
+        browser.findElement(By.id("login")).click();
+    }
+
+    @Test
+    @Order(1)
+    void adminAddsAUserIssuesACertificateAndTheUserDownloadsTheirPkcs12() throws Exception {
+        login("admin@example.com", "admin password 1");
+        assertThat(browser.getCurrentUrl()).endsWith("/admin");
+        assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Dashboard");
+        shot("dashboard");
+        browser.get(base + "/admin/users");
+        browser.findElement(By.id("new-username")).sendKeys("bob@example.com");
+        browser.findElement(By.id("new-password")).sendKeys("bob password 1");
+        browser.findElement(By.id("add-user")).click();
+        assertThat(browser.findElement(By.id("notice")).getText()).isEqualTo("Added bob@example.com.");
+        browser.findElement(By.cssSelector("tr[data-user='bob@example.com'] button.issue")).click();
+        assertThat(browser.findElement(By.id("notice")).getText()).startsWith("Issued a certificate for bob@example.com");
+        shot("users");
+        browser.findElement(By.id("logout")).click();
+        assertThat(browser.getCurrentUrl()).endsWith("/login");
+
+        login("bob@example.com", "bob password 1");
+        assertThat(browser.getCurrentUrl()).endsWith("/me");
+        assertThat(browser.findElement(By.id("certificates")).getText()).contains("bob@example.com", "private key held");
+        browser.findElement(By.id("current-password")).sendKeys("bob password 1");
+        browser.findElement(By.id("p12-password")).sendKeys("file password 1");
+        shot("my-keys");
+        browser.findElement(By.id("download-p12")).click();
+        Path p12 = downloads.resolve("bob@example.com.p12");
+        for (int i = 0; i < 100 && !Files.exists(p12); i++) {
+            Thread.sleep(100);
+        }
+        assertThat(p12).exists();
+        String read = Cmd.run("openssl", "pkcs12", "-in", p12.toString(), "-passin", "pass:file password 1", "-nokeys").ok("openssl pkcs12").outText();
+        assertThat(read).contains("bob@example.com", "BEGIN CERTIFICATE");
+        // and bob may not see the admin pages
+        browser.get(base + "/admin/users");
+        assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Not allowed");
+    }
+
+    /** A plain HTTPS client with its own cookies (trusting the gateway's self-signed certificate). */
+    HttpClient client() throws Exception {
+        return HttpClient.newBuilder().sslContext(org.mailseal.testkit.TrustAll.context()).cookieHandler(new CookieManager())
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    static String form(Map<String, String> f) {
+        return f.entrySet().stream().map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
+    }
+
+    HttpResponse<String> post(HttpClient c, String path, Map<String, String> f) throws Exception {
+        return c.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form(f))).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> get(HttpClient c, String path) throws Exception {
+        return c.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String field(String html, String name) {
+        Matcher m = Pattern.compile("name=\"" + name + "\" value=\"([^\"]+)\"").matcher(html);
+        assertThat(m.find()).as(name + " in the page").isTrue();
+        return m.group(1);
+    }
+
+    /** Logs {@code c} in; returns the session cookie's value. */
+    String login(HttpClient c, String user, String password) throws Exception {
+        String token = field(get(c, "/login").body(), "token");
+        HttpResponse<String> r = post(c, "/login", Map.of("token", token, "username", user, "password", password));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(302);
+        return r.headers().allValues("set-cookie").stream().filter(h -> h.startsWith("mailseal_session=")).findFirst().orElseThrow();
+    }
+
+    @Test
+    @Order(2)
+    void csrfRolesEscapingFixationAndThrottling() throws Exception {
+        HttpClient admin = client();
+        String first = login(admin, "admin@example.com", "admin password 1");
+        assertThat(first).contains("Secure", "HttpOnly", "SameSite=Strict");
+        // a second login gets another session id: an id planted before login is never the session after it
+        String second = login(admin, "admin@example.com", "admin password 1");
+        assertThat(second.substring(0, second.indexOf(';'))).isNotEqualTo(first.substring(0, first.indexOf(';')));
+        HttpResponse<String> page = get(admin, "/admin/users");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("content-security-policy").orElseThrow()).contains("default-src 'none'", "frame-ancestors 'none'");
+        // no CSRF token, or a wrong one: refused, nothing changed
+        assertThat(post(admin, "/admin/users", Map.of("username", "mallory@example.com", "password", "mallory pass 1")).statusCode()).isEqualTo(403);
+        assertThat(post(admin, "/admin/users", Map.of("csrf", "forged", "username", "mallory@example.com", "password", "mallory pass 1")).statusCode())
+                .isEqualTo(403);
+        assertThat(get(admin, "/admin/users").body()).doesNotContain("mallory@example.com");
+        // what a user typed is shown escaped
+        String csrf = field(page.body(), "csrf");
+        HttpResponse<String> xss = post(admin, "/admin/users", Map.of("csrf", csrf, "username", "<script>alert(1)</script>", "password", "whatever 1"));
+        assertThat(xss.body()).contains("&lt;script&gt;alert(1)&lt;/script&gt;").doesNotContain("<script>");
+        // a user on an admin page, or posting to an admin action with their own valid token
+        HttpClient bob = client();
+        login(bob, "bob@example.com", "bob password 1");
+        assertThat(get(bob, "/admin").statusCode()).isEqualTo(403);
+        String bobCsrf = field(get(bob, "/me").body(), "csrf");
+        assertThat(post(bob, "/admin/users/delete", Map.of("csrf", bobCsrf, "username", "admin@example.com")).statusCode()).isEqualTo(403);
+        assertThat(get(admin, "/admin/users").body()).contains("admin@example.com");
+        // five wrong passwords, then even the right one is refused for a while
+        HttpClient guesser = client();
+        for (int i = 0; i < 5; i++) {
+            String token = field(get(guesser, "/login").body(), "token");
+            assertThat(post(guesser, "/login", Map.of("token", token, "username", "carol@example.com", "password", "guess " + i)).statusCode()).isEqualTo(401);
+        }
+        String token = field(get(guesser, "/login").body(), "token");
+        assertThat(post(guesser, "/login", Map.of("token", token, "username", "carol@example.com", "password", "guess 6")).statusCode()).isEqualTo(429);
+        // the audit log has the admin's actions, with who and from where
+        try (org.mailseal.store.Database db = org.mailseal.store.Database.open(org.mailseal.config.ConfigLoader.load(cfg))) {
+            assertThat(new Audit(db.dataSource()).latest(20)).anyMatch(e -> e.actor().equals("admin@example.com") && e.action().equals("user.add")
+                    && e.target().equals("bob@example.com") && e.client().equals("127.0.0.1"))
+                    .anyMatch(e -> e.actor().equals("admin@example.com") && e.action().equals("certificate.issue"))
+                    .anyMatch(e -> e.actor().equals("bob@example.com") && e.action().equals("pkcs12.download"))
+                    .noneMatch(e -> e.target().contains("mallory"));
+        }
+    }
+}
