@@ -190,7 +190,7 @@ public final class Gateway implements AutoCloseable {
                         ? ServerTls.context(w.certificate(), w.privateKey(), config.dataDir(), config.hostname())
                         : ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
                 g.web = new org.mailseal.admin.AdminServer(w, webTls, db.dataSource(), new org.mailseal.admin.AdminServer.Services(users,
-                        new org.mailseal.keys.PgpKeyStore(db.dataSource()), certs.store(), certs, master)).start();
+                        new org.mailseal.keys.PgpKeyStore(db.dataSource()), certs.store(), certs, master, new org.mailseal.keys.DiscoveredKeys(db.dataSource()))).start();
             }
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, contentFilter,
                     new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)),

@@ -58,7 +58,8 @@ public final class AdminServer implements AutoCloseable {
     private static final String LOGIN = "mailseal_login";
 
     /** The services the pages use. */
-    public record Services(UserStore users, PgpKeyStore pgp, SmimeStore smime, CertDirectory certs, MasterKey master) {
+    public record Services(UserStore users, PgpKeyStore pgp, SmimeStore smime, CertDirectory certs, MasterKey master,
+                           org.mailseal.keys.DiscoveredKeys discovered) {
     }
 
     private final Web config;
@@ -103,6 +104,10 @@ public final class AdminServer implements AutoCloseable {
             cfg.routes.post("/admin/users", this::addUser);
             cfg.routes.post("/admin/users/delete", this::deleteUser);
             cfg.routes.post("/admin/users/certificate", this::issueCertificate);
+            cfg.routes.get("/admin/keys", ctx -> keys(ctx, requireAdmin(ctx), List.of()));
+            cfg.routes.post("/admin/keys", this::importKeys);
+            cfg.routes.post("/admin/keys/delete", this::deleteKey);
+            cfg.routes.get("/admin/keys/{file}", this::exportKey);
             cfg.routes.get("/me", ctx -> me(ctx, requireUser(ctx), null));
             cfg.routes.post("/me/pkcs12", this::downloadPkcs12);
             cfg.routes.exception(Refused.class, (e, ctx) -> {
@@ -327,6 +332,89 @@ public final class AdminServer implements AutoCloseable {
         users(ctx, v, "Issued a certificate for " + user + ": " + SmimeCerts.describe(c.cert()) + ".");
     }
 
+    // ---- OpenPGP keys ----
+
+    private void keys(Context ctx, Viewer v, List<String> notices) throws Exception {
+        List<KeyRow> rows = new ArrayList<>();
+        for (PgpKeyStore.Entry e : s.pgp().list(null)) {
+            List<String> uids = new ArrayList<>();
+            s.pgp().cert(e.fingerprint()).ifPresent(ring -> ring.getPublicKey().getUserIDs().forEachRemaining(uids::add));
+            rows.add(new KeyRow(e.fingerprint(), e.emails(), uids, e.algorithm(), e.managed() ? "generated" : "imported or learned", true));
+        }
+        for (org.mailseal.keys.DiscoveredKeys.Entry e : s.discovered().list()) {
+            if (e.kind().equals("openpgp")) {
+                rows.add(new KeyRow(e.fingerprint(), List.of(e.email()), List.of(), "", "discovered: " + e.source(), false));
+            }
+        }
+        render(ctx, "keys.jte", "viewer", v, "keys", rows, "notices", notices);
+    }
+
+    private void importKeys(Context ctx) throws Exception {
+        Viewer v = requireAdminPost(ctx);
+        byte[] data;
+        var upload = ctx.uploadedFile("file");
+        if (upload != null && upload.size() > 0) {
+            if (upload.size() > 1 << 20) {
+                keys(ctx, v, List.of("The file is over 1 MiB."));
+                return;
+            }
+            try (InputStream in = upload.content()) {
+                data = in.readAllBytes();
+            }
+        } else {
+            data = String.valueOf(ctx.formParam("text")).getBytes(StandardCharsets.UTF_8);
+        }
+        List<String> notices = new ArrayList<>();
+        List<Object> rings;
+        try {
+            rings = org.mailseal.crypto.pgp.PgpKeys.readKeyrings(new java.io.ByteArrayInputStream(data));
+        } catch (IOException | RuntimeException e) {
+            keys(ctx, v, List.of("Not an OpenPGP key: " + e.getMessage()));
+            return;
+        }
+        for (Object o : rings) {
+            if (!(o instanceof org.bouncycastle.openpgp.PGPPublicKeyRing pub)) {
+                notices.add("A secret key was left out: import secret keys with the CLI (mailseal keys import).");
+                continue;
+            }
+            try {
+                org.mailseal.crypto.pgp.PgpKeys.ValidCert c = s.pgp().putCert(pub, false);
+                audit.record(v.username(), "key.import", c.fingerprint() + " " + String.join(",", c.emails()), ctx.ip());
+                notices.add("Imported " + c.fingerprint() + " for " + String.join(", ", c.emails()) + ".");
+            } catch (org.mailseal.crypto.KeyStoreException refused) {
+                notices.add("Refused: " + refused.getMessage());
+            }
+        }
+        if (rings.isEmpty()) {
+            notices.add("No key found in what was sent.");
+        }
+        keys(ctx, v, notices);
+    }
+
+    private void deleteKey(Context ctx) throws Exception {
+        Viewer v = requireAdminPost(ctx);
+        String fpr = PgpKeyStore.normaliseFpr(String.valueOf(ctx.formParam("fingerprint")));
+        boolean deleted = s.pgp().delete(fpr);
+        if (deleted) {
+            audit.record(v.username(), "key.delete", fpr, ctx.ip());
+        }
+        keys(ctx, v, List.of(deleted ? "Deleted " + fpr + "." : "No key " + fpr + "."));
+    }
+
+    private void exportKey(Context ctx) throws Exception {
+        requireAdmin(ctx);
+        String file = ctx.pathParam("file");
+        if (!file.matches("[0-9A-Fa-f]{40,64}\\.asc")) {
+            throw new Refused(HttpStatus.NOT_FOUND, null, "No such key.");
+        }
+        var ring = s.pgp().cert(file.substring(0, file.length() - 4));
+        if (ring.isEmpty()) {
+            throw new Refused(HttpStatus.NOT_FOUND, null, "No such key.");
+        }
+        ctx.header("Content-Disposition", "attachment; filename=\"" + file + "\"");
+        ctx.contentType("application/pgp-keys").result(org.mailseal.crypto.pgp.PgpKeys.armor(ring.get().getEncoded()));
+    }
+
     // ---- self-service ----
 
     private void me(Context ctx, Viewer v, String notice) throws Exception {
@@ -385,7 +473,7 @@ public final class AdminServer implements AutoCloseable {
         }
         StringOutput out = new StringOutput();
         templates.render(template, m, out);
-        ctx.html(out.toString());
+        ctx.contentType("text/html; charset=utf-8").result(out.toString());
     }
 
     @Override

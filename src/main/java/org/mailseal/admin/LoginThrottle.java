@@ -7,13 +7,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Slows password guessing at the web login: after {@link #LIMIT} failures within {@link #WINDOW}, per user and
- * per client address separately, further attempts are refused until the window has passed since the last
- * failure. A success clears the user's count (not the address's).
+ * Slows password guessing at the web login: after {@link #LIMIT} failures for one user, or {@link #LIMIT_IP}
+ * from one client address (many users may share one, behind a NAT), within {@link #WINDOW}, further attempts
+ * are refused until the window has passed since the last failure. A success clears the user's count (not
+ * the address's).
  */
 public final class LoginThrottle {
 
     static final int LIMIT = 5;
+    static final int LIMIT_IP = 20;
     static final Duration WINDOW = Duration.ofMinutes(15);
 
     private record Failures(int count, Instant last) {
@@ -28,10 +30,10 @@ public final class LoginThrottle {
 
     /** Whether a login for {@code user} from {@code ip} may be tried now. */
     public boolean allowed(String user, String ip) {
-        return ok("u:" + user) && ok("ip:" + ip);
+        return ok("u:" + user, LIMIT) && ok("ip:" + ip, LIMIT_IP);
     }
 
-    private boolean ok(String key) {
+    private boolean ok(String key, int limit) {
         Failures f = failures.get(key);
         if (f == null) {
             return true;
@@ -40,7 +42,7 @@ public final class LoginThrottle {
             failures.remove(key);
             return true;
         }
-        return f.count() < LIMIT;
+        return f.count() < limit;
     }
 
     public void failed(String user, String ip) {

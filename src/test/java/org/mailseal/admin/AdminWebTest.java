@@ -58,6 +58,7 @@ class AdminWebTest {
     CapturingSink sink;
     Gateway gw;
     String base;
+    int smtpPort;
     WebDriver browser;
 
     @BeforeAll
@@ -72,7 +73,8 @@ class AdminWebTest {
         int webPort = TestGateway.freePort();
         org.mailseal.testkit.TestCa tls = org.mailseal.testkit.TestCa.make(dir.resolve("ca"), "localhost");
         cfg = dir.resolve("mailseal.yml");
-        Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), TestGateway.freePort(), 0, sink.port(), TestGateway.masterKeys(dir, "web master passphrase"),
+        smtpPort = TestGateway.freePort();
+        Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), smtpPort, 0, sink.port(), TestGateway.masterKeys(dir, "web master passphrase"), "policy: {encrypt: mandatory}",
                 "web: {enabled: true, listen: \"127.0.0.1:" + webPort + "\", admins: [admin@example.com], certificate: \"" + tls.certificate()
                         + "\", privateKey: \"" + tls.pkcs8Key() + "\"}"));
         Path pw = dir.resolve("admin.pass");
@@ -225,6 +227,40 @@ class AdminWebTest {
                     .anyMatch(e -> e.actor().equals("admin@example.com") && e.action().equals("certificate.issue"))
                     .anyMatch(e -> e.actor().equals("bob@example.com") && e.action().equals("pkcs12.download"))
                     .noneMatch(e -> e.target().contains("mallory"));
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aKeyImportedByUploadEncryptsAndItsUserIdIsShownEscaped() throws Exception {
+        org.mailseal.testkit.Gpg carol = new org.mailseal.testkit.Gpg(dir.resolve("carol"));
+        try {
+            carol.run("--passphrase", "", "--quick-gen-key", "<carol@example.com>", "future-default", "default", "never").ok("gpg key");
+            carol.run("--passphrase", "", "--quick-gen-key", "\"<script>alert(1)</script>\" <eve@example.com>", "future-default", "default", "never")
+                    .ok("gpg key with a hostile user ID");
+            Path file = dir.resolve("keys.asc");
+            Files.write(file, carol.run("--armor", "--export").ok("export").out());
+            login("admin@example.com", "admin password 1");
+            browser.get(base + "/admin/keys");
+            browser.findElement(By.id("key-file")).sendKeys(file.toString());
+            browser.findElement(By.id("import-keys")).click();
+            assertThat(browser.findElements(By.className("notice")).stream().map(org.openqa.selenium.WebElement::getText).toList())
+                    .hasSize(2).allMatch(n -> n.startsWith("Imported "));
+            shot("keys");
+            String html = browser.getPageSource();
+            assertThat(html).contains("&lt;script&gt;alert(1)&lt;/script&gt;").doesNotContain("<script>alert(1)");
+            assertThat(browser.findElement(By.id("keys")).getText()).contains("carol@example.com", "eve@example.com");
+
+            int before = sink.messages.size();
+            assertThat(org.mailseal.testkit.SmtpClient.submit(smtpPort, "mx.sender.test", "bob@sender.test", "carol@example.com",
+                    "From: bob@sender.test\r\nTo: carol@example.com\r\nSubject: to the uploaded key\r\n\r\nfor carol only\r\n")).startsWith("250");
+            String got = sink.messages.get(before).text();
+            assertThat(got).contains("multipart/encrypted").doesNotContain("for carol only");
+            Path enc = dir.resolve("carol.asc");
+            Files.write(enc, org.mailseal.testkit.ByteExact.armoredPart(got));
+            assertThat(carol.run("--decrypt", enc.toString()).ok("decrypt").outText()).contains("for carol only");
+        } finally {
+            carol.stop();
         }
     }
 }
