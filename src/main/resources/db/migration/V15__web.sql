@@ -18,3 +18,13 @@ CREATE TABLE audit_log (
     client      VARCHAR(100) NOT NULL
 );
 CREATE INDEX audit_log_at ON audit_log(at);
+
+-- REST API tokens: "ms_<id>_<secret>"; only the SHA-256 of the secret is kept. A revoked token stays listed.
+CREATE TABLE api_tokens (
+    id          VARCHAR(32)  NOT NULL PRIMARY KEY,
+    secret_hash VARCHAR(64)  NOT NULL,
+    name        VARCHAR(200) NOT NULL,
+    created_by  VARCHAR(320) NOT NULL,
+    created_at  TIMESTAMP    NOT NULL,
+    revoked_at  TIMESTAMP
+);

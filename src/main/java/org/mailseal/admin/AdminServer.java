@@ -88,6 +88,7 @@ public final class AdminServer implements AutoCloseable {
                 return c;
             });
             cfg.routes.before(this::headers);
+            new Api(services, new ApiTokens(ds), sessions, audit, config.admins()).register(cfg.routes);
             cfg.routes.get("/static/admin.css", this::css);
             cfg.routes.get("/", ctx -> ctx.redirect(viewer(ctx).map(v -> v.admin() ? "/admin" : "/me").orElse("/login")));
             cfg.routes.get("/login", this::loginForm);

@@ -7,7 +7,7 @@ import picocli.CommandLine;
 @Command(name = "mailseal", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Email encryption gateway.",
         subcommands = {ServeCommand.class, DemoCommand.class, CheckConfigCommand.class, VersionCommand.class, QuarantineCommand.class,
-                UsersCommand.class, KeysCommand.class, CertsCommand.class, CaCommand.class, PolicyCommand.class, PdfCommand.class, DkimCommand.class, WkdCommand.class, DnsRecordsCommand.class, BackupCommand.class, RestoreCommand.class, PostfixConfigCommand.class, CommandLine.HelpCommand.class})
+                UsersCommand.class, KeysCommand.class, CertsCommand.class, CaCommand.class, PolicyCommand.class, PdfCommand.class, DkimCommand.class, WkdCommand.class, DnsRecordsCommand.class, BackupCommand.class, RestoreCommand.class, ApiTokenCommand.class, PostfixConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
