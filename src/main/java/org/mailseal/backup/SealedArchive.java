@@ -1,6 +1,5 @@
 package org.mailseal.backup;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -62,15 +61,7 @@ final class SealedArchive {
         byte[] prefix = new byte[4];
         r.nextBytes(salt);
         r.nextBytes(prefix);
-        ByteArrayOutputStream h = new ByteArrayOutputStream();
-        DataOutputStream d = new DataOutputStream(h);
-        d.write(MAGIC);
-        d.writeByte(VERSION);
-        d.writeInt(memoryKiB);
-        d.writeInt(iterations);
-        d.write(salt);
-        d.write(prefix);
-        byte[] header = h.toByteArray();
+        byte[] header = header(VERSION, memoryKiB, iterations, salt, prefix);
         out.write(header);
         SecretKeySpec key = new SecretKeySpec(key(passphrase, salt, memoryKiB, iterations), "AES");
         DataOutputStream o = new DataOutputStream(out);
@@ -155,15 +146,7 @@ final class SealedArchive {
         byte[] prefix = new byte[4];
         d.readFully(salt);
         d.readFully(prefix);
-        ByteArrayOutputStream h = new ByteArrayOutputStream();
-        DataOutputStream hd = new DataOutputStream(h);
-        hd.write(MAGIC);
-        hd.writeByte(version);
-        hd.writeInt(memoryKiB);
-        hd.writeInt(iterations);
-        hd.write(salt);
-        hd.write(prefix);
-        byte[] header = h.toByteArray();
+        byte[] header = header(version, memoryKiB, iterations, salt, prefix);
         SecretKeySpec key = new SecretKeySpec(key(passphrase, salt, memoryKiB, iterations), "AES");
         return new InputStream() {
             private byte[] plain = new byte[0];
@@ -235,6 +218,12 @@ final class SealedArchive {
                 return k;
             }
         };
+    }
+
+    /** The header's bytes: written first, and bound into every part as associated data. */
+    private static byte[] header(int version, int memoryKiB, int iterations, byte[] salt, byte[] prefix) {
+        return ByteBuffer.allocate(MAGIC.length + 1 + 4 + 4 + salt.length + prefix.length).put(MAGIC).put((byte) version)
+                .putInt(memoryKiB).putInt(iterations).put(salt).put(prefix).array();
     }
 
     private static byte[] nonce(byte[] prefix, long counter) {

@@ -4,14 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.mailseal.testkit.Cmd;
-import org.mailseal.testkit.Peers;
 
 /**
  * Two gateway processes on one PostgreSQL, 2,000 messages sent round-robin (a retry goes to the other
@@ -22,25 +16,9 @@ class ClusterSoakTest {
 
     @Test
     void twoNodesLoseNothingWhenOneIsKilledTwice() throws Exception {
-        String url = System.getenv("MAILSEAL_TEST_PG_URL");
-        if (url == null) {
-            String msg = "PostgreSQL not configured: install the Debian package 'postgresql' and run .ci/postgres-setup (sets MAILSEAL_TEST_PG_URL)";
-            if (Peers.required()) {
-                Assertions.fail(msg + " -- required under CI");
-            }
-            Assumptions.abort(msg);
-        }
-        String user = System.getenv("MAILSEAL_TEST_PG_USER");
-        String password = System.getenv("MAILSEAL_TEST_PG_PASSWORD");
-        try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS cluster_soak CASCADE");
-            s.execute("CREATE SCHEMA cluster_soak");
-        }
         Path dir = Files.createTempDirectory("cluster-soak");
         try {
-            Path pw = dir.resolve("db.pass");
-            Files.writeString(pw, password + "\n");
-            String db = "database: {url: \"" + url + "?currentSchema=cluster_soak\", user: " + user + ", passwordFile: \"" + pw + "\"}";
+            String db = org.mailseal.testkit.TestPostgres.schema("cluster_soak", dir);
             Soak.Result r = Soak.cluster(dir, Integer.getInteger("soak.clusterMessages", 2000), 10, 64 * 1024, db, 2).run();
             System.out.println(r.line());
             assertThat(r.problems()).as(r.line()).isEmpty();

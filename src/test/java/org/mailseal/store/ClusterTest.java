@@ -8,9 +8,7 @@ import ch.qos.logback.core.read.ListAppender;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -19,8 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -70,24 +66,7 @@ class ClusterTest {
     final ListAppender<ILoggingEvent> log = new ListAppender<>();
 
     String database() throws Exception {
-        String url = System.getenv("MAILSEAL_TEST_PG_URL");
-        if (url == null) {
-            String msg = "PostgreSQL not configured: install the Debian package 'postgresql' and run .ci/postgres-setup (sets MAILSEAL_TEST_PG_URL)";
-            if (Peers.required()) {
-                Assertions.fail(msg + " -- required under CI");
-            }
-            Assumptions.abort(msg);
-        }
-        String user = System.getenv("MAILSEAL_TEST_PG_USER");
-        String password = System.getenv("MAILSEAL_TEST_PG_PASSWORD");
-        // A schema of its own: the store suites reset the public one, and the test JVMs run side by side.
-        try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS cluster_test CASCADE");
-            s.execute("CREATE SCHEMA cluster_test");
-        }
-        Path pw = dir.resolve("db.pass");
-        Files.writeString(pw, password + "\n");
-        return "database: {url: \"" + url + "?currentSchema=cluster_test\", user: " + user + ", passwordFile: \"" + pw + "\"}";
+        return org.mailseal.testkit.TestPostgres.schema("cluster_test", dir);
     }
 
     @BeforeAll

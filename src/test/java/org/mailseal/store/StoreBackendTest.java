@@ -5,12 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.util.List;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,26 +36,7 @@ class StoreBackendTest {
 
     /** The database lines of the config for a back end; PostgreSQL gets a clean schema first. */
     String databaseYaml(String backend) throws Exception {
-        if (backend.equals("h2")) {
-            return "database: {}";
-        }
-        String url = System.getenv("MAILSEAL_TEST_PG_URL");
-        if (url == null) {
-            String msg = "PostgreSQL not configured: install the Debian package 'postgresql' and run .ci/postgres-setup (sets MAILSEAL_TEST_PG_URL)";
-            if ("1".equals(System.getenv("MAILSEAL_REQUIRE_PEERS"))) {
-                Assertions.fail(msg + " -- required under CI");
-            }
-            Assumptions.abort(msg);
-        }
-        String user = System.getenv("MAILSEAL_TEST_PG_USER");
-        String password = System.getenv("MAILSEAL_TEST_PG_PASSWORD");
-        try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS public CASCADE");
-            s.execute("CREATE SCHEMA public");
-        }
-        Path pw = dir.resolve("db.pass");
-        Files.writeString(pw, password + "\n");
-        return "database: {url: \"" + url + "\", user: " + user + ", passwordFile: \"" + pw + "\"}";
+        return backend.equals("h2") ? "database: {}" : org.mailseal.testkit.TestPostgres.schema("public", dir);
     }
 
     MailsealConfig config(String backend) throws Exception {

@@ -2,23 +2,17 @@ package org.mailseal.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mailseal.config.ConfigLoader;
 import org.mailseal.config.MailsealConfig;
-import org.mailseal.testkit.Peers;
 
 /**
  * Upgrades in place: a store left at any earlier schema version (each one a mailseal that stopped there)
@@ -52,26 +46,7 @@ class UpgradeTest {
     }
 
     String database(String backend) throws Exception {
-        if (backend.equals("h2")) {
-            return "database: {}";
-        }
-        String url = System.getenv("MAILSEAL_TEST_PG_URL");
-        if (url == null) {
-            String msg = "PostgreSQL not configured: install the Debian package 'postgresql' and run .ci/postgres-setup (sets MAILSEAL_TEST_PG_URL)";
-            if (Peers.required()) {
-                Assertions.fail(msg + " -- required under CI");
-            }
-            Assumptions.abort(msg);
-        }
-        try (Connection c = DriverManager.getConnection(url, System.getenv("MAILSEAL_TEST_PG_USER"), System.getenv("MAILSEAL_TEST_PG_PASSWORD"));
-             Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS upgrade_test CASCADE");
-            s.execute("CREATE SCHEMA upgrade_test");
-        }
-        Path pw = dir.resolve("db.pass");
-        Files.writeString(pw, System.getenv("MAILSEAL_TEST_PG_PASSWORD") + "\n");
-        return "database: {url: \"" + url + "?currentSchema=upgrade_test\", user: " + System.getenv("MAILSEAL_TEST_PG_USER")
-                + ", passwordFile: \"" + pw + "\"}";
+        return backend.equals("h2") ? "database: {}" : org.mailseal.testkit.TestPostgres.schema("upgrade_test", dir);
     }
 
     @ParameterizedTest(name = "{0} from V{1}")
