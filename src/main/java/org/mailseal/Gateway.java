@@ -190,7 +190,11 @@ public final class Gateway implements AutoCloseable {
                         ? ServerTls.context(w.certificate(), w.privateKey(), config.dataDir(), config.hostname())
                         : ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
                 g.web = new org.mailseal.admin.AdminServer(w, webTls, db.dataSource(), new org.mailseal.admin.AdminServer.Services(users,
-                        new org.mailseal.keys.PgpKeyStore(db.dataSource()), certs.store(), certs, master, new org.mailseal.keys.DiscoveredKeys(db.dataSource()))).start();
+                        new org.mailseal.keys.PgpKeyStore(db.dataSource()), certs.store(), certs, master, new org.mailseal.keys.DiscoveredKeys(db.dataSource()),
+                        rcpt -> config.domains().local().contains(rcpt.domainLower())
+                                ? new org.mailseal.admin.Explainer.Explanation("inbound (a local domain)", parts.inboundDecider().preview(rcpt))
+                                : new org.mailseal.admin.Explainer.Explanation("outbound (a remote domain)",
+                                        parts.outboundDecider(MailFlow.Exit.RELAY).preview(rcpt)))).start();
             }
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, contentFilter,
                     new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)),

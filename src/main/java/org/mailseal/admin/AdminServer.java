@@ -59,7 +59,7 @@ public final class AdminServer implements AutoCloseable {
 
     /** The services the pages use. */
     public record Services(UserStore users, PgpKeyStore pgp, SmimeStore smime, CertDirectory certs, MasterKey master,
-                           org.mailseal.keys.DiscoveredKeys discovered) {
+                           org.mailseal.keys.DiscoveredKeys discovered, Explainer explainer) {
     }
 
     private final Web config;
@@ -109,6 +109,7 @@ public final class AdminServer implements AutoCloseable {
             cfg.routes.post("/admin/keys", this::importKeys);
             cfg.routes.post("/admin/keys/delete", this::deleteKey);
             cfg.routes.get("/admin/keys/{file}", this::exportKey);
+            cfg.routes.get("/admin/why", this::why);
             cfg.routes.get("/me", ctx -> me(ctx, requireUser(ctx), null));
             cfg.routes.post("/me/pkcs12", this::downloadPkcs12);
             cfg.routes.exception(Refused.class, (e, ctx) -> {
@@ -331,6 +332,23 @@ public final class AdminServer implements AutoCloseable {
         CertDirectory.ValidCert c = s.certs().issue(user, null, null);
         audit.record(v.username(), "certificate.issue", user + " " + c.fingerprint(), ctx.ip());
         users(ctx, v, "Issued a certificate for " + user + ": " + SmimeCerts.describe(c.cert()) + ".");
+    }
+
+    // ---- why (not) encrypted ----
+
+    private void why(Context ctx) throws Exception {
+        Viewer v = requireAdmin(ctx);
+        String recipient = ctx.queryParam("recipient");
+        Explainer.Explanation e = null;
+        String error = null;
+        if (recipient != null && !recipient.isBlank()) {
+            try {
+                e = s.explainer().explain(org.mailseal.mail.Address.parse(recipient.strip()));
+            } catch (IllegalArgumentException bad) {
+                error = "Not an address: " + bad.getMessage();
+            }
+        }
+        render(ctx, "why.jte", "viewer", v, "recipient", recipient == null ? "" : recipient, "explanation", e, "error", error);
     }
 
     // ---- OpenPGP keys ----

@@ -133,6 +133,19 @@ public final class KeyFinder implements KeyDiscovery {
     }
 
     @Override
+    public Pin pinned(String email, String fingerprint) throws IOException {
+        if (store == null) {
+            throw new IOException("no pin store");
+        }
+        try {
+            var p = store.pinOf(email.toLowerCase(Locale.ROOT));
+            return p.isEmpty() ? Pin.PINNED_NOW : p.get().fingerprint().equals(fingerprint) ? Pin.MATCHES : Pin.CHANGED;
+        } catch (SQLException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    @Override
     public Pin pin(String email, String fingerprint, String source) throws IOException {
         if (store == null) {
             throw new IOException("no pin store");

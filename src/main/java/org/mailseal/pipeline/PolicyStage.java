@@ -97,6 +97,8 @@ public final class PolicyStage implements Stage {
                 smimeGroups.computeIfAbsent(group, k -> new ArrayList<>()).add(new Encryption.Certified(r, m.cert(), m.why()));
                 placeholders.put(group, m.outer());
                 gcm.put(group, m.gcm());
+            } else {
+                throw new IllegalStateException("no route for the decision " + d); // never drop a recipient unseen
             }
         }
         if (!plain.isEmpty()) {

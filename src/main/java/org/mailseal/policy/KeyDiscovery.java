@@ -23,6 +23,11 @@ public interface KeyDiscovery {
     /** What the pin of the {@code pinned} policy says of a key found for an address. */
     enum Pin { PINNED_NOW, MATCHES, CHANGED }
 
+    /** What {@link #pin} would say, changing nothing. */
+    default Pin pinned(String email, String fingerprint) throws java.io.IOException {
+        throw new java.io.IOException("no pin store");
+    }
+
     /** Checks (and on first sight sets) the pin for {@code email}; CHANGED leaves the old pin in force. */
     default Pin pin(String email, String fingerprint, String source) throws java.io.IOException {
         throw new java.io.IOException("no pin store");

@@ -34,6 +34,11 @@ public final class KeyGenerationGate {
 
     /** Checks, and on success counts, one generation for {@code email} (normalised, local@domain). */
     public Refusal admit(String email, GenerateFor rule) throws SQLException {
+        return admit(email, rule, false);
+    }
+
+    /** As {@link #admit(String, GenerateFor)}; a {@code preview} uses up nothing of the rate. */
+    public Refusal admit(String email, GenerateFor rule, boolean preview) throws SQLException {
         if (!org.mailseal.mail.Address.isPlainAddrSpec(email)) {
             return Refusal.UNKNOWN_RECIPIENT; // never for quoted or routing local parts
         }
@@ -49,7 +54,9 @@ public final class KeyGenerationGate {
             if (perMinute > 0 && recent.size() >= perMinute) {
                 return Refusal.RATE_LIMITED;
             }
-            recent.addLast(now);
+            if (!preview) {
+                recent.addLast(now);
+            }
         }
         return null;
     }

@@ -68,6 +68,15 @@ public final class OutboundDecider implements Decider {
     /** {@code secureRequested}: the sender asked for encryption (subject trigger): as mandatory, with the PDF allowed. */
     @Override
     public RecipientDecider.Decision decide(String queueId, Address rcpt, boolean secureRequested) throws Exception {
+        return decide(queueId, rcpt, secureRequested, false);
+    }
+
+    /** What {@link #decide} would do now, without doing it: a key discovered for a pinned domain is compared, not pinned. */
+    public RecipientDecider.Decision preview(Address rcpt) throws Exception {
+        return decide("preview", rcpt, false, true);
+    }
+
+    private RecipientDecider.Decision decide(String queueId, Address rcpt, boolean secureRequested, boolean preview) throws Exception {
         String email = Address.normalise(rcpt.toString());
         String mode = secureRequested ? "mandatory" : outbound.encryptFor(rcpt.domainLower());
         String why = secureRequested ? "encryption requested in the Subject"
@@ -114,7 +123,7 @@ public final class OutboundDecider implements Decider {
             if (mode.equals("pinned")) {
                 KeyDiscovery.Pin pin;
                 try {
-                    pin = discovery.pin(email, fpr, found.source());
+                    pin = preview ? discovery.pinned(email, fpr) : discovery.pin(email, fpr, found.source());
                 } catch (java.io.IOException e) {
                     log.warn("{}: to=<{}>, deferred: pin store: {}", queueId, rcpt, e.getMessage());
                     return new RecipientDecider.Refuse(SmtpReply.of(451, "4.7.0", "<" + rcpt + ">: key pin could not be checked; try again later"));

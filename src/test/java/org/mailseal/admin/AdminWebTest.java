@@ -263,4 +263,68 @@ class AdminWebTest {
             carol.stop();
         }
     }
+
+    String ask(String recipient) {
+        browser.get(base + "/admin/why");
+        browser.findElement(By.id("why-recipient")).clear();
+        browser.findElement(By.id("why-recipient")).sendKeys(recipient);
+        browser.findElement(By.id("why-ask")).click();
+        return browser.findElement(By.id("why-action")).getText();
+    }
+
+    @Test
+    @Order(4)
+    void theWhyToolAgreesWithWhatThePipelineThenDoes() throws Exception {
+        login("admin@example.com", "admin password 1");
+        // carol has the key uploaded before: the tool names it, and the next mail is encrypted to exactly it
+        String action = ask("carol@example.com");
+        shot("why");
+        assertThat(browser.findElement(By.id("why-direction")).getText()).startsWith("inbound");
+        assertThat(action).matches("encrypt with OpenPGP to key [0-9A-F]{40}");
+        assertThat(browser.findElement(By.id("why-because")).getText()).contains("encrypt=mandatory");
+        String fpr = action.substring(action.lastIndexOf(' ') + 1);
+        int before = sink.messages.size();
+        assertThat(org.mailseal.testkit.SmtpClient.submit(smtpPort, "mx.sender.test", "bob@sender.test", "carol@example.com",
+                "From: bob@sender.test\r\nTo: carol@example.com\r\nSubject: as foretold\r\n\r\nas foretold\r\n")).startsWith("250");
+        String got = sink.messages.get(before).text();
+        org.mailseal.testkit.Gpg carol = new org.mailseal.testkit.Gpg(dir.resolve("carol"));
+        try {
+            Path enc = dir.resolve("carol2.asc");
+            Files.write(enc, org.mailseal.testkit.ByteExact.armoredPart(got));
+            assertThat(carol.run("--decrypt", enc.toString()).ok("decrypt").outText()).contains("X-Mailseal-Info: <carol@example.com> encrypted to OpenPGP key " + fpr);
+        } finally {
+            carol.stop();
+        }
+        // someone who is no user and has no key: refused, says the tool; and so it is
+        String refuse = ask("nobody@example.com");
+        assertThat(refuse).startsWith("refuse it: 550 5.7.1");
+        try (org.mailseal.testkit.SmtpClient c = new org.mailseal.testkit.SmtpClient(smtpPort)) {
+            c.expect("220");
+            c.send("EHLO mx.sender.test");
+            c.expect("250");
+            c.send("MAIL FROM:<bob@sender.test>");
+            c.expect("250");
+            c.send("RCPT TO:<nobody@example.com>");
+            String r = c.reply();
+            if (r.startsWith("250")) {
+                c.send("DATA");
+                c.expect("354");
+                c.raw("From: bob@sender.test\r\nSubject: no\r\n\r\nno\r\n.\r\n");
+                r = c.reply();
+            }
+            assertThat(r).startsWith("550 5.7.1");
+        }
+        // a user without a key: the tool says one would be generated, and asking generated none
+        Path pw = dir.resolve("dave.pass");
+        Files.writeString(pw, "dave password 1\n");
+        assertThat(Cli.run("users", "add", "dave@example.com", "--password-file", pw.toString(), "-c", cfg.toString()).code()).isZero();
+        assertThat(ask("dave@example.com")).isEqualTo("generate a OpenPGP key for the recipient, then encrypt to it".replace("a OpenPGP", "an OpenPGP"));
+        browser.get(base + "/admin/keys");
+        assertThat(browser.findElement(By.id("keys")).getText()).doesNotContain("dave@example.com");
+        before = sink.messages.size();
+        assertThat(org.mailseal.testkit.SmtpClient.submit(smtpPort, "mx.sender.test", "bob@sender.test", "dave@example.com",
+                "From: bob@sender.test\r\nTo: dave@example.com\r\nSubject: first\r\n\r\nfirst for dave\r\n")).startsWith("250");
+        assertThat(sink.messages.get(before).text()).contains("multipart/encrypted").doesNotContain("first for dave");
+        assertThat(ask("dave@example.com")).matches("encrypt with OpenPGP to key [0-9A-F]{40}");
+    }
 }
