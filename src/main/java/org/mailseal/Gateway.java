@@ -332,9 +332,6 @@ public final class Gateway implements AutoCloseable {
                 default -> throw new IllegalStateException(name);
             }
         }
-        if (!dns.validating()) {
-            sources.removeIf(s -> s.name().equals("openpgpkey") || s.name().equals("smimea")); // count only when DNSSEC-secure
-        }
         return new org.mailseal.discovery.KeyFinder(sources, config.discovery(), store);
     }
 

@@ -383,30 +383,16 @@ public final class AdminServer implements AutoCloseable {
         } else {
             data = String.valueOf(ctx.formParam("text")).getBytes(StandardCharsets.UTF_8);
         }
-        List<String> notices = new ArrayList<>();
-        List<Object> rings;
+        KeyImport.Result r;
         try {
-            rings = org.mailseal.crypto.pgp.PgpKeys.readKeyrings(new java.io.ByteArrayInputStream(data));
+            r = KeyImport.publicKeys(s.pgp(), audit, v.username(), ctx.ip(), data);
         } catch (IOException | RuntimeException e) {
             keys(ctx, v, List.of("Not an OpenPGP key: " + e.getMessage()));
             return;
         }
-        for (Object o : rings) {
-            if (!(o instanceof org.bouncycastle.openpgp.PGPPublicKeyRing pub)) {
-                notices.add("A secret key was left out: import secret keys with the CLI (mailseal keys import).");
-                continue;
-            }
-            try {
-                org.mailseal.crypto.pgp.PgpKeys.ValidCert c = s.pgp().putCert(pub, false);
-                audit.record(v.username(), "key.import", c.fingerprint() + " " + String.join(",", c.emails()), ctx.ip());
-                notices.add("Imported " + c.fingerprint() + " for " + String.join(", ", c.emails()) + ".");
-            } catch (org.mailseal.crypto.KeyStoreException refused) {
-                notices.add("Refused: " + refused.getMessage());
-            }
-        }
-        if (rings.isEmpty()) {
-            notices.add("No key found in what was sent.");
-        }
+        List<String> notices = new ArrayList<>();
+        r.imported().forEach(c -> notices.add("Imported " + c.fingerprint() + " for " + String.join(", ", c.emails()) + "."));
+        r.refused().forEach(why -> notices.add("Refused: " + why));
         keys(ctx, v, notices);
     }
 

@@ -196,28 +196,15 @@ public final class Api {
             error(ctx, HttpStatus.CONTENT_TOO_LARGE, "over 1 MiB");
             return;
         }
-        List<Object> rings;
+        KeyImport.Result r;
         try {
-            rings = PgpKeys.readKeyrings(new java.io.ByteArrayInputStream(data));
+            r = KeyImport.publicKeys(s.pgp(), audit, c.actor(), c.client(), data);
         } catch (java.io.IOException | RuntimeException e) {
             error(ctx, HttpStatus.BAD_REQUEST, "not an OpenPGP key: " + e.getMessage());
             return;
         }
-        List<String> imported = new ArrayList<>();
-        List<String> refused = new ArrayList<>();
-        for (Object o : rings) {
-            if (!(o instanceof org.bouncycastle.openpgp.PGPPublicKeyRing pub)) {
-                refused.add("a secret key: import those with the CLI");
-                continue;
-            }
-            try {
-                PgpKeys.ValidCert v = s.pgp().putCert(pub, false);
-                audit.record(c.actor(), "key.import", v.fingerprint() + " " + String.join(",", v.emails()), c.client());
-                imported.add(v.fingerprint());
-            } catch (org.mailseal.crypto.KeyStoreException e) {
-                refused.add(e.getMessage());
-            }
-        }
+        List<String> imported = r.imported().stream().map(PgpKeys.ValidCert::fingerprint).toList();
+        List<String> refused = r.refused();
         json(ctx, imported.isEmpty() ? HttpStatus.UNPROCESSABLE_CONTENT : HttpStatus.OK, Map.of("imported", imported, "refused", refused));
     }
 

@@ -58,8 +58,4 @@ public interface Explainer {
     }
 
     Explanation explain(Address recipient) throws Exception;
-
-    Explainer NONE = r -> {
-        throw new IllegalStateException("no policy here");
-    };
 }

@@ -26,7 +26,6 @@ import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
-import org.mailseal.config.ConfigLoader;
 import org.mailseal.config.MailsealConfig;
 import org.mailseal.store.Database;
 
@@ -186,7 +185,6 @@ public final class Backup {
         MailsealConfig cfg = null;
         Database db = null;
         Connection c = null;
-        boolean ok = false;
         try (InputStream in = SealedArchive.reader(new BufferedInputStream(Files.newInputStream(file), 65536), passphrase);
              ZipInputStream zip = new ZipInputStream(in)) {
             for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
@@ -290,7 +288,6 @@ public final class Backup {
                 c = null;
                 db.migrate();
             }
-            ok = true;
             return new Summary(m, tables, files, external, notes);
         } finally {
             if (c != null) {
@@ -303,9 +300,6 @@ public final class Backup {
             }
             if (db != null) {
                 db.close();
-            }
-            if (!ok && target != null) {
-                notes.add("restore failed");
             }
         }
     }
@@ -391,10 +385,5 @@ public final class Backup {
         public void close() {
             // the ZIP entry is closed by the next getNextEntry
         }
-    }
-
-    /** Parses a restored config; for {@link Target} implementations. */
-    public static MailsealConfig parseConfig(Path file) {
-        return ConfigLoader.load(file);
     }
 }

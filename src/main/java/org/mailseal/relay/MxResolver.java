@@ -27,9 +27,6 @@ public final class MxResolver {
 
     /** One place to connect to; {@code secure}: the MX (if any) and address records were validated. */
     public record Target(String host, InetSocketAddress address, boolean secure) {
-        public Target(String host, InetSocketAddress address) {
-            this(host, address, false);
-        }
     }
 
     private final DnsResolver dns;
