@@ -58,7 +58,7 @@ public final class KeyFinder implements KeyDiscovery {
             return c.result();
         }
         Result failed = null;
-        Result none = null;
+        List<String> whyNot = new java.util.ArrayList<>();
         for (Source s : sources) {
             Result r = s.lookup().lookup(e);
             if (r.status() == Status.FOUND) {
@@ -71,15 +71,14 @@ public final class KeyFinder implements KeyDiscovery {
             }
             if (r.status() == Status.TEMPFAIL && failed == null) {
                 failed = r;
-            } else if (none == null) {
-                none = r;
             }
+            whyNot.add(s.name() + ": " + r.reason());
         }
         if (failed != null) {
             Result stale = stale(e, c, now, failed);
             return stale != null ? stale : failed;
         }
-        Result r = none != null ? none : new Result(Status.NONE, null, null, "no discovery source");
+        Result r = new Result(Status.NONE, null, null, whyNot.isEmpty() ? "no discovery source" : String.join("; ", whyNot));
         cache.put(e, new Cached(r, now));
         return r;
     }

@@ -163,7 +163,7 @@ public final class OutboundDecider implements Decider {
             return new RecipientDecider.Refuse(SmtpReply.of(550, "5.7.1",
                     "<" + rcpt + ">: no OpenPGP key or S/MIME certificate known; encryption to " + rcpt.domainLower() + " is mandatory"));
         }
-        log.info("{}: to=<{}>, not encrypted: no known key ({})", queueId, rcpt, why);
+        log.info("{}: to=<{}>, not encrypted: no known key ({}; discovery: {})", queueId, rcpt, why, found.reason());
         return new RecipientDecider.Plain(why + ", no known key");
     }
 

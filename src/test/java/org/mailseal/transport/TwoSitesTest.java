@@ -108,8 +108,14 @@ class TwoSitesTest {
                 z -> z.replace(goodHash, goodHash.substring(0, 63) + (goodHash.endsWith("0") ? "1" : "0"))) + "\n";
         // e.test (unsigned): MTA-STS enforce, MX mx.e.test, whose certificate (mx.b.test's) does not name it.
         dns.zone("e.test", "@ MX 10 mx.e.test.\nmx A 127.0.0.1\nmta-sts A 127.0.0.1\n_mta-sts TXT \"v=STSv1; id=e1\"");
-        // f.test (unsigned, so no DANE): MTA-STS enforce, MX mx.b.test, whose certificate the test CA vouches for.
-        dns.zone("f.test", "@ MX 10 mx.b.test.\nmta-sts A 127.0.0.1\n_mta-sts TXT \"v=STSv1; id=f1\"");
+        // f.test (unsigned, so no DANE): MTA-STS enforce, MX mx.b.test, whose certificate the test CA vouches for. And an
+        // OPENPGPKEY record for frank that anyone on the path could have forged (no DNSSEC): a key that must not be used.
+        Gpg forger = new Gpg(dir.resolve("forger-gnupg"));
+        forger.run("--passphrase", "", "--quick-gen-key", "<frank@f.test>", "future-default", "default", "never").ok("gpg key");
+        String forged = java.util.Base64.getEncoder().encodeToString(forger.run("--export", "frank@f.test").ok("export").out());
+        forger.stop();
+        dns.zone("f.test", "@ MX 10 mx.b.test.\nmta-sts A 127.0.0.1\n_mta-sts TXT \"v=STSv1; id=f1\"\n"
+                + org.mailseal.publish.DnsRecords.hashLabel("frank") + "._openpgpkey 3600 IN OPENPGPKEY " + forged);
         dns.start();
         Path anchorFile = dir.resolve("anchors.ds");
         Files.writeString(anchorFile, anchors);
@@ -233,6 +239,9 @@ class TwoSitesTest {
         assertThat(sinkB.messages).hasSize(before);
         // f.test's MX (mx.b.test) has a certificate the policy accepts: delivered over verified TLS.
         assertThat(send("frank@f.test", "to a verified host")).startsWith("250");
+        // the OPENPGPKEY record in the unsigned zone was not taken for frank's key: opportunistic, no key, sent as is
+        assertThat(sinkB.messages.get(sinkB.messages.size() - 1).text()).contains("to a verified host").doesNotContain("BEGIN PGP MESSAGE");
+        assertThat(logged(policyLog, "frank@f.test", "not encrypted: no known key", "not DNSSEC-secure")).isTrue();
         assertThat(sinkB.messages).hasSize(before + 1);
         assertThat(logged(relayLog, "Verified TLS connection established to mx.b.test", "MTA-STS enforce")).isTrue();
     }
