@@ -276,7 +276,7 @@ public final class Gateway implements AutoCloseable {
             }
         }
         org.mailseal.keys.DiscoveredKeys discovered = new org.mailseal.keys.DiscoveredKeys(db.dataSource());
-        ex.scheduleWithFixedDelay(() -> {
+        Runnable shared = () -> {
             if (replyTokens != null) {
                 guarded.accept("job reply-links-purge", () -> jobs.claim("reply-links-purge", java.time.Duration.ofHours(1))
                         ? "ran on this node: " + replyTokens.purge(java.time.Instant.now().minus(java.time.Duration.ofDays(1))) + " expired links deleted" : null);
@@ -284,7 +284,16 @@ public final class Gateway implements AutoCloseable {
             guarded.accept("job discovered-keys-purge", () -> jobs.claim("discovered-keys-purge", java.time.Duration.ofHours(1))
                     ? "ran on this node: " + discovered.purge(java.time.Instant.now().minus(config.discovery().staleFor())) + " keys not seen since "
                     + config.discovery().staleFor() + " forgotten" : null);
-        }, 0, 1, java.util.concurrent.TimeUnit.MINUTES);
+        };
+        // The first round runs now, before the listeners open, and the embedded store writes it to disk at once:
+        // H2 cannot recover from a write that fails later (a full disk) and would refuse every message after it.
+        shared.run();
+        try {
+            db.checkpoint();
+        } catch (java.sql.SQLException e) {
+            log.warn("database checkpoint failed: {}", e.getMessage());
+        }
+        ex.scheduleWithFixedDelay(shared, 1, 1, java.util.concurrent.TimeUnit.MINUTES);
         return ex;
     }
 

@@ -25,6 +25,15 @@ public final class Database implements AutoCloseable {
         this.ds = ds;
     }
 
+    /** Writes the embedded store's changes to disk now (H2 {@code CHECKPOINT SYNC}); nothing for PostgreSQL. */
+    public void checkpoint() throws java.sql.SQLException {
+        if (binary != null && binary.equals("VARBINARY")) {
+            try (java.sql.Connection c = ds.getConnection(); java.sql.Statement s = c.createStatement()) {
+                s.execute("CHECKPOINT SYNC");
+            }
+        }
+    }
+
     /** Applies every migration not applied yet. */
     public void migrate() {
         Flyway.configure().dataSource(ds).locations("classpath:db/migration").placeholders(java.util.Map.of("binary", binary)).load().migrate();
