@@ -107,11 +107,24 @@ class AdminWebTest {
         Files.write(shots.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
     }
 
+    /**
+     * Clicks a button that submits a form and waits until the next page replaced this one: chromedriver does not always
+     * wait for the navigation a click starts (CI once read the old page).
+     */
+    void submit(By button) {
+        org.openqa.selenium.WebElement old = browser.findElement(By.tagName("html"));
+        browser.findElement(button).click();
+        new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(org.openqa.selenium.support.ui.ExpectedConditions.stalenessOf(old));
+        new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(d -> "complete".equals(((org.openqa.selenium.JavascriptExecutor) d).executeScript("return document.readyState")));
+    }
+
     void login(String user, String password) {
         browser.get(base + "/login");
         browser.findElement(By.id("username")).sendKeys(user);
         browser.findElement(By.id("password")).sendKeys(password);
-        browser.findElement(By.id("login")).click();
+        submit(By.id("login"));
     }
 
     @Test
@@ -124,12 +137,12 @@ class AdminWebTest {
         browser.get(base + "/admin/users");
         browser.findElement(By.id("new-username")).sendKeys("bob@example.com");
         browser.findElement(By.id("new-password")).sendKeys("bob password 1");
-        browser.findElement(By.id("add-user")).click();
+        submit(By.id("add-user"));
         assertThat(browser.findElement(By.id("notice")).getText()).isEqualTo("Added bob@example.com.");
-        browser.findElement(By.cssSelector("tr[data-user='bob@example.com'] button.issue")).click();
+        submit(By.cssSelector("tr[data-user='bob@example.com'] button.issue"));
         assertThat(browser.findElement(By.id("notice")).getText()).startsWith("Issued a certificate for bob@example.com");
         shot("users");
-        browser.findElement(By.id("logout")).click();
+        submit(By.id("logout"));
         assertThat(browser.getCurrentUrl()).endsWith("/login");
 
         login("bob@example.com", "bob password 1");
@@ -243,7 +256,7 @@ class AdminWebTest {
             login("admin@example.com", "admin password 1");
             browser.get(base + "/admin/keys");
             browser.findElement(By.id("key-file")).sendKeys(file.toString());
-            browser.findElement(By.id("import-keys")).click();
+            submit(By.id("import-keys"));
             assertThat(browser.findElements(By.className("notice")).stream().map(org.openqa.selenium.WebElement::getText).toList())
                     .hasSize(2).allMatch(n -> n.startsWith("Imported "));
             shot("keys");
@@ -268,7 +281,10 @@ class AdminWebTest {
         browser.get(base + "/admin/why");
         browser.findElement(By.id("why-recipient")).clear();
         browser.findElement(By.id("why-recipient")).sendKeys(recipient);
-        browser.findElement(By.id("why-ask")).click();
+        submit(By.id("why-ask"));
+        if (!browser.findElements(By.id("why-error")).isEmpty()) {
+            throw new AssertionError("the why tool refused " + recipient + ": " + browser.findElement(By.id("why-error")).getText());
+        }
         return browser.findElement(By.id("why-action")).getText();
     }
 
