@@ -57,6 +57,8 @@ public final class Gateway implements AutoCloseable {
     private org.mailseal.admin.AdminServer web;
     private org.mailseal.transport.TlsReportSender tlsReportSender;
     private java.util.concurrent.ScheduledExecutorService housekeeping;
+    private final org.mailseal.metrics.MetricHistory history;
+    private org.mailseal.logging.MailLogTap.Taker mailLogTaker;
     private SmtpServer smtp;
     private SmtpServer lmtp;
     private MilterServer milter;
@@ -67,6 +69,7 @@ public final class Gateway implements AutoCloseable {
         this.config = config;
         this.db = db;
         this.relay = relay;
+        this.history = new org.mailseal.metrics.MetricHistory(metrics, java.time.Clock.systemUTC());
     }
 
     public static Gateway start(MailsealConfig config) throws IOException, GeneralSecurityException {
@@ -160,7 +163,11 @@ public final class Gateway implements AutoCloseable {
             if (tlsReports != null) {
                 g.tlsReportSender = tlsReportSender(config, dns, relay, tlsReports, dkimKeys);
             }
+            // the searchable mail log is kept for the web admin's Mail log page, so only when the web admin runs
+            org.mailseal.maillog.MailLog mailLog = config.web().enabled() ? new org.mailseal.maillog.MailLog(db.dataSource(), config.hostname()) : null;
+            g.mailLogTaker = mailLog != null ? org.mailseal.logging.MailLogTap.take() : null;
             g.housekeeping = housekeeping(config, db, quarantine, replyTokens, tlsReports, g.tlsReportSender);
+            housekeepWeb(g.housekeeping, config, g.history, mailLog, g.mailLogTaker);
             java.util.function.Consumer<String> deferred = queueId -> {
                 try {
                     replay.release(queueId);
@@ -189,12 +196,16 @@ public final class Gateway implements AutoCloseable {
                 SSLContext webTls = w.certificate() != null
                         ? ServerTls.context(w.certificate(), w.privateKey(), config.dataDir(), config.hostname())
                         : ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
-                g.web = new org.mailseal.admin.AdminServer(w, webTls, db.dataSource(), new org.mailseal.admin.AdminServer.Services(users,
+                org.mailseal.admin.AdminServer.Releaser releaser = quarantine == null ? e -> {
+                    throw new IOException("no quarantine");
+                } : e -> org.mailseal.scan.QuarantineRelease.release(quarantine, e, relay, config.smtp().listen(), java.nio.file.Files.createDirectories(config.dataDir()));
+                g.web = new org.mailseal.admin.AdminServer(w, webTls, new org.mailseal.admin.AdminServer.Services(config, db.dataSource(), users,
                         new org.mailseal.keys.PgpKeyStore(db.dataSource()), certs.store(), certs, master, new org.mailseal.keys.DiscoveredKeys(db.dataSource()),
                         rcpt -> config.domains().local().contains(rcpt.domainLower())
                                 ? new org.mailseal.admin.Explainer.Explanation("inbound (a local domain)", parts.inboundDecider().preview(rcpt))
                                 : new org.mailseal.admin.Explainer.Explanation("outbound (a remote domain)",
-                                        parts.outboundDecider(MailFlow.Exit.RELAY).preview(rcpt)))).start();
+                                        parts.outboundDecider(MailFlow.Exit.RELAY).preview(rcpt)),
+                        quarantine, releaser, g.metrics, g.history, mailLog)).start();
             }
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, contentFilter,
                     new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)),
@@ -295,6 +306,40 @@ public final class Gateway implements AutoCloseable {
         }
         ex.scheduleWithFixedDelay(shared, 1, 1, java.util.concurrent.TimeUnit.MINUTES);
         return ex;
+    }
+
+    /**
+     * The web admin's periodic jobs: a sample of the message counters every minute (the dashboard's chart), and
+     * the mail log written from the log every two seconds and trimmed to web.mailLogRetention hourly.
+     */
+    private static void housekeepWeb(java.util.concurrent.ScheduledExecutorService ex, MailsealConfig config, org.mailseal.metrics.MetricHistory history,
+            org.mailseal.maillog.MailLog mailLog, org.mailseal.logging.MailLogTap.Taker taker) {
+        ex.scheduleAtFixedRate(history::sample, org.mailseal.metrics.MetricHistory.STEP.toSeconds(), org.mailseal.metrics.MetricHistory.STEP.toSeconds(),
+                java.util.concurrent.TimeUnit.SECONDS);
+        if (mailLog == null) {
+            return;
+        }
+        ex.scheduleWithFixedDelay(() -> {
+            try {
+                mailLog.drain(taker);
+                long lost = taker.takeDropped();
+                if (lost > 0) {
+                    log.warn("mail log: {} lines not kept (the store did not keep up)", lost);
+                }
+            } catch (java.sql.SQLException | RuntimeException e) {
+                log.warn("mail log: not written: {}", org.mailseal.logging.LogSafe.text(String.valueOf(e.getMessage())));
+            }
+        }, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
+        ex.scheduleWithFixedDelay(() -> {
+            try {
+                int n = mailLog.purge(config.web().mailLogRetention());
+                if (n > 0) {
+                    log.info("mail log: {} lines older than {} deleted", n, config.web().mailLogRetention());
+                }
+            } catch (java.sql.SQLException | RuntimeException e) {
+                log.warn("mail log: purge failed: {}", org.mailseal.logging.LogSafe.text(String.valueOf(e.getMessage())));
+            }
+        }, 1, 60, java.util.concurrent.TimeUnit.MINUTES);
     }
 
     /** Mails TLS reports through the relay client, along the route for the report address's domain. */
@@ -455,6 +500,9 @@ public final class Gateway implements AutoCloseable {
         }
         if (housekeeping != null) {
             housekeeping.shutdownNow();
+        }
+        if (mailLogTaker != null) {
+            mailLogTaker.close();
         }
         if (tlsReports != null) {
             try {

@@ -51,10 +51,8 @@ public final class CaCommand implements Runnable {
         o.write(pem(type, der));
     }
 
-    /** RFC 7468 textual encoding: 64-character lines between BEGIN and END. */
     static byte[] pem(String type, byte[] der) {
-        return ("-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der) + "\n-----END " + type + "-----\n")
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return SmimeCerts.pem(type, der);
     }
 
     @Command(name = "init", mixinStandardHelpOptions = true, description = "Create the CA (its key is sealed under the master key).")
@@ -172,17 +170,8 @@ public final class CaCommand implements Runnable {
             if ((email == null) == (fingerprint == null)) {
                 throw new IllegalArgumentException("give --email or --fingerprint");
             }
-            SmimeStore.Ca ca = store.ca().orElseThrow(() -> new IllegalArgumentException("no CA"));
             int n = 0;
-            for (SmimeStore.Entry e : store.list(email)) {
-                if (fingerprint != null && !e.fingerprint().equalsIgnoreCase(fingerprint.replace(":", ""))) {
-                    continue;
-                }
-                X509Certificate c = store.cert(e.fingerprint()).orElseThrow();
-                if (!c.getIssuerX500Principal().equals(ca.cert().getSubjectX500Principal())) {
-                    continue;
-                }
-                store.revoke(c);
+            for (SmimeStore.Entry e : store.revokeIssued(email, fingerprint)) {
                 System.out.println("revoked " + e.fingerprint() + " (serial " + e.serial() + ")");
                 n++;
             }

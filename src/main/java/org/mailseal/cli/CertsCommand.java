@@ -62,39 +62,10 @@ public final class CertsCommand implements Runnable, Shelf.Owner {
             if (!b.keys().isEmpty() && mk == null) {
                 throw new IllegalArgumentException("importing a private key needs the master passphrase (keys.masterPassphraseFile or " + MasterPassphrase.ENV + ")");
             }
-            CertDirectory dir = new CertDirectory(store, mk, cfg);
-            List<X509Certificate> chain = new ArrayList<>();
-            for (X509Certificate c : b.certs()) {
-                if (SmimeCerts.isCa(c)) {
-                    chain.add(c);
-                }
-            }
-            for (SmimeCerts.KeyPairEntry k : b.keys()) {
-                k.chain().stream().skip(1).forEach(chain::add);
-            }
+            org.mailseal.keys.SmimeImport.Result r = org.mailseal.keys.SmimeImport.run(store, new CertDirectory(store, mk, cfg), b, mk, cfg.encryptOnly());
             Shelf.Tally tally = new Shelf.Tally();
-            for (X509Certificate c : b.certs()) {
-                if (SmimeCerts.isCa(c)) {
-                    continue;
-                }
-                try {
-                    dir.validate(c, null, chain);
-                    for (X509Certificate x : chain) {
-                        store.putChainCert(x);
-                    }
-                    store.putCert(c, false);
-                    boolean withKey = false;
-                    for (SmimeCerts.KeyPairEntry k : b.keys()) {
-                        if (k.chain().get(0).equals(c)) {
-                            store.putPrivateKey(c, k.key(), mk);
-                            withKey = true;
-                        }
-                    }
-                    tally.imported(SmimeCerts.fingerprint(c), withKey ? " (with private key)" : "", SmimeCerts.emails(c));
-                } catch (KeyStoreException e) {
-                    tally.refused(e);
-                }
-            }
+            r.imported().forEach(i -> tally.imported(i.fingerprint(), i.withKey() ? " (with private key)" : "", i.emails()));
+            r.refused().forEach(why -> tally.refused(new Exception(why)));
             return tally.finish(true);
         }
     }

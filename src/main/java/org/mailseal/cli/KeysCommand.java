@@ -286,50 +286,23 @@ public final class KeysCommand implements Runnable, Shelf.Owner {
                 System.err.println("error: " + d + " is not a local domain (domains.local)");
                 return 2;
             }
-            String address = cfg.outbound().relayAddress(d);
             org.mailseal.keys.Pkcs11Token token = token();
-            org.mailseal.keys.TokenKeys tokenKeys = new org.mailseal.keys.TokenKeys(db.dataSource());
             MasterKey mk = token != null ? org.mailseal.keys.MasterPassphrase.unlock(cfg, db.dataSource()) : master();
-            org.mailseal.keys.KeyDirectory dir = new org.mailseal.keys.KeyDirectory(store, mk, PgpKeys.Algo.parse(cfg.keys().generateAlgorithm()));
-            if (token != null) {
-                dir.useToken(token, tokenKeys);
-            }
-            boolean pgpHeld = store.list(address).stream().anyMatch(e -> e.hasSecret() || hasAlias(tokenKeys, e.fingerprint()));
-            // Keep a held, usable key; otherwise a new one: in the token if one is configured, else sealed in the store.
-            PgpKeys.ValidCert v = pgpHeld && dir.find(address).isPresent() ? dir.find(address).get()
-                    : token != null ? dir.generate(address) : new GenerateOnce(store, mk, PgpKeys.Algo.parse(cfg.keys().generateAlgorithm())).run(address);
-            System.out.println("OpenPGP relay key for " + d + ": " + v.fingerprint() + "  " + address + (token != null ? "  (in the PKCS#11 token)" : ""));
-            org.mailseal.keys.SmimeStore smime = new org.mailseal.keys.SmimeStore(db.dataSource());
-            if (smime.ca().isEmpty()) {
+            org.mailseal.keys.RelayKeys.Made m = org.mailseal.keys.RelayKeys.ensure(cfg, db.dataSource(), mk, token, d);
+            System.out.println("OpenPGP relay key for " + d + ": " + m.pgp().fingerprint() + "  " + m.address() + (token != null ? "  (in the PKCS#11 token)" : ""));
+            if (m.smime() == null) {
                 System.out.println("S/MIME relay certificate: none (no CA: run 'mailseal ca init' first, then this again)");
                 return 0;
             }
-            org.mailseal.keys.CertDirectory certs = new org.mailseal.keys.CertDirectory(smime, mk, cfg);
-            if (token != null) {
-                certs.useToken(token, tokenKeys);
-            }
-            boolean held = smime.list(address).stream().anyMatch(e -> e.hasKey() || hasAlias(tokenKeys, e.fingerprint()));
-            org.mailseal.keys.CertDirectory.ValidCert c = held && certs.find(address).isPresent() ? certs.find(address).get() : certs.issue(address, null, null);
-            System.out.println("S/MIME relay certificate for " + d + ": " + c.fingerprint() + "  " + address);
+            System.out.println("S/MIME relay certificate for " + d + ": " + m.smime().fingerprint() + "  " + m.address());
             return 0;
-        }
-    }
-
-    static boolean hasAlias(org.mailseal.keys.TokenKeys tk, String fingerprint) {
-        try {
-            return tk.alias(fingerprint).isPresent();
-        } catch (java.sql.SQLException e) {
-            return false;
         }
     }
 
     /** Always generates (the directory's generate() reuses an existing usable key). */
     record GenerateOnce(PgpKeyStore store, MasterKey mk, PgpKeys.Algo algo) {
         PgpKeys.ValidCert run(String email) throws Exception {
-            PGPSecretKeyRing secret = PgpKeys.generate(Address.normalise(email), null, algo);
-            PgpKeys.ValidCert v = store.putCert(PgpKeys.publicRing(secret), true);
-            store.putSecret(v.fingerprint(), secret, mk);
-            return v;
+            return org.mailseal.keys.RelayKeys.generate(store, mk, algo, email);
         }
     }
 

@@ -280,6 +280,30 @@ public final class SmimeStore {
         }
     }
 
+    /**
+     * Revokes the certificates the built-in CA issued that match: all of {@code email}'s, or the one with
+     * {@code fingerprint} (either may be null, not both). Returns those revoked.
+     */
+    public List<Entry> revokeIssued(String email, String fingerprint) throws SQLException, GeneralSecurityException {
+        if (email == null && fingerprint == null) {
+            throw new IllegalArgumentException("give an address or a fingerprint");
+        }
+        Ca ca = ca().orElseThrow(() -> new IllegalArgumentException("no CA"));
+        List<Entry> done = new ArrayList<>();
+        for (Entry e : list(email)) {
+            if (fingerprint != null && !e.fingerprint().equalsIgnoreCase(fingerprint.replace(":", ""))) {
+                continue;
+            }
+            X509Certificate c = cert(e.fingerprint()).orElseThrow();
+            if (!c.getIssuerX500Principal().equals(ca.cert().getSubjectX500Principal())) {
+                continue;
+            }
+            revoke(c);
+            done.add(e);
+        }
+        return done;
+    }
+
     public boolean isRevoked(BigInteger serial) throws SQLException {
         try (Connection con = ds.getConnection(); PreparedStatement ps = con.prepareStatement("SELECT 1 FROM ca_revoked WHERE serial = ?")) {
             ps.setString(1, serial.toString(16).toUpperCase());

@@ -17,6 +17,7 @@ public final class GatewayMetrics {
     private final Counter relayed;
     private final Counter deferred;
     private final Counter rejected;
+    private final Counter encrypted;
     private final Timer deliveryLatency;
     private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -25,6 +26,8 @@ public final class GatewayMetrics {
         relayed = Counter.builder("mailseal.recipients.relayed").description("Recipients accepted by the next hop").register(registry);
         deferred = Counter.builder("mailseal.recipients.deferred").description("Recipients answered 4xx").register(registry);
         rejected = Counter.builder("mailseal.recipients.rejected").description("Recipients answered 5xx (after DATA or at RCPT)").register(registry);
+        encrypted = Counter.builder("mailseal.recipients.encrypted")
+                .description("Recipients accepted by the next hop in a form the gateway encrypted (OpenPGP, S/MIME or PDF)").register(registry);
         deliveryLatency = Timer.builder("mailseal.delivery.latency").description("End of DATA to final reply")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
                 .register(registry);
@@ -52,6 +55,33 @@ public final class GatewayMetrics {
         rejected.increment();
     }
 
+    public void encrypted() {
+        encrypted.increment();
+    }
+
+    /** The message counters now, for the dashboard's history. */
+    public record Totals(long received, long relayed, long encrypted, long deferred, long rejected) {
+    }
+
+    public Totals totals() {
+        return new Totals((long) received.count(), (long) relayed.count(), (long) encrypted.count(), (long) deferred.count(), (long) rejected.count());
+    }
+
+    /** Per scanner: its verdicts and the scans that gave none, since start. */
+    public record ScannerHealth(String scanner, long verdicts, long errors) {
+    }
+
+    public java.util.List<ScannerHealth> scanners() {
+        java.util.Map<String, long[]> by = new java.util.TreeMap<>();
+        for (Counter c : registry.find("mailseal.scan.verdicts").counters()) {
+            by.computeIfAbsent(c.getId().getTag("scanner"), k -> new long[2])[0] += (long) c.count();
+        }
+        for (Counter c : registry.find("mailseal.scan.errors").counters()) {
+            by.computeIfAbsent(c.getId().getTag("scanner"), k -> new long[2])[1] += (long) c.count();
+        }
+        return by.entrySet().stream().map(e -> new ScannerHealth(e.getKey(), e.getValue()[0], e.getValue()[1])).toList();
+    }
+
     public void latency(Duration d) {
         deliveryLatency.record(d);
     }
@@ -64,7 +94,6 @@ public final class GatewayMetrics {
         inFlight.decrementAndGet();
     }
 
-    /** The Prometheus text exposition. */
     /** One scanner's verdict ({@code clean}, {@code virus}, {@code spam}, {@code failed}) and its latency. */
     public void scanned(String scanner, String verdict, Duration took) {
         io.micrometer.core.instrument.Timer.builder("mailseal.scan.latency").tag("scanner", scanner).description("Scan time per message")
@@ -76,6 +105,7 @@ public final class GatewayMetrics {
         }
     }
 
+    /** The Prometheus text exposition. */
     public String scrape() {
         return registry.scrape();
     }

@@ -203,7 +203,13 @@ public final class GatewayHandler implements MailHandler {
                 case REJECT -> "bounced";
             };
             switch (o.kind()) {
-                case DELIVERED, QUARANTINE -> metrics.relayed();
+                case DELIVERED -> {
+                    metrics.relayed();
+                    if (r.item() != null && r.item().treatment() instanceof org.mailseal.mail.Treatment.Transformed) {
+                        metrics.encrypted();
+                    }
+                }
+                case QUARANTINE -> metrics.relayed();
                 case REJECT -> metrics.rejected();
                 default -> metrics.deferred();
             }

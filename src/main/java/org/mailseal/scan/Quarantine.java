@@ -172,6 +172,40 @@ public final class Quarantine {
         }
     }
 
+    /** The message's header section (up to the empty line, at most {@code max} bytes), for the admin to look at. */
+    public byte[] headerSection(Entry e, int max) throws IOException {
+        final class Enough extends IOException {
+            Enough() {
+                super(null, null);
+            }
+        }
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        try {
+            open(e, new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                private int last3;
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    for (int i = off; i < off + len; i++) {
+                        head.write(b[i]);
+                        last3 = ((last3 << 8) | (b[i] & 0xFF)) & 0xFFFFFF;
+                        if (head.size() >= max || (last3 & 0xFFFF) == 0x0A0A || last3 == 0x0A0D0A) {
+                            throw new Enough();
+                        }
+                    }
+                }
+            });
+        } catch (Enough done) {
+            // the header section is complete
+        }
+        return head.toByteArray();
+    }
+
     public boolean delete(String id) throws IOException {
         boolean a = Files.deleteIfExists(dir.resolve(id + ".msg"));
         boolean b = Files.deleteIfExists(dir.resolve(id + ".meta"));

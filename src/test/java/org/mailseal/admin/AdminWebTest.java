@@ -183,6 +183,12 @@ class AdminWebTest {
         return c.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** After a change the answer is 303 See Other (Post/Redirect/Get): the page it points to. */
+    HttpResponse<String> follow(HttpClient c, HttpResponse<String> r) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
+        return get(c, r.headers().firstValue("location").orElseThrow());
+    }
+
     static String field(String html, String name) {
         Matcher m = Pattern.compile("name=\"" + name + "\" value=\"([^\"]+)\"").matcher(html);
         assertThat(m.find()).as(name + " in the page").isTrue();
@@ -193,7 +199,7 @@ class AdminWebTest {
     String login(HttpClient c, String user, String password) throws Exception {
         String token = field(get(c, "/login").body(), "token");
         HttpResponse<String> r = post(c, "/login", Map.of("token", token, "username", user, "password", password));
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(302);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
         return r.headers().allValues("set-cookie").stream().filter(h -> h.startsWith("mailseal_session=")).findFirst().orElseThrow();
     }
 
@@ -216,7 +222,7 @@ class AdminWebTest {
         assertThat(get(admin, "/admin/users").body()).doesNotContain("mallory@example.com");
         // what a user typed is shown escaped
         String csrf = field(page.body(), "csrf");
-        HttpResponse<String> xss = post(admin, "/admin/users", Map.of("csrf", csrf, "username", "<script>alert(1)</script>", "password", "whatever 1"));
+        HttpResponse<String> xss = follow(admin, post(admin, "/admin/users", Map.of("csrf", csrf, "username", "<script>alert(1)</script>", "password", "whatever 1")));
         assertThat(xss.body()).contains("&lt;script&gt;alert(1)&lt;/script&gt;").doesNotContain("<script>");
         // a user on an admin page, or posting to an admin action with their own valid token
         HttpClient bob = client();
@@ -342,5 +348,188 @@ class AdminWebTest {
                 "From: bob@sender.test\r\nTo: dave@example.com\r\nSubject: first\r\n\r\nfirst for dave\r\n")).startsWith("250");
         assertThat(sink.messages.get(before).text()).contains("multipart/encrypted").doesNotContain("first for dave");
         assertThat(ask("dave@example.com")).matches("encrypt with OpenPGP to key [0-9A-F]{40}");
+    }
+
+    /** Puts a message into the gateway's quarantine as the scan stage would; returns its id. */
+    String quarantine(String from, String to, String message) throws Exception {
+        org.mailseal.config.MailsealConfig c = gw.config();
+        try (org.mailseal.store.Database db = org.mailseal.store.Database.open(c)) {
+            org.mailseal.scan.Quarantine q = new org.mailseal.scan.Quarantine(c.quarantine().dirIn(c.dataDir()),
+                    org.mailseal.keys.MasterPassphrase.unlock(c, db.dataSource()));
+            Path m = dir.resolve("q-" + System.nanoTime() + ".eml");
+            Files.writeString(m, message);
+            return q.put("0123456789AB", from, java.util.List.of(to), "spam (test)", m);
+        }
+    }
+
+    @Test
+    @Order(5)
+    void quarantinedMailIsSeenEscapedAndReleasedEncrypted() throws Exception {
+        String id = quarantine("eve@sender.test", "carol@example.com", "From: eve@sender.test\r\nTo: carol@example.com\r\n"
+                + "Subject: <script>alert(2)</script> =?UTF-8?B?w6TDtsO8?=\r\n\r\nthe quarantined body\r\n");
+        login("admin@example.com", "admin password 1");
+        browser.get(base + "/admin/quarantine");
+        String list = browser.findElement(By.id("quarantine")).getText();
+        assertThat(list).contains("eve@sender.test", "carol@example.com", "<script>alert(2)</script> äöü", "spam (test)");
+        assertThat(browser.getPageSource()).contains("&lt;script&gt;alert(2)&lt;/script&gt;").doesNotContain("<script>alert(2)")
+                .doesNotContain("the quarantined body");
+        shot("quarantine");
+        browser.findElement(By.cssSelector("tr[data-key='" + id + "'] a")).click();
+        new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> d.getCurrentUrl().endsWith("/admin/quarantine/" + id));
+        assertThat(browser.findElement(By.tagName("pre")).getText()).contains("Subject: <script>alert(2)</script>").doesNotContain("the quarantined body");
+        int before = sink.messages.size();
+        submit(By.cssSelector("button.release"));
+        assertThat(browser.findElement(By.className("notice")).getText()).startsWith("Released " + id + ": 250");
+        assertThat(browser.findElements(By.cssSelector("tr[data-key='" + id + "']"))).isEmpty();
+        String got = sink.messages.get(before).text();
+        assertThat(got).contains("multipart/encrypted").doesNotContain("the quarantined body");
+        // deleted, not released: gone, nothing sent
+        String other = quarantine("eve@sender.test", "carol@example.com", "From: eve@sender.test\r\nSubject: two\r\n\r\nsecond\r\n");
+        browser.get(base + "/admin/quarantine");
+        int now = sink.messages.size();
+        submit(By.cssSelector("tr[data-key='" + other + "'] button.delete"));
+        assertThat(browser.findElement(By.className("notice")).getText()).isEqualTo("Deleted " + other + ".");
+        assertThat(sink.messages).hasSize(now);
+    }
+
+    @Test
+    @Order(6)
+    void dashboardMailLogCaPolicyConfigAndAudit() throws Exception {
+        HttpClient admin = client();
+        login(admin, "admin@example.com", "admin password 1");
+        // the dashboard's chart counts what this node did since it started: mail was encrypted in the tests before
+        String dash = get(admin, "/admin").body();
+        Matcher enc = Pattern.compile("id=\"series-encrypted\" data-total=\"(\\d+)\"").matcher(dash);
+        assertThat(enc.find()).as(dash).isTrue();
+        assertThat(Long.parseLong(enc.group(1))).isEqualTo(gw.metrics().totals().encrypted()).isGreaterThanOrEqualTo(2);
+        assertThat(dash).contains("<svg", "Key store", "sealed under the master key, unlocked");
+        // the mail log: one message's life, found by an address
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> get(admin, "/admin/log?q=dave%40example.com").body().contains("to=&lt;dave@example.com&gt;"));
+        String life = get(admin, "/admin/log?q=dave%40example.com").body();
+        Matcher qid = Pattern.compile("<h2>([0-9A-F]{12})</h2>").matcher(life);
+        assertThat(qid.find()).as(life).isTrue();
+        assertThat(life).contains(qid.group(1) + ": from=&lt;bob@sender.test&gt;", qid.group(1) + ": to=&lt;dave@example.com&gt;", "status=sent");
+        assertThat(get(admin, "/admin/log?q=" + qid.group(1)).body()).contains("to=&lt;dave@example.com&gt;");
+        assertThat(get(admin, "/admin/log?q=nobody-such%40nowhere.test").body()).contains("No message matched.");
+        assertThat(get(admin, "/admin/log?q=x&from=yesterday").body()).contains("not a time: yesterday");
+        // the CA page: issue, revoke, and the CRL lists the revoked serial
+        String caPage = get(admin, "/admin/ca").body();
+        String csrf = field(caPage, "csrf");
+        String issued = follow(admin, post(admin, "/admin/ca/issue", Map.of("csrf", csrf, "email", "erin@example.com", "algo", "p256", "days", "30"))).body();
+        assertThat(issued).contains("Issued ", "for erin@example.com");
+        String erin = s(issued, "Issued ([0-9A-F]{64})");
+        assertThat(follow(admin, post(admin, "/admin/ca/revoke", Map.of("csrf", csrf, "fingerprint", erin))).body()).contains("Revoked 1 certificate(s).");
+        HttpResponse<String> crl = get(admin, "/admin/ca/ca.crl");
+        Path crlFile = dir.resolve("ca.crl");
+        Files.writeString(crlFile, crl.body());
+        String serial = s(get(admin, "/admin/ca").body(), "<td>erin@example.com</td>\\s*<td>([0-9A-F]+)</td>");
+        assertThat(Cmd.run("openssl", "crl", "-in", crlFile.toString(), "-noout", "-text").ok("openssl crl").outText().toUpperCase())
+                .contains("SERIAL NUMBER: " + (serial.length() % 2 == 1 ? "0" + serial : serial));
+        // the policy page: a user override shows with its source, and an invalid value is refused by name
+        String pol = get(admin, "/admin/policy?email=dave%40example.com").body();
+        assertThat(pol).contains("<td>encrypt</td>", "<td>global</td>");
+        String saved = follow(admin, post(admin, "/admin/policy", policyForm(csrf, "dave@example.com", Map.of("pdf", "never")))).body();
+        assertThat(saved).contains("Saved: pdf.");
+        assertThat(get(admin, "/admin/policy?email=dave%40example.com").body()).containsPattern("<td>pdf</td>\\s*<td>never</td>\\s*<td>user</td>");
+        assertThat(follow(admin, post(admin, "/admin/policy", policyForm(csrf, "dave@example.com", Map.of("encrypt", "sometimes")))).body())
+                .contains("Not saved: encrypt must be mandatory, opportunistic or never");
+        // the config, read-only, with the values that hold
+        String config = get(admin, "/admin/config").body();
+        assertThat(config).contains("admins:", "admin@example.com", "masterPassphraseFile").doesNotContain("web master passphrase");
+        // the user page: an alias, a new password (which ends the user's sessions)
+        String u = "/admin/user?u=dave%40example.com";
+        assertThat(follow(admin, post(admin, "/admin/user/addresses", Map.of("csrf", csrf, "u", "dave@example.com", "add", "d.ave@example.com"))).body())
+                .contains("d.ave@example.com");
+        assertThat(follow(admin, post(admin, "/admin/user/password", Map.of("csrf", csrf, "u", "dave@example.com", "password", "dave password 2"))).body())
+                .contains("Password changed");
+        assertThat(get(admin, u).body()).contains("d.ave@example.com");
+        // the audit log, on its page
+        String audit = get(admin, "/admin/audit").body();
+        assertThat(audit).contains("certificate.revoke", "policy.set", "quarantine.release", "user.passwd");
+        browser.get(base + "/admin");
+        shot("dashboard");
+        for (String page : java.util.List.of("ca", "policy?email=dave%40example.com", "log?q=dave%40example.com", "audit", "config", "certs")) {
+            browser.get(base + "/admin/" + page);
+            shot(page.replaceAll("[^a-z].*", ""));
+        }
+    }
+
+    static Map<String, String> policyForm(String csrf, String email, Map<String, String> set) {
+        Map<String, String> f = new java.util.HashMap<>();
+        f.put("csrf", csrf);
+        f.put("email", email);
+        f.putAll(set);
+        return f;
+    }
+
+    static String s(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertThat(m.find()).as(regex + " in " + text).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    @Order(7)
+    void aUserUploadsTheirOwnKeySetsTheirPolicyAndTakesTheirSecretKey() throws Exception {
+        HttpClient dave = client();
+        login(dave, "dave@example.com", "dave password 2");
+        String me = get(dave, "/me").body();
+        String csrf = field(me, "csrf");
+        // a key whose user ID is someone else's address is not bound to dave
+        org.mailseal.testkit.Gpg g = new org.mailseal.testkit.Gpg(dir.resolve("dave-gpg"));
+        try {
+            g.run("--batch", "--passphrase", "", "--quick-gen-key", "Mallory <mallory@example.com>", "future-default", "default", "never").ok("gpg");
+            g.run("--batch", "--passphrase", "", "--quick-gen-key", "Dave <dave@example.com>", "future-default", "default", "never").ok("gpg");
+            String mallory = g.run("--armor", "--export", "mallory@example.com").ok("export").outText();
+            String own = g.run("--armor", "--export", "=Dave <dave@example.com>").ok("export").outText();
+            String refused = follow(dave, postMultipart(dave, "/me/key", csrf, mallory)).body();
+            assertThat(refused).contains("Refused: ");
+            try (org.mailseal.store.Database db = org.mailseal.store.Database.open(gw.config())) {
+                assertThat(new org.mailseal.keys.PgpKeyStore(db.dataSource()).list("mallory@example.com")).isEmpty();
+            }
+            assertThat(follow(dave, postMultipart(dave, "/me/key", csrf, own)).body()).contains("Uploaded ", "for dave@example.com.");
+        } finally {
+            g.stop();
+        }
+        // own policy: stronger than the domain's is allowed, weaker is not
+        assertThat(follow(dave, post(dave, "/me/policy", Map.of("csrf", csrf, "encrypt", "never", "preferredMethod", "", "sign", ""))).body())
+                .contains("Not saved: your domain asks for encrypt=mandatory; you may only ask for more.");
+        assertThat(follow(dave, post(dave, "/me/policy", Map.of("csrf", csrf, "encrypt", "", "preferredMethod", "smime", "sign", ""))).body())
+                .contains("Saved preferredMethod=smime.");
+        // the generated secret key, after the password again, protected by the passphrase given
+        String page = get(dave, "/me").body();
+        String fpr = s(page, "name=\"fingerprint\" id=\"secret-fingerprint\"><option value=\"([0-9A-F]{40})\"");
+        assertThat(post(dave, "/me/secret-key", Map.of("csrf", csrf, "fingerprint", fpr, "password", "wrong", "passphrase", "key pass 12")).statusCode())
+                .isEqualTo(401);
+        HttpResponse<String> key = post(dave, "/me/secret-key", Map.of("csrf", csrf, "fingerprint", fpr, "password", "dave password 2", "passphrase", "key pass 12"));
+        assertThat(key.statusCode()).isEqualTo(200);
+        assertThat(key.body()).startsWith("-----BEGIN PGP PRIVATE KEY BLOCK-----");
+        org.mailseal.testkit.Gpg reader = new org.mailseal.testkit.Gpg(dir.resolve("dave-reader"));
+        try {
+            Path k = dir.resolve("dave-secret.asc");
+            Files.writeString(k, key.body());
+            reader.run("--batch", "--pinentry-mode", "loopback", "--passphrase", "key pass 12", "--import", k.toString()).ok("import secret");
+            assertThat(reader.run("--list-secret-keys", "--with-colons").ok("list").outText()).contains(fpr);
+        } finally {
+            reader.stop();
+        }
+        // not another user's key, even with a valid token and password
+        String carolFpr;
+        try (org.mailseal.store.Database db = org.mailseal.store.Database.open(gw.config())) {
+            carolFpr = new org.mailseal.keys.PgpKeyStore(db.dataSource()).list("carol@example.com").get(0).fingerprint();
+        }
+        assertThat(post(dave, "/me/secret-key", Map.of("csrf", csrf, "fingerprint", carolFpr, "password", "dave password 2", "passphrase", "key pass 12"))
+                .statusCode()).isEqualTo(403);
+        assertThat(get(dave, "/admin/keys/" + carolFpr + ".asc").statusCode()).isEqualTo(403);
+        login("dave@example.com", "dave password 2");
+        shot("me");
+    }
+
+    HttpResponse<String> postMultipart(HttpClient c, String path, String csrf, String text) throws Exception {
+        String b = "----mailseal" + System.nanoTime();
+        String body = "--" + b + "\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + csrf + "\r\n--" + b
+                + "\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n" + text + "\r\n--" + b + "--\r\n";
+        return c.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "multipart/form-data; boundary=" + b)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -47,6 +47,12 @@ public final class SmimeCerts {
     public record KeyPairEntry(PrivateKey key, List<X509Certificate> chain) {
     }
 
+    /** RFC 7468 textual encoding: 64-character lines between BEGIN and END. */
+    public static byte[] pem(String type, byte[] der) {
+        return ("-----BEGIN " + type + "-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .encodeToString(der) + "\n-----END " + type + "-----\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
     public static String fingerprint(X509Certificate c) {
         try {
             return HexFormat.of().withUpperCase().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
