@@ -110,13 +110,7 @@ public final class DkimCommand implements Runnable {
                     .orElseThrow(() -> new IllegalArgumentException("--selector: " + domain + " has no key under " + selector));
             if (!noDnsCheck) {
                 DnsResolver.Answer<String> a = new DnsResolver(cfg.dns()).txt(e.dnsName());
-                boolean served = a.records().stream().anyMatch(txt -> {
-                    try {
-                        return org.mailseal.mailauth.dkim.DkimKeyRecord.parse(txt).key().equals(e.publicKey());
-                    } catch (org.mailseal.mailauth.dkim.DkimException x) {
-                        return false;
-                    }
-                });
+                boolean served = org.mailseal.mailauth.dkim.DkimKeyRecord.publishes(a.records(), e.publicKey());
                 if (!served) {
                     System.err.println("mailseal: DNS does not serve this key at " + e.dnsName() + " ("
                             + (a.status() == DnsResolver.Status.FOUND ? "another record" : a.reason()) + "); publish:\n" + zoneLine(e));

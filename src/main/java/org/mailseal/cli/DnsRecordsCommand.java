@@ -28,19 +28,8 @@ public final class DnsRecordsCommand extends StoreCommand {
         if (!cfg.domains().local().contains(d)) {
             throw new IllegalArgumentException("--domain: " + d + " is not a local domain (domains.local)");
         }
-        PgpKeyStore pgp = new PgpKeyStore(db.dataSource());
-        SmimeStore smime = new SmimeStore(db.dataSource());
-        java.util.Set<String> emails = new java.util.TreeSet<>(pgp.addressesIn(d));
-        for (SmimeStore.Entry e : smime.list(null)) {
-            e.emails().stream().filter(x -> x.endsWith("@" + d)).forEach(emails::add);
-        }
-        List<DnsRecords.Address> addresses = new ArrayList<>();
-        for (String email : emails) {
-            addresses.add(new DnsRecords.Address(email, pgp.certsFor(email), smime.certsFor(email)));
-        }
-        for (String line : DnsRecords.lines(d, cfg.hostname(), new DkimKeys(db.dataSource()).list(d), addresses,
-                org.mailseal.smtp.ServerTls.certificate(cfg.tls().certificate(), cfg.tls().privateKey(), cfg.dataDir(), cfg.hostname()), smtpPort,
-                cfg.mtaSts().published() ? org.mailseal.publish.MtaStsPublication.of(cfg.mtaSts(), cfg.hostname()) : null)) {
+        for (String line : DnsRecords.forDomain(d, cfg, db.dataSource(),
+                org.mailseal.smtp.ServerTls.certificate(cfg.tls().certificate(), cfg.tls().privateKey(), cfg.dataDir(), cfg.hostname()), smtpPort)) {
             System.out.println(line);
         }
         return 0;

@@ -50,6 +50,30 @@ public final class DnsRecords {
         }
     }
 
+    /**
+     * The lines for a local domain from the store: its DKIM keys, and each address of the domain that has an
+     * OpenPGP key or an S/MIME certificate. One place for {@code mailseal dns-records} and the API.
+     */
+    public static List<String> forDomain(String domain, org.mailseal.config.MailsealConfig cfg, javax.sql.DataSource ds, X509Certificate tls,
+                                         int smtpPort) throws Exception {
+        String d = domain.toLowerCase(Locale.ROOT).strip();
+        if (!cfg.domains().local().contains(d)) {
+            throw new IllegalArgumentException(d + " is not a local domain (domains.local)");
+        }
+        org.mailseal.keys.PgpKeyStore pgp = new org.mailseal.keys.PgpKeyStore(ds);
+        org.mailseal.keys.SmimeStore smime = new org.mailseal.keys.SmimeStore(ds);
+        java.util.Set<String> emails = new java.util.TreeSet<>(pgp.addressesIn(d));
+        for (org.mailseal.keys.SmimeStore.Entry e : smime.list(null)) {
+            e.emails().stream().filter(x -> x.endsWith("@" + d)).forEach(emails::add);
+        }
+        List<Address> addresses = new ArrayList<>();
+        for (String email : emails) {
+            addresses.add(new Address(email, pgp.certsFor(email), smime.certsFor(email)));
+        }
+        return lines(d, cfg.hostname(), new DkimKeys(ds).list(d), addresses, tls, smtpPort,
+                cfg.mtaSts().published() ? MtaStsPublication.of(cfg.mtaSts(), cfg.hostname()) : null);
+    }
+
     public static List<String> lines(String domain, String hostname, List<DkimKeys.Entry> dkim, List<Address> addresses,
                                      X509Certificate smtpCertificate) throws Exception {
         return lines(domain, hostname, dkim, addresses, smtpCertificate, 25, null);

@@ -29,9 +29,11 @@ import org.mailseal.testkit.TestCa;
 import org.mailseal.testkit.TestGateway;
 
 /**
- * The REST API: its operations and the OpenAPI document agree both ways and every operation answers; a
- * token made with the CLI adds and deletes users and imports and deletes keys (each change audited under the
- * token's name); no token or a wrong one gets 401; a token revoked while in use is refused at its next request.
+ * The REST API: its operations and the OpenAPI document agree both ways and every operation answers; every
+ * CLI command has a route or a stated reason not to (CLI parity); a token made with the CLI adds and deletes
+ * users and imports and deletes keys (each change audited under the token's name); no token or a wrong one
+ * gets 401; a token revoked while in use is refused at its next request; and a walk through the CA, keys,
+ * certificates, policy, DKIM, PDF passwords, tokens and logs, checked with openssl and gpg.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @NeedsPeers({"gpg=gnupg", "openssl=openssl"})
@@ -55,7 +57,7 @@ class ApiTest {
         cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), TestGateway.freePort(), 0, sink.port(),
                 "web: {enabled: true, listen: \"127.0.0.1:" + TestGateway.freePort() + "\", certificate: \"" + tls.certificate() + "\", privateKey: \""
-                        + tls.pkcs8Key() + "\"}"));
+                        + tls.pkcs8Key() + "\"}", TestGateway.masterKeys(dir, "api master passphrase")));
         gw = TestGateway.start(Files.readString(cfg));
         base = "https://localhost:" + gw.web().port();
         http = HttpClient.newBuilder().sslContext(org.mailseal.testkit.TrustAll.context()).build();
@@ -95,7 +97,7 @@ class ApiTest {
         assertThat(routed).isEqualTo(documented);
         // each one is there: without a token it answers 401 (JSON), never the router's 404
         for (Api.Route r : Api.ROUTES) {
-            HttpResponse<String> res = call(r.method(), r.path().replace("{username}", "nobody@example.com").replace("{fingerprint}", "00"), null,
+            HttpResponse<String> res = call(r.method(), r.path().replaceAll("\\{[a-z]+\\}", "x"), null,
                     "application/json", r.method().equals("GET") ? null : "{}");
             assertThat(res.statusCode()).as(r.toString()).isEqualTo(401);
             assertThat(JSON.readTree(res.body()).get("error").asText()).as(r.toString()).contains("authentication required");
@@ -145,5 +147,138 @@ class ApiTest {
                     .anyMatch(e -> e.actor().equals("token:provisioning") && e.action().equals("key.import"))
                     .anyMatch(e -> e.actor().equals("token:provisioning") && e.action().equals("user.delete"));
         }
+    }
+
+    /** The CLI's commands, as {@code "keys generate"}: the leaves of the command tree. */
+    static Set<String> cliCommands() {
+        Set<String> out = new java.util.TreeSet<>();
+        walk(new picocli.CommandLine(new org.mailseal.cli.Main()), "", out);
+        return out;
+    }
+
+    private static void walk(picocli.CommandLine c, String prefix, Set<String> out) {
+        if (c.getSubcommands().isEmpty()) {
+            out.add(prefix.strip());
+            return;
+        }
+        for (var e : c.getSubcommands().entrySet()) {
+            walk(e.getValue(), prefix + " " + e.getKey(), out);
+        }
+    }
+
+    @Test
+    void everyCliCommandHasARouteOrAReasonNotTo() {
+        Set<String> cli = cliCommands();
+        assertThat(cli).contains("users add", "keys relay-key", "ca export-p12", "dkim activate", "quarantine release", "version");
+        Set<String> covered = new java.util.TreeSet<>();
+        Api.ROUTES.stream().map(Api.Route::cli).filter(java.util.Objects::nonNull).forEach(covered::add);
+        covered.addAll(Api.HOST_ONLY.keySet());
+        assertThat(covered).as("routes and host-only commands name real CLI commands").isSubsetOf(cli);
+        assertThat(cli).as("every CLI command has a route, or is host-only with a reason").isSubsetOf(covered);
+        assertThat(Api.HOST_ONLY.values()).allMatch(why -> why.length() > 10);
+    }
+
+    JsonNode ok(HttpResponse<String> r, int status) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        return r.body().isEmpty() ? null : JSON.readTree(r.body());
+    }
+
+    @Test
+    void aWalkThroughEveryPartOfTheApi() throws Exception {
+        String token = JSON.readTree(call("POST", "/api/v1/tokens", tokenFromCli("walk"), "application/json", "{\"name\": \"walker\"}").body()).get("token").asText();
+        String j = "application/json";
+        // users: add, password, an alias, an IMAP login
+        ok(call("POST", "/api/v1/users", token, j, "{\"username\": \"fred@example.com\", \"password\": \"fred pass 1\"}"), 201);
+        ok(call("PUT", "/api/v1/users/fred@example.com/password", token, j, "{\"password\": \"fred pass 2\"}"), 204);
+        assertThat(ok(call("POST", "/api/v1/users/fred@example.com/addresses", token, j, "{\"address\": \"f.red@example.com\"}"), 200).toString())
+                .contains("f.red@example.com");
+        ok(call("DELETE", "/api/v1/users/fred@example.com/addresses/f.red@example.com", token, null, null), 204);
+        ok(call("PUT", "/api/v1/users/fred@example.com/imap-login", token, j, "{\"password\": \"imap secret\"}"), 204);
+        ok(call("DELETE", "/api/v1/users/fred@example.com/imap-login", token, null, null), 204);
+        ok(call("DELETE", "/api/v1/users/fred@example.com/imap-login", token, null, null), 404);
+        ok(call("PUT", "/api/v1/users/nobody@example.com/password", token, j, "{\"password\": \"whatever 1\"}"), 404);
+        // the CA: set up, issue, export as PKCS#12 (openssl reads it), revoke (the CRL lists it)
+        ok(call("POST", "/api/v1/ca", token, j, "{\"algorithm\": \"p256\", \"days\": 365}"), 201);
+        ok(call("POST", "/api/v1/ca", token, j, "{}"), 409);
+        JsonNode issued = ok(call("POST", "/api/v1/ca/certificates", token, j, "{\"email\": \"fred@example.com\", \"algorithm\": \"p256\"}"), 201);
+        String certFpr = issued.get("fingerprint").asText();
+        HttpResponse<byte[]> p12 = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/ca/pkcs12")).header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"email\": \"fred@example.com\", \"password\": \"file pass 1\"}")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(p12.statusCode()).isEqualTo(200);
+        Path p12File = dir.resolve("fred.p12");
+        Files.write(p12File, p12.body());
+        assertThat(org.mailseal.testkit.Cmd.run("openssl", "pkcs12", "-in", p12File.toString(), "-passin", "pass:file pass 1", "-nokeys")
+                .ok("openssl pkcs12").outText()).contains("fred@example.com");
+        assertThat(ok(call("GET", "/api/v1/certs/" + certFpr, token, null, null), 200).get("usable").asText()).isEqualTo("yes");
+        assertThat(call("GET", "/api/v1/certs/" + certFpr + "/pem", token, null, null).body()).startsWith("-----BEGIN CERTIFICATE-----");
+        String serial = ok(call("POST", "/api/v1/ca/revocations", token, j, "{\"fingerprint\": \"" + certFpr + "\"}"), 200).get(0).get("serial").asText();
+        Path crl = dir.resolve("api.crl");
+        Files.writeString(crl, call("GET", "/api/v1/ca/crl", token, null, null).body());
+        assertThat(org.mailseal.testkit.Cmd.run("openssl", "crl", "-in", crl.toString(), "-noout", "-text").ok("openssl crl").outText().toUpperCase())
+                .contains(serial.length() % 2 == 1 ? "0" + serial : serial);
+        assertThat(ok(call("GET", "/api/v1/certs/" + certFpr, token, null, null), 200).get("usable").asText()).startsWith("no: ");
+        assertThat(ok(call("GET", "/api/v1/ca", token, null, null), 200).get("pem").asText()).startsWith("-----BEGIN CERTIFICATE-----");
+        // OpenPGP: generate, show, the secret key under a passphrase (gpg imports it), the relay key
+        JsonNode gen = ok(call("POST", "/api/v1/keys/generate", token, j, "{\"email\": \"fred@example.com\"}"), 201);
+        String fpr = gen.get("fingerprint").asText();
+        assertThat(ok(call("GET", "/api/v1/keys/" + fpr, token, null, null), 200).get("usable").asText()).isEqualTo("yes");
+        assertThat(call("GET", "/api/v1/keys/" + fpr + "/public", token, null, null).body()).startsWith("-----BEGIN PGP PUBLIC KEY BLOCK-----");
+        String secret = call("POST", "/api/v1/keys/" + fpr + "/secret", token, j, "{\"passphrase\": \"secret pass 1\"}").body();
+        Gpg g = new Gpg(dir.resolve("walk-gpg"));
+        try {
+            Path k = dir.resolve("fred-secret.asc");
+            Files.writeString(k, secret);
+            g.run("--batch", "--pinentry-mode", "loopback", "--passphrase", "secret pass 1", "--import", k.toString()).ok("gpg import");
+            assertThat(g.run("--list-secret-keys", "--with-colons").ok("list").outText()).contains(fpr);
+        } finally {
+            g.stop();
+        }
+        JsonNode relay = ok(call("POST", "/api/v1/relay-keys/example.com", token, null, null), 200);
+        assertThat(relay.get("openpgp").asText()).matches("[0-9A-F]{40}");
+        assertThat(relay.get("smime").asText()).matches("[0-9A-F]{64}");
+        ok(call("POST", "/api/v1/relay-keys/elsewhere.test", token, null, null), 400);
+        assertThat(ok(call("GET", "/api/v1/discovered", token, null, null), 200).has("pins")).isTrue();
+        ok(call("DELETE", "/api/v1/pins/nobody@example.com", token, null, null), 404);
+        // policy: set, shown with its source; a wrong value named
+        ok(call("PUT", "/api/v1/policy/fred@example.com", token, j, "{\"encrypt\": \"opportunistic\"}"), 200);
+        assertThat(ok(call("GET", "/api/v1/policy/fred@example.com", token, null, null), 200).toString()).contains("{\"setting\":\"encrypt\",\"value\":\"opportunistic\",\"source\":\"user\"}");
+        assertThat(ok(call("PUT", "/api/v1/policy/fred@example.com", token, j, "{\"encrypt\": \"perhaps\"}"), 400).get("error").asText()).contains("encrypt must be");
+        // the why tool
+        assertThat(ok(call("GET", "/api/v1/why/fred@example.com", token, null, null), 200).get("action").asText()).startsWith("encrypt with OpenPGP to key ");
+        // DKIM: generate (not signing), shown, deleted; activating without the record in DNS is refused
+        JsonNode dk = ok(call("POST", "/api/v1/dkim", token, j, "{\"domain\": \"example.com\", \"algorithm\": \"ed25519\", \"selector\": \"t1\"}"), 201);
+        assertThat(dk.get(0).get("record").asText()).startsWith("v=DKIM1; k=ed25519; p=");
+        assertThat(ok(call("GET", "/api/v1/dkim?domain=example.com", token, null, null), 200).toString()).contains("\"selector\":\"t1\"", "\"state\":\"published\"");
+        ok(call("DELETE", "/api/v1/dkim/example.com/t1", token, null, null), 204);
+        ok(call("POST", "/api/v1/dkim/example.com/t1/activate", token, j, "{}"), 404);
+        // PDF passwords; rendering a message as a PDF
+        ok(call("PUT", "/api/v1/pdf-passwords/outsider@else.test", token, j, "{\"password\": \"short\"}"), 400);
+        ok(call("PUT", "/api/v1/pdf-passwords/outsider@else.test", token, j, "{\"password\": \"a long pdf password\"}"), 200);
+        ok(call("DELETE", "/api/v1/pdf-passwords/outsider@else.test", token, null, null), 204);
+        HttpResponse<byte[]> pdf = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/pdf/render")).header("Authorization", "Bearer " + token)
+                .header("X-Pdf-Password", "pdf pass 12").POST(HttpRequest.BodyPublishers.ofString("From: a@example.com\r\nSubject: hi\r\n\r\nhello\r\n")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(pdf.statusCode()).isEqualTo(200);
+        assertThat(new String(pdf.body(), 0, 5, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("%PDF-");
+        // quarantine (empty here), DNS records, config, version, the logs
+        assertThat(ok(call("GET", "/api/v1/quarantine", token, null, null), 200).size()).isZero();
+        ok(call("POST", "/api/v1/quarantine/nosuch/release", token, null, null), 404);
+        assertThat(call("GET", "/api/v1/dns-records/example.com?smtpPort=25", token, null, null).body()).contains("_25._tcp.gw.test", "OPENPGPKEY");
+        assertThat(ok(call("GET", "/api/v1/config", token, null, null), 200).get("web").get("enabled").asBoolean()).isTrue();
+        assertThat(ok(call("GET", "/api/v1/version", token, null, null), 200).get("version").asText()).isNotEmpty();
+        assertThat(ok(call("GET", "/api/v1/audit", token, null, null), 200).toString()).contains("token:walker", "certificate.revoke", "dkim.generate");
+        ok(call("GET", "/api/v1/log?q=x", token, null, null), 200);
+        // tokens: listed; revoking this one ends it
+        String id = token.substring(3, 19);
+        assertThat(ok(call("GET", "/api/v1/tokens", token, null, null), 200).toString()).contains(id, "walker");
+        ok(call("DELETE", "/api/v1/tokens/" + id, token, null, null), 204);
+        ok(call("GET", "/api/v1/version", token, null, null), 401);
+    }
+
+    String tokenFromCli(String name) throws Exception {
+        Cli.Run made = Cli.run("api-token", "create", "--name", name, "-c", cfg.toString());
+        assertThat(made.code()).as(made.err()).isZero();
+        return made.out().strip();
     }
 }

@@ -96,4 +96,15 @@ public record DkimKeyRecord(DkimAlgorithm algorithm, PublicKey key, boolean test
     public static String record(DkimAlgorithm alg, PublicKey key) {
         return "v=DKIM1; k=" + alg.keyType() + "; p=" + publish(alg, key);
     }
+
+    /** Whether one of the TXT records found at a key's name is a DKIM key record for exactly {@code key}. */
+    public static boolean publishes(java.util.List<String> txts, java.security.PublicKey key) {
+        return txts.stream().anyMatch(txt -> {
+            try {
+                return parse(txt).key().equals(key);
+            } catch (DkimException x) {
+                return false;
+            }
+        });
+    }
 }
