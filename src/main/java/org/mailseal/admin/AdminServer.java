@@ -97,7 +97,8 @@ public final class AdminServer implements AutoCloseable {
                 return c;
             });
             cfg.routes.before(this::headers);
-            new Api(services, new ApiTokens(services.ds()), sessions, site.audit, config.admins()).register(cfg.routes);
+            ApiTokens tokens = new ApiTokens(services.ds());
+            new Api(services, tokens, sessions, site.audit, config.admins()).register(cfg.routes);
             cfg.routes.get("/static/admin.css", this::css);
             cfg.routes.get("/", ctx -> ctx.redirect(site.viewer(ctx).map(v -> v.admin() ? "/admin" : "/me").orElse("/login")));
             cfg.routes.get("/login", this::loginForm);
@@ -117,6 +118,7 @@ public final class AdminServer implements AutoCloseable {
             new QuarantinePages(site, services).register(cfg.routes);
             new LogPages(site, services).register(cfg.routes);
             new ConfigPage(site, services).register(cfg.routes);
+            new TokenPages(site, tokens).register(cfg.routes);
             new SelfService(site, services, throttle).register(cfg.routes);
             cfg.routes.exception(Site.Refused.class, (e, ctx) -> {
                 ctx.status(e.status);

@@ -55,6 +55,7 @@ public final class Demo {
         cloud.start();
         cloud.setUser("alice@example.com", "alice", "demo-password");
         int port = freePort();
+        int webPort = freePort();
         Path master = dataDir.resolve("master.pass");
         Files.writeString(master, "demo master passphrase, not for production\n");
         Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
@@ -70,9 +71,16 @@ public final class Demo {
                 "domains: {local: [example.com], policies: {example.com: {generateFor: alice}}}", // keys only for the known mailbox
                 "networks: {trusted: [], xforward: []}",
                 // The demo runs offline: no DNS for SPF, DKIM and DMARC (the Authentication section of the README).
-                "authentication: {verifyInbound: false}"));
+                "authentication: {verifyInbound: false}",
+                // the web admin, on loopback, with the gateway's self-signed certificate; one admin, whose password is made now
+                "web: {enabled: true, listen: \"127.0.0.1:" + webPort + "\", admins: [admin@example.com]}"));
         if (smime) {
             initCa(config);
+        }
+        String adminPassword = oneTimePassword();
+        try (Database db = Database.open(config)) {
+            new org.mailseal.auth.UserStore(db.dataSource(), new org.mailseal.auth.PasswordHasher(config.auth().argon2MemoryKiB(),
+                    config.auth().argon2Iterations())).add("admin@example.com", adminPassword);
         }
         try (Gateway g = Gateway.start(config)) {
             out.println("== mailseal demo ==");
@@ -106,10 +114,31 @@ public final class Demo {
             } else {
                 showDecryption(config, dataDir, stored);
             }
+            out.println();
+            out.println("-- the web admin --");
+            out.println("web admin: https://127.0.0.1:" + g.web().port() + "/  (a self-signed certificate: your browser warns once)");
+            out.println("log in as admin@example.com with the one-time password " + adminPassword);
+            out.println("then see: Keys (alice's key), Mail log (search " + queueId + "), Why? (alice@example.com), Dashboard");
+            if (System.console() != null) {
+                out.println("Press Enter to stop the demo (the web admin runs until then).");
+                out.flush();
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            }
         } finally {
             cloud.stop();
         }
         return 0;
+    }
+
+    /** A random password for this demo's admin (the data directory is new for each run). */
+    static String oneTimePassword() {
+        String alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        java.security.SecureRandom r = new java.security.SecureRandom();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 16; i++) {
+            b.append(alphabet.charAt(r.nextInt(alphabet.length())));
+        }
+        return b.toString();
     }
 
     private static void initCa(MailsealConfig config) throws Exception {

@@ -446,9 +446,17 @@ class AdminWebTest {
         // the audit log, on its page
         String audit = get(admin, "/admin/audit").body();
         assertThat(audit).contains("certificate.revoke", "policy.set", "quarantine.release", "user.passwd");
+        // an API token made on the page works on the API until it is revoked on the page
+        String made = post(admin, "/admin/tokens", Map.of("csrf", csrf, "name", "from the page")).body();
+        String apiToken = s(made, "<pre>(ms_[A-Za-z0-9]{16}_[A-Za-z0-9_-]{43})</pre>");
+        HttpRequest version = HttpRequest.newBuilder(URI.create(base + "/api/v1/version")).header("Authorization", "Bearer " + apiToken).build();
+        assertThat(client().send(version, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(follow(admin, post(admin, "/admin/tokens/revoke", Map.of("csrf", csrf, "id", apiToken.substring(3, 19)))).body())
+                .contains("Revoked " + apiToken.substring(3, 19) + ".");
+        assertThat(client().send(version, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
         browser.get(base + "/admin");
         shot("dashboard");
-        for (String page : java.util.List.of("ca", "policy?email=dave%40example.com", "log?q=dave%40example.com", "audit", "config", "certs")) {
+        for (String page : java.util.List.of("ca", "policy?email=dave%40example.com", "log?q=dave%40example.com", "audit", "config", "certs", "tokens")) {
             browser.get(base + "/admin/" + page);
             shot(page.replaceAll("[^a-z].*", ""));
         }

@@ -101,6 +101,8 @@ class CliTest {
         Run r = run("", "demo");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("250 2.0.0 Ok: queued as", "queue id: ", "Subject: Quarterly figures", "(mailseal) with ESMTP id",
-                "multipart/encrypted", "Subject: [...]", "gpg --homedir", "X-Mailseal-Info: <alice@example.com> encrypted to OpenPGP key");
+                "multipart/encrypted", "Subject: [...]", "gpg --homedir", "X-Mailseal-Info: <alice@example.com> encrypted to OpenPGP key",
+                "web admin: https://127.0.0.1:", "log in as admin@example.com with the one-time password ");
+        assertThat(r.out()).containsPattern("one-time password [A-Za-z0-9]{16}\\b");
     }
 }
