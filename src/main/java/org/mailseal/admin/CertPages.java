@@ -49,7 +49,7 @@ final class CertPages {
     }
 
     static String describe(SmimeStore.Entry e) {
-        return (e.issued() ? "built-in CA" : "imported or learned") + (e.hasKey() ? ", private key held" : "");
+        return e.origin() + (e.hasKey() ? ", private key held" : "");
     }
 
     private void list(Context ctx) throws Exception {

@@ -36,6 +36,7 @@ final class KeyImport {
             }
             try {
                 PgpKeys.ValidCert c = store.putCert(pub, false);
+                store.setSource(c.fingerprint(), "imported");
                 audit.record(actor, "key.import", c.fingerprint() + " " + String.join(",", c.emails()), client);
                 imported.add(c);
             } catch (KeyStoreException e) {

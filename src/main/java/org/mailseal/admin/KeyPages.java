@@ -43,7 +43,7 @@ final class KeyPages {
 
     /** Where a stored key came from, in words. */
     static String source(PgpKeyStore.Entry e) {
-        return e.managed() ? "generated" : "imported or learned";
+        return e.origin();
     }
 
     private void list(Context ctx) throws Exception {

@@ -174,6 +174,7 @@ final class SelfService {
                 // a user ID equal to the user's address, with a valid self-signature: the key is bound to it and nothing else
                 PgpKeys.validate(pub, v.username(), Instant.now());
                 PgpKeys.ValidCert c = s.pgp().putCert(pub, false, List.of(v.username()));
+                s.pgp().setSource(c.fingerprint(), "uploaded by the user");
                 site.audit(v, ctx, "key.upload", c.fingerprint() + " " + v.username());
                 notices.add("Uploaded " + c.fingerprint() + " for " + v.username() + ".");
             } catch (KeyStoreException e) {

@@ -50,7 +50,7 @@ public final class KeysCommand implements Runnable, Shelf.Owner {
         return e.fingerprint() + "  " + e.algorithm() + "  created " + e.created().toString().substring(0, 10)
                 + (e.expires() != null ? "  expires " + e.expires().toString().substring(0, 10) : "")
                 + (e.managed() ? "  gateway-managed" : "") + (e.hasSecret() ? "  secret" : "")
-                + "  " + String.join(", ", e.emails()) + "  source: store (" + (e.managed() ? "generated" : "imported or learned") + ")";
+                + "  " + String.join(", ", e.emails()) + "  source: store (" + e.origin() + ")";
     }
 
     static String describe(org.mailseal.keys.DiscoveredKeys.Entry e) {
@@ -86,6 +86,7 @@ public final class KeysCommand implements Runnable, Shelf.Owner {
                 PGPPublicKeyRing pub = o instanceof PGPSecretKeyRing s ? PgpKeys.publicRing(s) : (PGPPublicKeyRing) o;
                 try {
                     PgpKeys.ValidCert v = store.putCert(pub, false);
+                    store.setSource(v.fingerprint(), "imported");
                     if (o instanceof PGPSecretKeyRing s) {
                         store.putSecret(v.fingerprint(), unprotect(s), master());
                     }

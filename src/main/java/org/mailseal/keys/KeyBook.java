@@ -44,7 +44,8 @@ public interface KeyBook {
 
             @Override
             public void learnPgp(String address, PGPPublicKeyRing ring) throws Exception {
-                keys.store().putCert(ring, false, List.of(address));
+                PgpKeys.ValidCert v = keys.store().putCert(ring, false, List.of(address));
+                keys.store().setSource(v.fingerprint(), "harvested: Autocrypt header");
                 keys.forget(address);
             }
 
@@ -55,6 +56,7 @@ public interface KeyBook {
                     certs.store().putChainCert(x);
                 }
                 certs.store().putCert(signer, false, List.of(address));
+                certs.store().setSource(org.mailseal.crypto.smime.SmimeCerts.fingerprint(signer), "harvested: S/MIME signature");
                 certs.forget(address);
             }
         };

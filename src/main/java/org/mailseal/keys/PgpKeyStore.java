@@ -28,7 +28,11 @@ public final class PgpKeyStore {
 
     /** A stored certificate's summary. */
     public record Entry(String fingerprint, String algorithm, Instant created, Instant expires, boolean managed,
-                        boolean hasSecret, List<String> emails) {
+                        boolean hasSecret, List<String> emails, String source) {
+        /** Where it came from, in words: generated, imported, uploaded by the user, harvested (how). */
+        public String origin() {
+            return managed ? "generated" : source != null ? source : "imported or learned";
+        }
     }
 
     private final DataSource ds;
@@ -183,10 +187,19 @@ public final class PgpKeyStore {
         return out;
     }
 
+    /** Records where a stored key came from ({@link Entry#origin()}). */
+    public void setSource(String fingerprint, String source) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE pgp_certs SET source = ? WHERE fingerprint = ?")) {
+            ps.setString(1, source);
+            ps.setString(2, normaliseFpr(fingerprint));
+            ps.executeUpdate();
+        }
+    }
+
     public List<Entry> list(String email) throws SQLException {
         List<Entry> out = new ArrayList<>();
         String sql = "SELECT p.fingerprint, p.algorithm, p.created_at, p.expires_at, p.gateway_managed,"
-                + " (SELECT COUNT(*) FROM pgp_secret_keys s WHERE s.fingerprint = p.fingerprint) FROM pgp_certs p"
+                + " (SELECT COUNT(*) FROM pgp_secret_keys s WHERE s.fingerprint = p.fingerprint), p.source FROM pgp_certs p"
                 + (email != null ? " WHERE p.fingerprint IN (SELECT fingerprint FROM pgp_cert_emails WHERE email = ?)" : "")
                 + " ORDER BY p.created_at";
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
@@ -197,7 +210,7 @@ public final class PgpKeyStore {
                 while (rs.next()) {
                     Timestamp exp = rs.getTimestamp(4);
                     out.add(new Entry(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(),
-                            exp != null ? exp.toInstant() : null, rs.getBoolean(5), rs.getInt(6) > 0, emails(c, rs.getString(1))));
+                            exp != null ? exp.toInstant() : null, rs.getBoolean(5), rs.getInt(6) > 0, emails(c, rs.getString(1)), rs.getString(7)));
                 }
             }
         }

@@ -57,6 +57,7 @@ public final class SmimeImport {
                     store.putChainCert(x);
                 }
                 store.putCert(c, false);
+                store.setSource(SmimeCerts.fingerprint(c), "imported");
                 boolean withKey = false;
                 for (SmimeCerts.KeyPairEntry k : b.keys()) {
                     if (k.chain().get(0).equals(c)) {

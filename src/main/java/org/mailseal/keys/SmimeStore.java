@@ -29,7 +29,11 @@ public final class SmimeStore {
 
     /** A stored certificate's summary. */
     public record Entry(String fingerprint, String subject, String issuer, String serial, Instant notBefore, Instant notAfter,
-                        String algorithm, boolean issued, boolean hasKey, List<String> emails) {
+                        String algorithm, boolean issued, boolean hasKey, List<String> emails, String source) {
+        /** Where it came from, in words: issued by the built-in CA, imported, harvested (how). */
+        public String origin() {
+            return issued ? "built-in CA" : source != null ? source : "imported or learned";
+        }
     }
 
     /** The built-in CA as stored. */
@@ -202,10 +206,19 @@ public final class SmimeStore {
         }
     }
 
+    /** Records where a stored certificate came from ({@link Entry#origin()}). */
+    public void setSource(String fingerprint, String source) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE smime_certs SET source = ? WHERE fingerprint = ?")) {
+            ps.setString(1, source);
+            ps.setString(2, fingerprint.replace(":", "").toUpperCase(java.util.Locale.ROOT));
+            ps.executeUpdate();
+        }
+    }
+
     public List<Entry> list(String email) throws SQLException {
         List<Entry> out = new ArrayList<>();
         String sql = "SELECT c.fingerprint, c.subject, c.issuer, c.serial, c.not_before, c.not_after, c.algorithm, c.issued_by_gateway,"
-                + " (SELECT COUNT(*) FROM smime_private_keys k WHERE k.fingerprint = c.fingerprint) FROM smime_certs c"
+                + " (SELECT COUNT(*) FROM smime_private_keys k WHERE k.fingerprint = c.fingerprint), c.source FROM smime_certs c"
                 + (email != null ? " WHERE c.fingerprint IN (SELECT fingerprint FROM smime_cert_emails WHERE email = ?)" : "")
                 + " ORDER BY c.not_before";
         try (Connection con = ds.getConnection(); PreparedStatement ps = con.prepareStatement(sql)) {
@@ -224,7 +237,7 @@ public final class SmimeStore {
                         }
                     }
                     out.add(new Entry(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getTimestamp(5).toInstant(),
-                            rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getBoolean(8), rs.getInt(9) > 0, emails));
+                            rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getBoolean(8), rs.getInt(9) > 0, emails, rs.getString(10)));
                 }
             }
         }

@@ -496,6 +496,10 @@ class AdminWebTest {
                 assertThat(new org.mailseal.keys.PgpKeyStore(db.dataSource()).list("mallory@example.com")).isEmpty();
             }
             assertThat(follow(dave, postMultipart(dave, "/me/key", csrf, own)).body()).contains("Uploaded ", "for dave@example.com.");
+            try (org.mailseal.store.Database db = org.mailseal.store.Database.open(gw.config())) {
+                assertThat(new org.mailseal.keys.PgpKeyStore(db.dataSource()).list("dave@example.com")).extracting(org.mailseal.keys.PgpKeyStore.Entry::origin)
+                        .contains("uploaded by the user", "generated");
+            }
         } finally {
             g.stop();
         }

@@ -354,7 +354,7 @@ class MailAuthTest {
         assertThat(Cli.run("keys", "list", "-c", cfg.toString()).out()).doesNotContain("sam@sender.test");
         // The same mail signed by sender.test: DMARC passes, the key is learned.
         assertThat(send("192.0.2.7", "alice@example.com", dkimpySign(withKey, "rsa-sha256", "r1", senderKeys.get("rsa"), false))).startsWith("250");
-        assertThat(Cli.run("keys", "list", "-c", cfg.toString()).out()).contains("sam@sender.test");
+        assertThat(Cli.run("keys", "list", "-c", cfg.toString()).out()).contains("sam@sender.test", "source: store (harvested: Autocrypt header)");
     }
 
     static List<String> verdicts(String delivered) throws Exception {
