@@ -96,12 +96,7 @@ final class ApiMail {
             String algorithm = Api.text(b, "algorithm", false);
             String selector = Api.text(b, "selector", false);
             boolean activate = b.path("activate").asBoolean(false);
-            List<DkimAlgorithm> algs = switch (algorithm == null ? "both" : algorithm) {
-                case "both" -> List.of(DkimAlgorithm.RSA_SHA256, DkimAlgorithm.ED25519_SHA256);
-                case "rsa" -> List.of(DkimAlgorithm.RSA_SHA256);
-                case "ed25519" -> List.of(DkimAlgorithm.ED25519_SHA256);
-                default -> throw new IllegalArgumentException("algorithm: rsa, ed25519 or both (got '" + algorithm + "')");
-            };
+            List<DkimAlgorithm> algs = DkimAlgorithm.choice(algorithm);
             if (selector != null && algs.size() > 1) {
                 throw new IllegalArgumentException("a selector names one key: give algorithm rsa or ed25519 with it");
             }

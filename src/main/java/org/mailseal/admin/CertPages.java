@@ -107,12 +107,7 @@ final class CertPages {
             notices.add("Imported " + i.fingerprint() + (i.withKey() ? " with its private key" : "") + " for " + String.join(", ", i.emails()) + ".");
         }
         r.refused().forEach(why -> notices.add("Refused: " + why));
-        redirectAll(ctx, "/admin/certs", notices);
-    }
-
-    static void redirectAll(Context ctx, String path, List<String> notices) {
-        ctx.redirect(path + "?" + notices.stream().map(n -> "notice=" + java.net.URLEncoder.encode(n, java.nio.charset.StandardCharsets.UTF_8))
-                .reduce((a, b) -> a + "&" + b).orElse(""), HttpStatus.SEE_OTHER);
+        Site.redirectAll(ctx, "/admin/certs", notices);
     }
 
     private void delete(Context ctx) throws Exception {

@@ -4,8 +4,6 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -80,18 +78,9 @@ final class KeyPages {
 
     private void importKeys(Context ctx) throws Exception {
         Viewer v = site.requireAdminPost(ctx);
-        byte[] data;
-        var upload = ctx.uploadedFile("file");
-        if (upload != null && upload.size() > 0) {
-            if (upload.size() > 1 << 20) {
-                Site.redirect(ctx, "/admin/keys", "The file is over 1 MiB.");
-                return;
-            }
-            try (InputStream in = upload.content()) {
-                data = in.readAllBytes();
-            }
-        } else {
-            data = String.valueOf(ctx.formParam("text")).getBytes(StandardCharsets.UTF_8);
+        byte[] data = Site.uploadOrText(ctx, "/admin/keys");
+        if (data == null) {
+            return;
         }
         KeyImport.Result r;
         try {
@@ -103,8 +92,7 @@ final class KeyPages {
         List<String> notices = new ArrayList<>();
         r.imported().forEach(c -> notices.add("Imported " + c.fingerprint() + " for " + String.join(", ", c.emails()) + "."));
         r.refused().forEach(why -> notices.add("Refused: " + why));
-        ctx.redirect("/admin/keys?" + notices.stream().map(n -> "notice=" + java.net.URLEncoder.encode(n, StandardCharsets.UTF_8))
-                .reduce((a, b) -> a + "&" + b).orElse(""), HttpStatus.SEE_OTHER);
+        Site.redirectAll(ctx, "/admin/keys", notices);
     }
 
     private void delete(Context ctx) throws Exception {

@@ -4,8 +4,6 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -144,18 +142,9 @@ final class SelfService {
 
     private void uploadKey(Context ctx) throws Exception {
         Viewer v = site.requireCsrf(ctx);
-        byte[] data;
-        var upload = ctx.uploadedFile("file");
-        if (upload != null && upload.size() > 0) {
-            if (upload.size() > 1 << 20) {
-                Site.redirect(ctx, "/me", "The file is over 1 MiB.");
-                return;
-            }
-            try (InputStream in = upload.content()) {
-                data = in.readAllBytes();
-            }
-        } else {
-            data = String.valueOf(ctx.formParam("text")).getBytes(StandardCharsets.UTF_8);
+        byte[] data = Site.uploadOrText(ctx, "/me");
+        if (data == null) {
+            return;
         }
         List<String> notices = new ArrayList<>();
         List<Object> rings;
@@ -184,7 +173,7 @@ final class SelfService {
         if (rings.isEmpty()) {
             notices.add("No key found in what was sent.");
         }
-        CertPages.redirectAll(ctx, "/me", notices);
+        Site.redirectAll(ctx, "/me", notices);
     }
 
     private void policy(Context ctx) throws Exception {
@@ -210,7 +199,7 @@ final class SelfService {
                 notices.add("Not saved: " + why + ".");
             }
         }
-        CertPages.redirectAll(ctx, "/me", notices.isEmpty() ? List.of("Nothing changed.") : notices);
+        Site.redirectAll(ctx, "/me", notices.isEmpty() ? List.of("Nothing changed.") : notices);
     }
 
     private void imapLogin(Context ctx) throws Exception {

@@ -117,6 +117,30 @@ final class Site {
         return ctx.queryParams("notice").stream().filter(n -> !n.isBlank()).limit(50).map(n -> n.length() > 500 ? n.substring(0, 500) : n).toList();
     }
 
+    /** Several notices after a change (Post/Redirect/Get). */
+    static void redirectAll(Context ctx, String path, java.util.List<String> notices) {
+        ctx.redirect(path + "?" + notices.stream().map(n -> "notice=" + java.net.URLEncoder.encode(n, StandardCharsets.UTF_8))
+                .reduce((a, b) -> a + "&" + b).orElse(""), HttpStatus.SEE_OTHER);
+    }
+
+    /**
+     * The key a form sent: the uploaded file (field {@code file}, at most 1 MiB) or else the pasted text (field
+     * {@code text}); null when the file was too large, with the redirect to {@code back} already answered.
+     */
+    static byte[] uploadOrText(Context ctx, String back) throws java.io.IOException {
+        var upload = ctx.uploadedFile("file");
+        if (upload != null && upload.size() > 0) {
+            if (upload.size() > 1 << 20) {
+                redirect(ctx, back, "The file is over 1 MiB.");
+                return null;
+            }
+            try (java.io.InputStream in = upload.content()) {
+                return in.readAllBytes();
+            }
+        }
+        return String.valueOf(ctx.formParam("text")).getBytes(StandardCharsets.UTF_8);
+    }
+
     void render(Context ctx, String template, Object... params) {
         Map<String, Object> m = new HashMap<>();
         for (int i = 0; i < params.length; i += 2) {

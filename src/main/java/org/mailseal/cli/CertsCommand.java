@@ -3,7 +3,6 @@ package org.mailseal.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
 import org.mailseal.crypto.KeyStoreException;
 import org.mailseal.crypto.smime.SmimeCerts;

@@ -46,12 +46,7 @@ public final class DkimCommand implements Runnable {
 
         @Override
         int run(org.mailseal.store.Database db) throws Exception {
-            List<DkimAlgorithm> algs = switch (algorithm) {
-                case "both" -> List.of(DkimAlgorithm.RSA_SHA256, DkimAlgorithm.ED25519_SHA256);
-                case "rsa" -> List.of(DkimAlgorithm.RSA_SHA256);
-                case "ed25519" -> List.of(DkimAlgorithm.ED25519_SHA256);
-                default -> throw new IllegalArgumentException("--algorithm: rsa, ed25519 or both (got '" + algorithm + "')");
-            };
+            List<DkimAlgorithm> algs = DkimAlgorithm.choice(algorithm);
             if (selector != null && algs.size() > 1) {
                 throw new IllegalArgumentException("--selector names one key: give --algorithm rsa or ed25519 with it");
             }

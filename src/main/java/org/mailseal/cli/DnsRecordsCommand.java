@@ -1,11 +1,6 @@
 package org.mailseal.cli;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import org.mailseal.keys.DkimKeys;
-import org.mailseal.keys.PgpKeyStore;
-import org.mailseal.keys.SmimeStore;
 import org.mailseal.publish.DnsRecords;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -9,6 +9,7 @@ import jakarta.mail.Store;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
 import org.mailseal.Gateway;
 import org.mailseal.config.ConfigLoader;
 import org.mailseal.config.MailsealConfig;
@@ -27,8 +29,6 @@ import org.mailseal.keys.MasterKey;
 import org.mailseal.keys.MasterPassphrase;
 import org.mailseal.keys.PgpKeyStore;
 import org.mailseal.store.Database;
-import org.bouncycastle.openpgp.PGPSecretKeyRing;
-import java.io.InputStream;
 
 /**
  * {@code mailseal demo}: mailseal on free loopback ports in front of an embedded "cloud mailbox"

@@ -41,4 +41,14 @@ public enum DkimAlgorithm {
         }
         throw new IllegalArgumentException("unknown DKIM key type '" + k + "' (rsa or ed25519)");
     }
+
+    /** The keys a {@code generate} makes: {@code rsa}, {@code ed25519}, or {@code both} (the default, null). */
+    public static java.util.List<DkimAlgorithm> choice(String which) {
+        return switch (which == null ? "both" : which) {
+            case "both" -> java.util.List.of(RSA_SHA256, ED25519_SHA256);
+            case "rsa" -> java.util.List.of(RSA_SHA256);
+            case "ed25519" -> java.util.List.of(ED25519_SHA256);
+            default -> throw new IllegalArgumentException("algorithm: rsa, ed25519 or both (got '" + which + "')");
+        };
+    }
 }
