@@ -3,7 +3,6 @@ package org.mailseal.admin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
-import java.io.InputStream;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -77,20 +76,20 @@ final class CertPages {
         p.table(null, "certs", List.of("SHA-256", "Addresses", "Subject", "Algorithm", "Valid until", "Source", ""), rows);
         p.upload("Import certificates", "cert-import", "/admin/certs", "Import",
                 View.input("file", "PEM, DER, PKCS#7 or PKCS#12 file", "file"),
+                new View.Field("text", "or paste PEM", "textarea", "", List.of()),
                 View.input("p12password", "The PKCS#12 file's password (only for PKCS#12)", "password"));
         site.show(ctx, v, p.build());
     }
 
     private void importCerts(Context ctx) throws Exception {
         Viewer v = site.requireAdminPost(ctx);
-        var upload = ctx.uploadedFile("file");
-        if (upload == null || upload.size() == 0 || upload.size() > 1 << 20) {
-            Site.redirect(ctx, "/admin/certs", "Choose a file (up to 1 MiB).");
+        byte[] data = Site.uploadOrText(ctx, "/admin/certs");
+        if (data == null) {
             return;
         }
-        byte[] data;
-        try (InputStream in = upload.content()) {
-            data = in.readAllBytes();
+        if (data.length == 0) {
+            Site.redirect(ctx, "/admin/certs", "Choose a file or paste a certificate.");
+            return;
         }
         String pw = ctx.formParam("p12password");
         SmimeImport.Result r;

@@ -136,15 +136,51 @@ final class PolicyPages {
     private void why(Context ctx) throws Exception {
         Viewer v = site.requireAdmin(ctx);
         String recipient = ctx.queryParam("recipient");
+        String sender = ctx.queryParam("sender") == null ? "" : ctx.queryParam("sender").strip();
         Explainer.Explanation e = null;
+        List<String> trace = List.of();
         String error = null;
         if (recipient != null && !recipient.isBlank()) {
             try {
-                e = s.explainer().explain(Address.parse(recipient.strip()));
+                Address rcpt = Address.parse(recipient.strip());
+                Address from = sender.isEmpty() ? null : Address.parse(sender);
+                e = s.explainer().explain(rcpt);
+                trace = trace(from, rcpt);
             } catch (IllegalArgumentException bad) {
                 error = "Not an address: " + bad.getMessage();
             }
         }
-        site.render(ctx, "why.jte", "viewer", v, "recipient", recipient == null ? "" : recipient, "explanation", e, "error", error);
+        site.render(ctx, "why.jte", "viewer", v, "recipient", recipient == null ? "" : recipient, "sender", sender, "explanation", e,
+                "trace", trace, "error", error);
+    }
+
+    /**
+     * The steps before the policy's decision that the sender and the recipient's domain settle: which way the
+     * mail goes, whether the sender may relay, and how outbound mail is signed.
+     */
+    List<String> trace(Address sender, Address rcpt) throws Exception {
+        java.util.Set<String> local = java.util.Set.copyOf(s.config().domains().local());
+        boolean inbound = local.contains(rcpt.domainLower());
+        List<String> out = new ArrayList<>();
+        out.add("The recipient's domain " + rcpt.domainLower() + (inbound ? " is local: the mail is inbound; the inbound policy decides."
+                : " is not local: the mail is outbound; the outbound policy decides."));
+        if (sender == null) {
+            return out;
+        }
+        boolean senderLocal = local.contains(sender.domainLower());
+        if (!senderLocal) {
+            out.add("The sender " + sender + " is outside: its mail is scanned and its domain checked (SPF, DKIM, DMARC) before the policy"
+                    + (inbound ? "." : "; an outside sender relays to another outside domain only from a trusted network (networks.trusted)."));
+            return out;
+        }
+        String who = s.users().exists(sender.toString()) ? "a user of the store: it relays after SMTP AUTH"
+                : new org.mailseal.auth.SenderAddresses(s.ds()).isRegistered(sender.toString()) ? "an address a user may send as (an alias)"
+                : "in a local domain but neither a user nor an alias: only a trusted network (networks.trusted) may send as it";
+        out.add("The sender " + sender + " is " + who + ".");
+        if (!inbound) {
+            PolicyResolver.Effective p = new PolicyResolver(s.config(), new PolicyStore(s.ds())).resolve(sender);
+            out.add("Signing: sign=" + p.get("sign") + " (from " + p.source("sign") + ").");
+        }
+        return out;
     }
 }

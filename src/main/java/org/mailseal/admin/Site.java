@@ -138,7 +138,8 @@ final class Site {
                 return in.readAllBytes();
             }
         }
-        return String.valueOf(ctx.formParam("text")).getBytes(StandardCharsets.UTF_8);
+        String text = ctx.formParam("text");
+        return text == null ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
     }
 
     void render(Context ctx, String template, Object... params) {

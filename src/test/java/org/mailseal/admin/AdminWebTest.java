@@ -433,6 +433,16 @@ class AdminWebTest {
         assertThat(get(admin, "/admin/policy?email=dave%40example.com").body()).containsPattern("<td>pdf</td>\\s*<td>never</td>\\s*<td>user</td>");
         assertThat(follow(admin, post(admin, "/admin/policy", policyForm(csrf, "dave@example.com", Map.of("encrypt", "sometimes")))).body())
                 .contains("Not saved: encrypt must be mandatory, opportunistic or never");
+        // the why tool with a sender: the steps the sender settles, then the decision
+        String trace = get(admin, "/admin/why?sender=dave%40example.com&recipient=someone%40remote.test").body();
+        assertThat(trace).contains("is not local: the mail is outbound", "The sender dave@example.com is a user of the store", "Signing: sign=");
+        assertThat(get(admin, "/admin/why?sender=eve%40outside.test&recipient=dave%40example.com").body())
+                .contains("is local: the mail is inbound", "The sender eve@outside.test is outside");
+        // a certificate pasted as PEM is imported, validated against the CA
+        String pem = get(admin, "/admin/certs/" + erin + ".pem").body();
+        assertThat(follow(admin, post(admin, "/admin/certs/delete", Map.of("csrf", csrf, "fingerprint", erin))).body()).contains("Deleted " + erin);
+        String pasted = follow(admin, postMultipart(admin, "/admin/certs", csrf, pem)).body();
+        assertThat(pasted).contains("Refused: ", "revoked"); // erin's was revoked above: validation refuses it
         // the config, read-only, with the values that hold
         String config = get(admin, "/admin/config").body();
         assertThat(config).contains("admins:", "admin@example.com", "masterPassphraseFile").doesNotContain("web master passphrase");
