@@ -358,7 +358,7 @@ class AdminWebTest {
                     org.mailseal.keys.MasterPassphrase.unlock(c, db.dataSource()));
             Path m = dir.resolve("q-" + System.nanoTime() + ".eml");
             Files.writeString(m, message);
-            return q.put("0123456789AB", from, java.util.List.of(to), "spam (test)", m);
+            return q.put("0A1B2C3D4E5F", from, java.util.List.of(to), "spam (test)", m);
         }
     }
 
