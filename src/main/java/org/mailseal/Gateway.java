@@ -55,6 +55,7 @@ public final class Gateway implements AutoCloseable {
     private org.mailseal.wkd.WkdServer wkd;
     private org.mailseal.transport.TlsReports tlsReports;
     private org.mailseal.admin.AdminServer web;
+    private org.mailseal.bridge.BridgeServer bridge;
     private org.mailseal.transport.TlsReportSender tlsReportSender;
     private java.util.concurrent.ScheduledExecutorService housekeeping;
     private final org.mailseal.metrics.MetricHistory history;
@@ -207,6 +208,9 @@ public final class Gateway implements AutoCloseable {
                                         parts.outboundDecider(MailFlow.Exit.RELAY).preview(rcpt)),
                         quarantine, releaser, g.metrics, g.history, mailLog)).start();
             }
+            if (config.bridge().enabled()) {
+                g.bridge = bridge(config, users, logins, master, secrets, keys, certs, seal);
+            }
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, contentFilter,
                     new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)),
                     senderAddresses::owns, deferred, passwordNotices);
@@ -306,6 +310,40 @@ public final class Gateway implements AutoCloseable {
         }
         ex.scheduleWithFixedDelay(shared, 1, 1, java.util.concurrent.TimeUnit.MINUTES);
         return ex;
+    }
+
+    /**
+     * The decrypting IMAP bridge: clients log in with their mailseal password; the session reaches the cloud
+     * mailbox with the user's stored login, opens mail with the user's keys, and encrypts what clients APPEND
+     * to the user's own key (sealed, as a Sent copy is, so it is never decrypted for relaying).
+     */
+    private static org.mailseal.bridge.BridgeServer bridge(MailsealConfig config, UserStore users, ImapLogins logins, MasterKey master,
+            DecryptionKeys secrets, KeyDirectory keys, CertDirectory certs, org.mailseal.keys.StorageSeal seal) throws IOException, GeneralSecurityException {
+        if (master == null) {
+            throw new IOException("bridge: needs the master passphrase (the users' private keys open their mail)");
+        }
+        org.mailseal.config.Bridge b = config.bridge();
+        SSLContext tls = b.certificate() != null
+                ? ServerTls.context(b.certificate(), b.privateKey(), config.dataDir(), config.hostname())
+                : ServerTls.context(config.tls().certificate(), config.tls().privateKey(), config.dataDir(), config.hostname());
+        org.mailseal.keys.KeyBook book = org.mailseal.keys.KeyBook.of(keys, certs);
+        org.mailseal.bridge.GatewayAccount.Sealer sealer = (user, message) -> {
+            java.util.Optional<org.mailseal.mail.Treatment> t = org.mailseal.pipeline.SentCopyStage.toOwnKey(book, user, "stored by the IMAP bridge");
+            if (t.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            try (java.io.BufferedInputStream in = new java.io.BufferedInputStream(new java.io.ByteArrayInputStream(message))) {
+                org.mailseal.mime.RawHeader h = org.mailseal.mime.RawHeader.read(in, org.mailseal.mime.RawHeader.MAX_SECTION);
+                java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream(message.length + 4096);
+                org.mailseal.pipeline.EncryptStage.encrypt(t.get(), h, in, o, seal, null, "bridge");
+                return java.util.Optional.of(o.toByteArray());
+            }
+        };
+        org.mailseal.bridge.GatewayAccount account = new org.mailseal.bridge.GatewayAccount(b, users::verify,
+                user -> logins.get(user, master).map(l -> new org.mailseal.bridge.Account.Login(l.login(), l.password())), sealer, secrets, master,
+                config.dataDir(), config.limits().maxMessageSize());
+        return new org.mailseal.bridge.BridgeServer(b, tls, account, (int) Math.min(Integer.MAX_VALUE, config.limits().maxMessageSize()),
+                b.idlePoll().toMillis()).start();
     }
 
     /**
@@ -430,6 +468,10 @@ public final class Gateway implements AutoCloseable {
 
     /** The Web Key Directory's listener, or null when it is off. */
     /** The web admin (null unless web.enabled). */
+    public org.mailseal.bridge.BridgeServer bridge() {
+        return bridge;
+    }
+
     public org.mailseal.admin.AdminServer web() {
         return web;
     }
@@ -488,6 +530,9 @@ public final class Gateway implements AutoCloseable {
         }
         if (web != null) {
             web.close();
+        }
+        if (bridge != null) {
+            bridge.close();
         }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();

@@ -38,7 +38,8 @@ public record MailsealConfig(
         Discovery discovery,
         MtaSts mtaSts,
         TlsReporting tlsReports,
-        Web web) {
+        Web web,
+        Bridge bridge) {
 
     public MailsealConfig {
         hostname = hostname != null ? hostname : defaultHostname();
@@ -74,6 +75,7 @@ public record MailsealConfig(
         mtaSts = orDefaults(mtaSts, MtaSts.class);
         tlsReports = orDefaults(tlsReports, TlsReporting.class);
         web = orDefaults(web, Web.class);
+        bridge = orDefaults(bridge, Bridge.class);
         if (mtaSts.published() && !wkd.enabled()) {
             throw new IllegalArgumentException("mtaSts.mode: the policy is served by the wkd: listener; set wkd.enabled: true");
         }

@@ -53,26 +53,32 @@ public final class SentCopyStage implements Stage {
         return "sentcopy";
     }
 
+    /**
+     * Encryption to {@code owner}'s own key (OpenPGP first, else S/MIME), for a copy only its owner reads:
+     * a Sent copy, or what the IMAP bridge stores for a client. {@code label} names it in the trace inside.
+     */
+    public static Optional<Treatment> toOwnKey(KeyBook book, String owner, String label) throws Exception {
+        Recipient self = new Recipient(org.mailseal.mail.RcptTo.of(org.mailseal.mail.Address.parse(owner)), Direction.OUTBOUND, -1);
+        Optional<PgpKeys.ValidCert> pgp = book.pgp(owner);
+        if (pgp.isPresent()) {
+            return Optional.of(new Encryption.Pgp(List.of(new Encryption.Keyed(self, pgp.get(), label)), org.mailseal.mime.OuterHeader.minimal("[...]")));
+        }
+        Optional<CertDirectory.ValidCert> c = book.smime(owner);
+        return c.map(v -> new Encryption.Smime(List.of(new Encryption.Certified(self, v, label)), org.mailseal.mime.OuterHeader.minimal("[...]"), false));
+    }
+
     @Override
     public Routing apply(MailItem item) throws Exception {
         String sender = item.senderIdentity();
         if (sender == null || !logins.has(sender)) {
             return Routing.proceed(item);
         }
-        Treatment t;
-        // The sender is the copy's one reader; it labels the trace line inside the copy.
-        Recipient self = new Recipient(org.mailseal.mail.RcptTo.of(org.mailseal.mail.Address.parse(sender)), Direction.OUTBOUND, -1);
-        Optional<PgpKeys.ValidCert> pgp = book.pgp(sender);
-        if (pgp.isPresent()) {
-            t = new Encryption.Pgp(List.of(new Encryption.Keyed(self, pgp.get(), "Sent copy")), org.mailseal.mime.OuterHeader.minimal("[...]"));
-        } else {
-            Optional<CertDirectory.ValidCert> c = book.smime(sender);
-            if (c.isEmpty()) {
-                log.warn("{}: no Sent copy for <{}>: no OpenPGP key or S/MIME certificate of the sender", item.queueId(), sender);
-                return Routing.proceed(item);
-            }
-            t = new Encryption.Smime(List.of(new Encryption.Certified(self, c.get(), "Sent copy")), org.mailseal.mime.OuterHeader.minimal("[...]"), false);
+        Optional<Treatment> own = toOwnKey(book, sender, "Sent copy");
+        if (own.isEmpty()) {
+            log.warn("{}: no Sent copy for <{}>: no OpenPGP key or S/MIME certificate of the sender", item.queueId(), sender);
+            return Routing.proceed(item);
         }
+        Treatment t = own.get();
         Path out = spool.workFile(item.queueId(), ".sent");
         boolean ok = false;
         try (InputStream in = item.openBody();

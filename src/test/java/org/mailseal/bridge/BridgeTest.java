@@ -1,0 +1,267 @@
+package org.mailseal.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import jakarta.mail.Flags;
+import jakarta.mail.Folder;
+import jakarta.mail.Message;
+import jakarta.mail.Session;
+import jakarta.mail.Store;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.mailseal.Gateway;
+import org.mailseal.mime.RawHeader;
+import org.mailseal.testkit.Cleanup;
+import org.mailseal.testkit.Cli;
+import org.mailseal.testkit.Cmd;
+import org.mailseal.testkit.Corpus;
+import org.mailseal.testkit.NeedsPeers;
+import org.mailseal.testkit.Peers;
+import org.mailseal.testkit.TestGateway;
+
+/**
+ * The decrypting IMAP bridge end to end: mail comes in over SMTP, the gateway encrypts it into the cloud
+ * mailbox (GreenMail here), and a stock client (Python's imaplib) reads it through the bridge as the
+ * original, byte for byte, every message of the corpus; RFC822.SIZE and the slices agree with the bytes
+ * served; SEARCH finds words of the plaintext; a flag set through the bridge is set upstream; what the client
+ * APPENDs is stored encrypted and read back plain; and no plaintext lies in any file under the data dir.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@NeedsPeers({"python3=python3"})
+class BridgeTest {
+
+    static final String CANARY = "bridge-canary-4711";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    Path dir;
+    GreenMail cloud;
+    Gateway gw;
+    int smtpPort;
+    int imapPort;
+    List<Corpus.Message> corpus;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        Peers.require("python3", "python3");
+        dir = Files.createTempDirectory("bridge");
+        int cloudSmtp = TestGateway.freePort();
+        imapPort = TestGateway.freePort();
+        cloud = new GreenMail(new ServerSetup[] {new ServerSetup(cloudSmtp, "127.0.0.1", ServerSetup.PROTOCOL_SMTP),
+                new ServerSetup(imapPort, "127.0.0.1", ServerSetup.PROTOCOL_IMAP)});
+        cloud.start();
+        cloud.setUser("alice@example.com", "alice", "cloud-password-1");
+        smtpPort = TestGateway.freePort();
+        Path cfg = dir.resolve("mailseal.yml");
+        Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), smtpPort, 0, cloudSmtp, TestGateway.masterKeys(dir, "bridge master passphrase"),
+                "policy: {encrypt: mandatory, onMissingKey: generate}",
+                "bridge: {enabled: true, listen: \"127.0.0.1:" + TestGateway.freePort() + "\", upstream: \"imap://127.0.0.1:" + imapPort
+                        + "\", upstreamRequireTls: false, allowPlainLogin: true}"));
+        Path pw = dir.resolve("alice.pass");
+        Files.writeString(pw, "alice password 1\n");
+        assertThat(Cli.run("users", "add", "alice@example.com", "--password-file", pw.toString(), "-c", cfg.toString()).code()).isZero();
+        Path cpw = dir.resolve("cloud.pass");
+        Files.writeString(cpw, "cloud-password-1\n");
+        assertThat(Cli.run("users", "imap-login", "alice@example.com", "--login", "alice", "--password-file", cpw.toString(), "-c", cfg.toString())
+                .code()).isZero();
+        gw = TestGateway.start(Files.readString(cfg));
+        try (Store s = store()) {
+            s.getFolder("Drafts").create(Folder.HOLDS_MESSAGES);
+        }
+        corpus = Corpus.load("encrypt");
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        if (cloud != null) {
+            cloud.stop();
+        }
+        Cleanup.all(dir, gw);
+    }
+
+    Store store() throws Exception {
+        Store s = Session.getInstance(new Properties()).getStore("imap");
+        s.connect("127.0.0.1", imapPort, "alice", "cloud-password-1");
+        return s;
+    }
+
+    /** The raw messages in a mailbox of the cloud, as the provider holds them. */
+    List<byte[]> cloudMessages(String folder) throws Exception {
+        List<byte[]> out = new ArrayList<>();
+        try (Store s = store()) {
+            Folder f = s.getFolder(folder);
+            f.open(Folder.READ_ONLY);
+            for (Message m : f.getMessages()) {
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                m.writeTo(b);
+                out.add(b.toByteArray());
+            }
+            f.close(false);
+        }
+        return out;
+    }
+
+    /**
+     * The message served is the original, byte for byte: its header ends with the original header (every
+     * field, in order, as it was) and its body is the original body. Before the original header stand only
+     * trace fields (the gateway's and the provider's Received, Return-Path); besides, only the gateway's own
+     * Authentication-Results and, where the original had no Content-Type, RFC 2045's default
+     * {@code text/plain; charset=us-ascii} (it carried the header-protection markers) are added.
+     */
+    static void sameAsOriginal(String name, byte[] original, byte[] served) throws Exception {
+        int oh = headerEnd(original);
+        int sh = headerEnd(served);
+        String o = new String(original, 0, oh, StandardCharsets.ISO_8859_1);
+        String sv = new String(served, 0, sh, StandardCharsets.ISO_8859_1);
+        RawHeader parsed = RawHeader.read(new ByteArrayInputStream(served), 1 << 24);
+        boolean originalHasType = RawHeader.read(new ByteArrayInputStream(original), 1 << 24).first("Content-Type") != null;
+        for (RawHeader.Field f : parsed.fields()) {
+            String raw = new String(f.raw(), StandardCharsets.ISO_8859_1);
+            boolean ours = f.is("Authentication-Results") && f.value().startsWith("gw.test");
+            boolean defaultType = !originalHasType && f.is("Content-Type") && f.value().equals("text/plain; charset=us-ascii");
+            if (ours || defaultType) {
+                sv = sv.replace(raw, "");
+            }
+        }
+        assertThat(sv).as(name + ": the header ends with the original header").endsWith(o);
+        String before = sv.substring(0, sv.length() - o.length());
+        for (String line : before.split("(?<=\n)")) {
+            assertThat(line).as(name + ": only trace fields before the original header")
+                    .matches("(?s)(Received:|Return-Path:|[ \t]).*");
+        }
+        assertThat(new String(served, sh, served.length - sh, StandardCharsets.ISO_8859_1)).as(name + ": body")
+                .isEqualTo(new String(original, oh, original.length - oh, StandardCharsets.ISO_8859_1));
+    }
+
+    /** Where the header section ends: after its empty line (or the whole message when it has none). */
+    static int headerEnd(byte[] m) {
+        for (int i = 0; i < m.length; i++) {
+            if (m[i] == '\n' && (i == 0 || (i + 1 < m.length && m[i + 1] == '\n') || (i + 2 < m.length && m[i + 1] == '\r' && m[i + 2] == '\n'))) {
+                if (i == 0) {
+                    return 1;
+                }
+                return m[i + 1] == '\n' ? i + 2 : i + 3;
+            }
+        }
+        return m.length;
+    }
+
+    @Test
+    @Order(1)
+    void aStockClientReadsTheEncryptedMailboxAsTheOriginal() throws Exception {
+        for (Corpus.Message m : corpus) {
+            assertThat(Corpus.send(smtpPort, m, "alice@example.com")).as(m.name()).startsWith("250");
+        }
+        String canaryMail = "From: bob@internet.test\r\nTo: alice@example.com\r\nSubject: Quarterly figures\r\nMessage-ID: <canary@internet.test>\r\n"
+                + "\r\nthe word is " + CANARY + "\r\n";
+        assertThat(org.mailseal.testkit.SmtpClient.submit(smtpPort, "internet.test", "bob@internet.test", "alice@example.com", canaryMail)).startsWith("250");
+        List<byte[]> stored = cloudMessages("INBOX");
+        assertThat(stored).hasSize(corpus.size() + 1);
+        for (byte[] s : stored) {
+            assertThat(new String(s, StandardCharsets.ISO_8859_1)).contains("multipart/encrypted").doesNotContain(CANARY);
+        }
+        Path draft = dir.resolve("draft.eml");
+        Files.writeString(draft, "From: alice@example.com\r\nTo: carol@example.org\r\nSubject: a draft\r\n\r\ndraft text " + CANARY + "-draft\r\n");
+        Path script = Path.of(getClass().getResource("/bridge/imap_client.py").toURI());
+        Cmd.Result r = Cmd.run("/usr/bin/python3", script.toString(), "127.0.0.1", String.valueOf(gw.bridge().port()), "alice@example.com",
+                "alice password 1", CANARY, draft.toString());
+        String output = r.ok("imap client").outText();
+        Map<String, List<JsonNode>> steps = new HashMap<>();
+        for (String line : output.split("\n")) {
+            if (!line.isBlank()) {
+                JsonNode n = JSON.readTree(line);
+                steps.computeIfAbsent(n.get("step").asText(), k -> new ArrayList<>()).add(n);
+            }
+        }
+        assertThat(steps.get("login").get(0).get("result").asText()).isEqualTo("OK");
+        assertThat(steps.get("select").get(0).get("exists").asInt()).isEqualTo(corpus.size() + 1);
+        List<JsonNode> fetched = steps.get("fetch");
+        assertThat(fetched).hasSize(corpus.size() + 1);
+        for (int i = 0; i < corpus.size(); i++) {
+            JsonNode f = fetched.get(i);
+            byte[] body = Base64.getDecoder().decode(f.get("body").asText());
+            assertThat(f.get("size").asInt()).as(corpus.get(i).name() + ": RFC822.SIZE").isEqualTo(body.length);
+            sameAsOriginal(corpus.get(i).name(), corpus.get(i).bytes(), body);
+        }
+        for (JsonNode s : steps.get("slices")) {
+            assertThat(s.get("partial_ok").asBoolean()).as("partial of " + s.get("uid")).isTrue();
+            assertThat(s.get("header_ok").asBoolean()).as("header of " + s.get("uid")).isTrue();
+        }
+        String canaryUid = fetched.get(corpus.size()).get("uid").asText();
+        assertThat(steps.get("search").get(0).get("uids")).extracting(JsonNode::asText).containsExactly(canaryUid);
+        assertThat(steps.get("search-subject").get(0).get("uids")).extracting(JsonNode::asText).contains(canaryUid);
+        // a flag set through the bridge is set at the provider
+        try (Store s = store()) {
+            Folder inbox = s.getFolder("INBOX");
+            inbox.open(Folder.READ_ONLY);
+            long first = Long.parseLong(fetched.get(0).get("uid").asText());
+            assertThat(((jakarta.mail.UIDFolder) inbox).getMessageByUID(first).isSet(Flags.Flag.FLAGGED)).isTrue();
+            inbox.close(false);
+        }
+        // what the client appended is stored encrypted, and read back as it was sent
+        assertThat(steps.get("append").get(0).get("result").asText()).isEqualTo("OK");
+        List<byte[]> drafts = cloudMessages("Drafts");
+        assertThat(drafts).hasSize(1);
+        assertThat(new String(drafts.get(0), StandardCharsets.ISO_8859_1)).contains("multipart/encrypted").doesNotContain(CANARY);
+        assertThat(Base64.getDecoder().decode(steps.get("drafts").get(0).get("body").asText())).isEqualTo(Files.readAllBytes(draft));
+        assertThat(steps.get("done")).isNotNull();
+    }
+
+    @Test
+    @Order(2)
+    void noPlaintextLiesUnderTheDataDir() throws Exception {
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(dir.resolve("data"))) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                String text = new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1);
+                if (text.contains(CANARY)) {
+                    found.add(dir.relativize(p).toString());
+                }
+            }
+        }
+        assertThat(found).as("files holding the canary in plaintext").isEmpty();
+        try (Stream<Path> files = Files.list(dir.resolve("data").resolve("bridge").resolve("cache"))) {
+            assertThat(files.filter(p -> p.toString().endsWith(".rec")).count()).as("the cache holds the messages (encrypted)")
+                    .isGreaterThanOrEqualTo(corpus.size());
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aWrongPasswordOrAProviderThatIsDownGetsAClearAnswer() throws Exception {
+        try (org.mailseal.testkit.SmtpClient c = new org.mailseal.testkit.SmtpClient(gw.bridge().port())) {
+            assertThat(c.reply()).startsWith("* OK");
+            c.send("a1 LOGIN alice@example.com \"wrong password\"");
+            assertThat(c.reply()).startsWith("a1 NO [AUTHENTICATIONFAILED]");
+            c.send("a2 SELECT INBOX");
+            assertThat(c.reply()).startsWith("a2 BAD");
+        }
+        cloud.stop();
+        try (org.mailseal.testkit.SmtpClient c = new org.mailseal.testkit.SmtpClient(gw.bridge().port())) {
+            assertThat(c.reply()).startsWith("* OK");
+            c.send("a1 LOGIN alice@example.com \"alice password 1\"");
+            assertThat(c.reply()).startsWith("a1 NO [UNAVAILABLE]");
+        }
+    }
+}
