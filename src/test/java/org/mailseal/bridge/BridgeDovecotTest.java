@@ -1,0 +1,287 @@
+package org.mailseal.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.mail.Folder;
+import jakarta.mail.Session;
+import jakarta.mail.Store;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.eclipse.angus.mail.imap.IMAPFolder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.mailseal.Gateway;
+import org.mailseal.testkit.CapturingSink;
+import org.mailseal.testkit.Cleanup;
+import org.mailseal.testkit.Cli;
+import org.mailseal.testkit.Cmd;
+import org.mailseal.testkit.Corpus;
+import org.mailseal.testkit.Dovecot;
+import org.mailseal.testkit.NeedsPeers;
+import org.mailseal.testkit.Peers;
+import org.mailseal.testkit.TestCa;
+import org.mailseal.testkit.TestGateway;
+
+/**
+ * The bridge in front of a real provider, Dovecot: mail encrypted by the gateway's inbound path lies
+ * encrypted in Dovecot's Maildir; {@code mbsync} (isync) syncs the mailbox through the bridge over STARTTLS
+ * (certificate checked) and gets the originals, and a second run transfers nothing; after a restart of
+ * mailseal the cache is reused and a third run transfers nothing either (no UIDVALIDITY bump); two clients
+ * at once read the same; a mailbox deleted and made again at the provider (a new UIDVALIDITY) is served
+ * with its own messages, none from the old cache.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@NeedsPeers({"dovecot=dovecot-imapd", "mbsync=isync", "python3=python3", "root=Dovecot's master process drops to its own users"})
+class BridgeDovecotTest {
+
+    static final String CANARY = "dovecot-canary-5813";
+
+    Path dir;
+    Dovecot dovecot;
+    CapturingSink sink;
+    Gateway gw;
+    String config;
+    TestCa tls;
+    int smtpPort;
+    List<Corpus.Message> corpus;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        Peers.require("mbsync", "isync");
+        Peers.require("python3", "python3");
+        dir = Files.createTempDirectory("bridge-dovecot");
+        dovecot = new Dovecot(dir.resolve("dovecot"), "alice", "cloud-password-1");
+        sink = new CapturingSink();
+        tls = TestCa.make(dir.resolve("ca"), "localhost");
+        smtpPort = TestGateway.freePort();
+        int bridgePort = TestGateway.freePort();
+        Path cfg = dir.resolve("mailseal.yml");
+        config = TestGateway.yaml(dir.resolve("data"), smtpPort, 0, sink.port(), TestGateway.masterKeys(dir, "dovecot bridge passphrase"),
+                "policy: {encrypt: mandatory, onMissingKey: generate}",
+                "bridge: {enabled: true, listen: \"127.0.0.1:" + bridgePort + "\", upstream: \"imap://127.0.0.1:" + dovecot.port()
+                        + "\", upstreamRequireTls: false, certificate: \"" + tls.certificate() + "\", privateKey: \"" + tls.pkcs8Key() + "\"}");
+        Files.writeString(cfg, config);
+        Path pw = dir.resolve("alice.pass");
+        Files.writeString(pw, "alice password 1\n");
+        assertThat(Cli.run("users", "add", "alice@example.com", "--password-file", pw.toString(), "-c", cfg.toString()).code()).isZero();
+        Path cpw = dir.resolve("cloud.pass");
+        Files.writeString(cpw, "cloud-password-1\n");
+        assertThat(Cli.run("users", "imap-login", "alice@example.com", "--login", "alice", "--password-file", cpw.toString(), "-c", cfg.toString())
+                .code()).isZero();
+        gw = TestGateway.start(config);
+        corpus = Corpus.load("encrypt").stream().limit(20).toList();
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        Cleanup.all(dir, gw, sink, dovecot);
+    }
+
+    Store provider() throws Exception {
+        Store s = Session.getInstance(new Properties()).getStore("imap");
+        s.connect("127.0.0.1", dovecot.port(), "alice", "cloud-password-1");
+        return s;
+    }
+
+    /** Stores a message at the provider as it is (raw APPEND), as the provider's MTA would have delivered it. */
+    void deliver(String mailbox, byte[] message) throws Exception {
+        try (Store s = provider()) {
+            IMAPFolder f = (IMAPFolder) s.getFolder(mailbox);
+            if (!f.exists()) {
+                f.create(Folder.HOLDS_MESSAGES);
+            }
+            org.eclipse.angus.mail.iap.Literal lit = new org.eclipse.angus.mail.iap.Literal() {
+                @Override
+                public int size() {
+                    return message.length;
+                }
+
+                @Override
+                public void writeTo(java.io.OutputStream os) throws java.io.IOException {
+                    os.write(message);
+                }
+            };
+            f.doCommand(p -> p.appenduid(f.getFullName(), new jakarta.mail.Flags(), null, lit));
+        }
+    }
+
+    String mbsync(Path maildir) throws Exception {
+        Files.createDirectories(maildir);
+        Path rc = dir.resolve("mbsyncrc");
+        Files.writeString(rc, String.join("\n",
+                "IMAPAccount bridge",
+                "Host localhost",
+                "Port " + gw.bridge().port(),
+                "User alice@example.com",
+                "Pass \"alice password 1\"",
+                "SSLType STARTTLS",
+                "SystemCertificates no",
+                "CertificateFile " + tls.caCertificate(),
+                "",
+                "IMAPStore remote",
+                "Account bridge",
+                "",
+                "MaildirStore local",
+                "Path " + maildir + "/",
+                "Inbox " + maildir + "/INBOX",
+                "SubFolders Verbatim",
+                "",
+                "Channel all",
+                "Far :remote:",
+                "Near :local:",
+                "Patterns INBOX Archive",
+                "Create Near",
+                "Sync Pull",
+                "SyncState *",
+                ""));
+        return Cmd.run("mbsync", "-c", rc.toString(), "-a").ok("mbsync").outText();
+    }
+
+    static List<byte[]> maildirMessages(Path box) throws Exception {
+        List<byte[]> out = new ArrayList<>();
+        for (Path p : files(box)) {
+            out.add(Files.readAllBytes(p));
+        }
+        return out;
+    }
+
+    /** A Maildir's message files (new and cur), in UID order. */
+    static List<Path> files(Path box) throws Exception {
+        List<Path> all = new ArrayList<>();
+        for (String sub : List.of("new", "cur")) {
+            if (Files.isDirectory(box.resolve(sub))) {
+                try (Stream<Path> f = Files.list(box.resolve(sub))) {
+                    f.forEach(all::add);
+                }
+            }
+        }
+        all.sort((a, b) -> Long.compare(uidOf(a), uidOf(b)));
+        return all;
+    }
+
+    /**
+     * A message as mbsync stored it, back in the form it was served: mbsync writes Maildir files with LF line
+     * ends (CRLF again here) and adds its own X-TUID field (taken out).
+     */
+    static byte[] withoutTuid(byte[] m) {
+        String s = new String(m, StandardCharsets.ISO_8859_1).replaceAll("(?<!\r)\n", "\r\n");
+        int end = s.indexOf("\r\n\r\n");
+        String head = s.substring(0, end + 2).replaceFirst("(?m)^X-TUID: [^\r\n]*\r?\n", "");
+        return (head + s.substring(end + 2)).getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    // mbsync names files ...,U=<uid>:2,<flags>
+    static long uidOf(Path p) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(",U=(\\d+)").matcher(p.getFileName().toString());
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    @Test
+    @Order(1)
+    void mbsyncGetsTheOriginalsThenNothingNew() throws Exception {
+        for (Corpus.Message m : corpus) {
+            int before = sink.messages.size();
+            assertThat(Corpus.send(smtpPort, m, "alice@example.com")).as(m.name()).startsWith("250");
+            byte[] encrypted = sink.messages.get(before).data();
+            assertThat(new String(encrypted, StandardCharsets.ISO_8859_1)).contains("multipart/encrypted");
+            deliver("INBOX", encrypted);
+        }
+        int before = sink.messages.size();
+        assertThat(org.mailseal.testkit.SmtpClient.submit(smtpPort, "internet.test", "bob@internet.test", "alice@example.com",
+                "From: bob@internet.test\r\nTo: alice@example.com\r\nSubject: archived\r\n\r\narchived " + CANARY + "\r\n")).startsWith("250");
+        deliver("Archive", sink.messages.get(before).data());
+        Path maildir = dir.resolve("maildir");
+        String first = mbsync(maildir);
+        List<byte[]> inbox = maildirMessages(maildir.resolve("INBOX"));
+        assertThat(inbox).as(first).hasSize(corpus.size());
+        for (int i = 0; i < corpus.size(); i++) {
+            BridgeTest.sameAsOriginal(corpus.get(i).name(), corpus.get(i).bytes(), withoutTuid(inbox.get(i)));
+        }
+        assertThat(new String(maildirMessages(maildir.resolve("Archive")).get(0), StandardCharsets.ISO_8859_1)).contains("archived " + CANARY);
+        List<Path> after = files(maildir.resolve("INBOX"));
+        String second = mbsync(maildir);
+        assertThat(files(maildir.resolve("INBOX"))).as("the second run transfers nothing: " + second).isEqualTo(after);
+        // at rest at the provider: ciphertext only
+        List<String> plain = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(dovecot.home())) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                if (new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1).contains(CANARY)) {
+                    plain.add(p.toString());
+                }
+            }
+        }
+        assertThat(plain).as("the provider's files holding the canary").isEmpty();
+    }
+
+    @Test
+    @Order(2)
+    void afterARestartTheCacheIsReusedAndNothingIsDownloadedAgain() throws Exception {
+        Path cache = dir.resolve("data").resolve("bridge").resolve("cache");
+        long records;
+        try (Stream<Path> f = Files.list(cache)) {
+            records = f.filter(p -> p.toString().endsWith(".rec")).count();
+        }
+        assertThat(records).isGreaterThanOrEqualTo(corpus.size());
+        gw.close();
+        gw = TestGateway.start(config);
+        List<Path> before = files(dir.resolve("maildir").resolve("INBOX"));
+        String third = mbsync(dir.resolve("maildir"));
+        assertThat(files(dir.resolve("maildir").resolve("INBOX"))).as("no re-download after a restart: " + third).isEqualTo(before);
+        try (Stream<Path> f = Files.list(cache)) {
+            assertThat(f.filter(p -> p.toString().endsWith(".rec")).count()).isEqualTo(records);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void twoClientsAtOnceReadTheSame() throws Exception {
+        Path script = Path.of(getClass().getResource("/bridge/read_all.py").toURI());
+        List<java.util.concurrent.Future<Cmd.Result>> runs = new ArrayList<>();
+        java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 2; i++) {
+                runs.add(ex.submit(() -> Cmd.run("/usr/bin/python3", script.toString(), "127.0.0.1", String.valueOf(gw.bridge().port()),
+                        "alice@example.com", "alice password 1", tls.caCertificate().toString())));
+            }
+            String a = runs.get(0).get().ok("client 1").outText();
+            String b = runs.get(1).get().ok("client 2").outText();
+            assertThat(a).isEqualTo(b).contains("messages " + corpus.size());
+        } finally {
+            ex.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aMailboxMadeAgainAtTheProviderIsServedWithItsOwnMessages() throws Exception {
+        long oldValidity;
+        try (Store s = provider()) {
+            IMAPFolder f = (IMAPFolder) s.getFolder("Archive");
+            oldValidity = f.getUIDValidity();
+            f.delete(true);
+        }
+        Thread.sleep(1100); // Dovecot's UIDVALIDITY is a timestamp
+        int before = sink.messages.size();
+        assertThat(org.mailseal.testkit.SmtpClient.submit(smtpPort, "internet.test", "bob@internet.test", "alice@example.com",
+                "From: bob@internet.test\r\nTo: alice@example.com\r\nSubject: another\r\n\r\nanother one\r\n")).startsWith("250");
+        deliver("Archive", sink.messages.get(before).data());
+        try (Store s = provider()) {
+            assertThat(((IMAPFolder) s.getFolder("Archive")).getUIDValidity()).isNotEqualTo(oldValidity);
+        }
+        Path script = Path.of(getClass().getResource("/bridge/read_all.py").toURI());
+        String out = Cmd.run("/usr/bin/python3", script.toString(), "127.0.0.1", String.valueOf(gw.bridge().port()), "alice@example.com",
+                "alice password 1", tls.caCertificate().toString(), "Archive").ok("client").outText();
+        assertThat(out).contains("messages 1", "another one").doesNotContain("archived " + CANARY);
+    }
+}
