@@ -762,15 +762,53 @@ final class ImapSession implements Runnable {
         requireAuth();
         line("+ idling");
         flush();
-        socket.setSoTimeout((int) Math.max(200, Math.min(idlePoll, Integer.MAX_VALUE)));
+        IMAPFolder f = state == State.SELECTED ? upstream.selected() : null;
+        // the provider's IDLE (RFC 2177) wakes us when its mailbox changes; without it, a poll every idlePoll
+        boolean push = f != null && upstream.supportsIdle();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean changed = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watcher = null;
+        jakarta.mail.event.MessageCountListener counts = new jakarta.mail.event.MessageCountListener() {
+            @Override
+            public void messagesAdded(jakarta.mail.event.MessageCountEvent e) {
+                changed.set(true);
+            }
+
+            @Override
+            public void messagesRemoved(jakarta.mail.event.MessageCountEvent e) {
+                changed.set(true);
+            }
+        };
+        jakarta.mail.event.MessageChangedListener flagsChanged = e -> changed.set(true);
+        if (push) {
+            // what the provider reports (EXISTS, EXPUNGE, FETCH FLAGS) arrives as these events, during IDLE or after
+            f.addMessageCountListener(counts);
+            f.addMessageChangedListener(flagsChanged);
+            watcher = new Thread(() -> {
+                while (!stop.get()) {
+                    try {
+                        f.idle(true);
+                    } catch (MessagingException | IllegalStateException e) {
+                        changed.set(true); // the connection broke: the next refresh says so
+                        return;
+                    }
+                }
+            }, "bridge-idle");
+            watcher.setDaemon(true);
+            watcher.start();
+        }
+        long lastPoll = System.currentTimeMillis();
+        socket.setSoTimeout(push ? 250 : (int) Math.max(200, Math.min(idlePoll, Integer.MAX_VALUE)));
         try {
             while (true) {
                 String l;
                 try {
                     l = reader.line();
                 } catch (java.net.SocketTimeoutException t) {
-                    if (state == State.SELECTED) {
-                        refresh();
+                    boolean due = System.currentTimeMillis() - lastPoll >= idlePoll;
+                    if (state == State.SELECTED && (changed.getAndSet(false) || due)) {
+                        lastPoll = System.currentTimeMillis();
+                        refresh(); // a command on the folder: the provider's IDLE is ended, the watcher starts another
                         flush();
                     }
                     continue;
@@ -785,6 +823,17 @@ final class ImapSession implements Runnable {
                 return;
             }
         } finally {
+            stop.set(true);
+            if (watcher != null) {
+                try {
+                    f.getMessageCount(); // ends the provider's IDLE
+                } catch (MessagingException ignored) {
+                    // the session goes on; the next command tells
+                }
+                watcher.join(5000);
+                f.removeMessageCountListener(counts);
+                f.removeMessageChangedListener(flagsChanged);
+            }
             socket.setSoTimeout(30 * 60 * 1000);
         }
         ok(tag, "IDLE terminated");

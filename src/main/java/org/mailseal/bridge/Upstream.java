@@ -159,6 +159,15 @@ final class Upstream implements AutoCloseable {
         return u == null ? -1 : u.uid;
     }
 
+    /** Whether the provider offers IDLE (RFC 2177). */
+    boolean supportsIdle() {
+        try {
+            return store.hasCapability("IDLE");
+        } catch (MessagingException e) {
+            return false;
+        }
+    }
+
     boolean alive() {
         return store.isConnected();
     }

@@ -70,7 +70,7 @@ class BridgeDovecotTest {
         config = TestGateway.yaml(dir.resolve("data"), smtpPort, 0, sink.port(), TestGateway.masterKeys(dir, "dovecot bridge passphrase"),
                 "policy: {encrypt: mandatory, onMissingKey: generate}",
                 "bridge: {enabled: true, listen: \"127.0.0.1:" + bridgePort + "\", upstream: \"imap://127.0.0.1:" + dovecot.port()
-                        + "\", upstreamRequireTls: false, certificate: \"" + tls.certificate() + "\", privateKey: \"" + tls.pkcs8Key() + "\"}");
+                        + "\", upstreamRequireTls: false, idlePoll: 60s, certificate: \"" + tls.certificate() + "\", privateKey: \"" + tls.pkcs8Key() + "\"}");
         Files.writeString(cfg, config);
         Path pw = dir.resolve("alice.pass");
         Files.writeString(pw, "alice password 1\n");
@@ -283,5 +283,29 @@ class BridgeDovecotTest {
         String out = Cmd.run("/usr/bin/python3", script.toString(), "127.0.0.1", String.valueOf(gw.bridge().port()), "alice@example.com",
                 "alice password 1", tls.caCertificate().toString(), "Archive").ok("client").outText();
         assertThat(out).contains("messages 1", "another one").doesNotContain("archived " + CANARY);
+    }
+
+    @Test
+    @Order(5)
+    void idleIsWokenByTheProvidersIdleNotByPolling() throws Exception {
+        Path script = Path.of(getClass().getResource("/bridge/idle.py").toURI());
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), "127.0.0.1", String.valueOf(gw.bridge().port()), "alice@example.com",
+                "alice password 1", tls.caCertificate().toString()).redirectErrorStream(true).start();
+        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String first = r.readLine();
+            assertThat(first).isEqualTo("idling");
+            int before = sink.messages.size();
+            assertThat(org.mailseal.testkit.SmtpClient.submit(smtpPort, "internet.test", "bob@internet.test", "alice@example.com",
+                    "From: bob@internet.test\r\nTo: alice@example.com\r\nSubject: news\r\n\r\nwhile idling\r\n")).startsWith("250");
+            deliver("INBOX", sink.messages.get(before).data());
+            String got = r.readLine();
+            // bridge.idlePoll is 60s here: only the provider's IDLE can bring the news this fast
+            assertThat(got).as("the client hears of the new message").startsWith("got * " + (corpus.size() + 1) + " EXISTS");
+            double seconds = Double.parseDouble(got.replaceAll(".*after ([0-9.]+) s", "$1"));
+            assertThat(seconds).isLessThan(15);
+            assertThat(r.readLine()).startsWith("done t1 OK");
+        } finally {
+            p.destroy();
+        }
     }
 }
