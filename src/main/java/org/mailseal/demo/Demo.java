@@ -56,6 +56,7 @@ public final class Demo {
         cloud.setUser("alice@example.com", "alice", "demo-password");
         int port = freePort();
         int webPort = freePort();
+        int bridgePort = freePort();
         Path master = dataDir.resolve("master.pass");
         Files.writeString(master, "demo master passphrase, not for production\n");
         Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
@@ -73,14 +74,23 @@ public final class Demo {
                 // The demo runs offline: no DNS for SPF, DKIM and DMARC (the Authentication section of the README).
                 "authentication: {verifyInbound: false}",
                 // the web admin, on loopback, with the gateway's self-signed certificate; one admin, whose password is made now
-                "web: {enabled: true, listen: \"127.0.0.1:" + webPort + "\", admins: [admin@example.com]}"));
+                "web: {enabled: true, listen: \"127.0.0.1:" + webPort + "\", admins: [admin@example.com]}",
+                // the decrypting IMAP bridge in front of the same mailbox (loopback only: login without STARTTLS allowed)
+                "bridge: {enabled: true, listen: \"127.0.0.1:" + bridgePort + "\", upstream: \"imap://127.0.0.1:" + mboxImap
+                        + "\", upstreamRequireTls: false, allowPlainLogin: true}"));
         if (smime) {
             initCa(config);
         }
         String adminPassword = oneTimePassword();
+        String alicePassword = oneTimePassword();
         try (Database db = Database.open(config)) {
-            new org.mailseal.auth.UserStore(db.dataSource(), new org.mailseal.auth.PasswordHasher(config.auth().argon2MemoryKiB(),
-                    config.auth().argon2Iterations())).add("admin@example.com", adminPassword);
+            org.mailseal.auth.UserStore users = new org.mailseal.auth.UserStore(db.dataSource(), new org.mailseal.auth.PasswordHasher(
+                    config.auth().argon2MemoryKiB(), config.auth().argon2Iterations()));
+            users.add("admin@example.com", adminPassword);
+            users.add("alice@example.com", alicePassword);
+            // alice's login to her cloud mailbox, for the bridge (sealed under the master key)
+            new org.mailseal.imap.ImapLogins(db.dataSource()).put("alice@example.com", "alice", "demo-password".toCharArray(),
+                    MasterPassphrase.unlock(config, db.dataSource()));
         }
         try (Gateway g = Gateway.start(config)) {
             out.println("== mailseal demo ==");
@@ -114,6 +124,12 @@ public final class Demo {
             } else {
                 showDecryption(config, dataDir, stored);
             }
+            out.println();
+            out.println("-- the same message read through mailseal's IMAP bridge (what a mail client without keys sees) --");
+            out.println(fetch(g.bridge().port(), "alice@example.com", alicePassword));
+            out.println("-- end --");
+            out.println("a mail client reads it like this: IMAP 127.0.0.1:" + g.bridge().port() + ", user alice@example.com, password "
+                    + alicePassword);
             out.println();
             out.println("-- the web admin --");
             out.println("web admin: https://127.0.0.1:" + g.web().port() + "/  (a self-signed certificate: your browser warns once)");
@@ -254,11 +270,15 @@ public final class Demo {
     }
 
     private static String fetch(int imapPort) throws Exception {
+        return fetch(imapPort, "alice", "demo-password");
+    }
+
+    private static String fetch(int imapPort, String user, String password) throws Exception {
         Properties p = new Properties();
         p.put("mail.imap.host", "127.0.0.1");
         p.put("mail.imap.port", String.valueOf(imapPort));
         Store store = Session.getInstance(p).getStore("imap");
-        store.connect("alice", "demo-password");
+        store.connect(user, password);
         try {
             Folder inbox = store.getFolder("INBOX");
             inbox.open(Folder.READ_ONLY);

@@ -102,7 +102,11 @@ class CliTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("250 2.0.0 Ok: queued as", "queue id: ", "Subject: Quarterly figures", "(mailseal) with ESMTP id",
                 "multipart/encrypted", "Subject: [...]", "gpg --homedir", "X-Mailseal-Info: <alice@example.com> encrypted to OpenPGP key",
-                "web admin: https://127.0.0.1:", "log in as admin@example.com with the one-time password ");
+                "web admin: https://127.0.0.1:", "log in as admin@example.com with the one-time password ",
+                "-- the same message read through mailseal's IMAP bridge");
+        String bridged = r.out().substring(r.out().indexOf("-- the same message read through mailseal's IMAP bridge"));
+        assertThat(bridged.substring(0, bridged.indexOf("-- end --"))).contains("Subject: Quarterly figures", "the figures are attached in spirit")
+                .doesNotContain("multipart/encrypted");
         assertThat(r.out()).containsPattern("one-time password [A-Za-z0-9]{16}\\b");
     }
 }
