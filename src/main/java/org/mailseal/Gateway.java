@@ -209,7 +209,7 @@ public final class Gateway implements AutoCloseable {
                         quarantine, releaser, g.metrics, g.history, mailLog)).start();
             }
             if (config.bridge().enabled()) {
-                g.bridge = bridge(config, users, logins, master, secrets, keys, certs, seal);
+                g.bridge = bridge(config, users, logins, master, secrets, keys, certs, seal, sentQueue);
             }
             GatewayHandler handler = new GatewayHandler(config.hostname(), spool, contentFilter,
                     new RelayAccess(config), g.metrics, authenticator(new PasswordChecks(users, config.auth().argon2MemoryKiB(), 5000)),
@@ -318,7 +318,8 @@ public final class Gateway implements AutoCloseable {
      * to the user's own key (sealed, as a Sent copy is, so it is never decrypted for relaying).
      */
     private static org.mailseal.bridge.BridgeServer bridge(MailsealConfig config, UserStore users, ImapLogins logins, MasterKey master,
-            DecryptionKeys secrets, KeyDirectory keys, CertDirectory certs, org.mailseal.keys.StorageSeal seal) throws IOException, GeneralSecurityException {
+            DecryptionKeys secrets, KeyDirectory keys, CertDirectory certs, org.mailseal.keys.StorageSeal seal, SentCopyQueue sentQueue)
+            throws IOException, GeneralSecurityException {
         if (master == null) {
             throw new IOException("bridge: needs the master passphrase (the users' private keys open their mail)");
         }
@@ -339,9 +340,18 @@ public final class Gateway implements AutoCloseable {
                 return java.util.Optional.of(o.toByteArray());
             }
         };
+        // a client saving its copy of a message in the Sent folder, after mailseal stored its encrypted Sent copy: the same key
+        org.mailseal.bridge.GatewayAccount.SentCopies sentCopies = (user, mailbox, message) -> {
+            if (!config.sentCopy().enabled() || !mailbox.equalsIgnoreCase(config.sentCopy().folder())) {
+                return false;
+            }
+            org.mailseal.mime.RawHeader h = org.mailseal.mime.RawHeader.read(new java.io.ByteArrayInputStream(message), org.mailseal.mime.RawHeader.MAX_SECTION);
+            String key = SentCopyQueue.keyFor(user, h);
+            return key != null && sentQueue.holdsOrHeld(key);
+        };
         org.mailseal.bridge.GatewayAccount account = new org.mailseal.bridge.GatewayAccount(b, users::verify,
-                user -> logins.get(user, master).map(l -> new org.mailseal.bridge.Account.Login(l.login(), l.password())), sealer, secrets, master,
-                config.dataDir(), config.limits().maxMessageSize());
+                user -> logins.get(user, master).map(l -> new org.mailseal.bridge.Account.Login(l.login(), l.password())), sealer, sentCopies,
+                secrets, master, config.dataDir(), config.limits().maxMessageSize());
         return new org.mailseal.bridge.BridgeServer(b, tls, account, (int) Math.min(Integer.MAX_VALUE, config.limits().maxMessageSize()),
                 b.idlePoll().toMillis()).start();
     }

@@ -26,6 +26,12 @@ public interface Account {
     /** The message encrypted to {@code user}'s own key (as a Sent copy is), for storing upstream; empty: no key. */
     Optional<byte[]> seal(String user, byte[] message) throws Exception;
 
+    /**
+     * Whether {@code message}, saved by a client in {@code mailbox}, is a message mailseal already stored an
+     * encrypted Sent copy of when it was sent (the same sender, Message-ID and Date): then it is not stored twice.
+     */
+    boolean alreadyStored(String user, String mailbox, byte[] message) throws Exception;
+
     /** Throws when the provider cannot be reached. */
     Upstream connect(Login login) throws IOException;
 }

@@ -22,7 +22,13 @@ public final class GatewayAccount implements Account {
         Optional<byte[]> seal(String user, byte[] message) throws Exception;
     }
 
+    /** Whether mailseal stored a Sent copy of a message already ({@link Account#alreadyStored}). */
+    public interface SentCopies {
+        boolean stored(String user, String mailbox, byte[] message) throws Exception;
+    }
+
     private final Bridge config;
+    private final SentCopies sentCopies;
     private final Passwords passwords;
     private final Logins logins;
     private final Sealer sealer;
@@ -33,9 +39,11 @@ public final class GatewayAccount implements Account {
      * @param keys    the users' private keys ({@code DecryptionKeys})
      * @param dataDir where the encrypted cache ({@code bridge/cache}) and short-lived ciphertext copies live
      */
-    public GatewayAccount(Bridge config, Passwords passwords, Logins logins, Sealer sealer, org.mailseal.crypto.MessageOpener.Keys keys,
-                          org.mailseal.keys.MasterKey master, java.nio.file.Path dataDir, long maxMessage) throws IOException {
+    public GatewayAccount(Bridge config, Passwords passwords, Logins logins, Sealer sealer, SentCopies sentCopies,
+                          org.mailseal.crypto.MessageOpener.Keys keys, org.mailseal.keys.MasterKey master, java.nio.file.Path dataDir,
+                          long maxMessage) throws IOException {
         this.config = config;
+        this.sentCopies = sentCopies;
         this.passwords = passwords;
         this.logins = logins;
         this.sealer = sealer;
@@ -66,6 +74,11 @@ public final class GatewayAccount implements Account {
     @Override
     public Optional<byte[]> seal(String user, byte[] message) throws Exception {
         return sealer.seal(user, message);
+    }
+
+    @Override
+    public boolean alreadyStored(String user, String mailbox, byte[] message) throws Exception {
+        return sentCopies.stored(user, mailbox, message);
     }
 
     @Override

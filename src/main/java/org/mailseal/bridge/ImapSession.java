@@ -738,6 +738,13 @@ final class ImapSession implements Runnable {
             i++;
         }
         byte[] message = ((ImapReader.Literal) args.get(i)).bytes();
+        if (account.alreadyStored(user, dest, message)) {
+            // the client's own Sent copy of a message mailseal relayed and already stored encrypted (Proton's sendrecorder idea)
+            log.info("bridge: user=<{}>: APPEND to {} matched the Sent copy stored when the message was sent; not stored twice", user,
+                    LogSafe.text(dest));
+            ok(tag, "APPEND done (mailseal stored this message's Sent copy already)");
+            return;
+        }
         Optional<byte[]> sealed = account.seal(user, message);
         if (sealed.isEmpty()) {
             // fail closed: the cloud never gets a plaintext copy

@@ -45,9 +45,18 @@ public final class SentCopyQueue {
         try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(copy), 16384)) {
             h = org.mailseal.mime.RawHeader.read(in, 1 << 20);
         }
+        String key = keyFor(email, h);
+        return key != null ? key : queueId;
+    }
+
+    /**
+     * The key of a message by its sender, Message-ID and Date (null without a Message-ID): the same for the
+     * copy mailseal stores after relaying and for the copy a client saves in Sent through the IMAP bridge.
+     */
+    public static String keyFor(String email, org.mailseal.mime.RawHeader h) {
         String id = h.value("Message-ID");
         if (id == null || id.isBlank()) {
-            return queueId;
+            return null;
         }
         try {
             java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
@@ -83,6 +92,11 @@ public final class SentCopyQueue {
         }
         fsync(dir);
         return true;
+    }
+
+    /** Whether a copy with this key waits in the queue or was appended within {@link #REMEMBER}. */
+    public boolean holdsOrHeld(String key) {
+        return Files.exists(dir.resolve(key + ".eml")) || Files.exists(dir.resolve(key + ".done"));
     }
 
     /** The complete entries, oldest first. */

@@ -16,6 +16,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -76,6 +77,9 @@ class BridgeTest {
         Path cfg = dir.resolve("mailseal.yml");
         Files.writeString(cfg, TestGateway.yaml(dir.resolve("data"), smtpPort, 0, cloudSmtp, TestGateway.masterKeys(dir, "bridge master passphrase"),
                 "policy: {encrypt: mandatory, onMissingKey: generate}",
+                // alice sends from the loopback network; her Sent copy goes to the same cloud mailbox
+                "networks: {trusted: [127.0.0.0/8], xforward: []}",
+                "sentCopy: {enabled: true, imapUrl: \"imap://127.0.0.1:" + imapPort + "\", folder: Sent, retryInterval: 1s, requireTls: false}",
                 "bridge: {enabled: true, listen: \"127.0.0.1:" + TestGateway.freePort() + "\", upstream: \"imap://127.0.0.1:" + imapPort
                         + "\", upstreamRequireTls: false, allowPlainLogin: true}"));
         Path pw = dir.resolve("alice.pass");
@@ -88,6 +92,7 @@ class BridgeTest {
         gw = TestGateway.start(Files.readString(cfg));
         try (Store s = store()) {
             s.getFolder("Drafts").create(Folder.HOLDS_MESSAGES);
+            s.getFolder("Sent").create(Folder.HOLDS_MESSAGES);
         }
         corpus = Corpus.load("encrypt");
     }
@@ -247,8 +252,34 @@ class BridgeTest {
         }
     }
 
+    /** The client's Sent copy of a message mailseal relayed is not stored a second time; another message is. */
     @Test
     @Order(3)
+    void theClientsSentCopyOfARelayedMessageIsNotStoredTwice() throws Exception {
+        String sent = "From: alice@example.com\r\nTo: bob@remote.test\r\nSubject: sent through mailseal\r\nMessage-ID: <sent-1@example.com>\r\n"
+                + "Date: Thu, 03 Dec 2026 10:00:00 +0000\r\n\r\nsent once " + CANARY + "\r\n";
+        assertThat(org.mailseal.testkit.SmtpClient.submit(smtpPort, "client.example.com", "alice@example.com", "bob@remote.test", sent)).startsWith("250");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> cloudMessages("Sent").size() == 1);
+        Properties p = new Properties();
+        try (Store bridge = Session.getInstance(p).getStore("imap")) {
+            bridge.connect("127.0.0.1", gw.bridge().port(), "alice@example.com", "alice password 1");
+            Folder f = bridge.getFolder("Sent");
+            Session s = Session.getInstance(p);
+            // as a client saves it after sending: the same message
+            f.appendMessages(new Message[] {new jakarta.mail.internet.MimeMessage(s, new ByteArrayInputStream(sent.getBytes(StandardCharsets.UTF_8)))});
+            assertThat(cloudMessages("Sent")).as("not stored twice").hasSize(1);
+            String other = sent.replace("<sent-1@example.com>", "<sent-2@example.com>");
+            f.appendMessages(new Message[] {new jakarta.mail.internet.MimeMessage(s, new ByteArrayInputStream(other.getBytes(StandardCharsets.UTF_8)))});
+            List<byte[]> now = cloudMessages("Sent");
+            assertThat(now).hasSize(2);
+            for (byte[] m : now) {
+                assertThat(new String(m, StandardCharsets.ISO_8859_1)).contains("multipart/encrypted").doesNotContain(CANARY);
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
     void aWrongPasswordOrAProviderThatIsDownGetsAClearAnswer() throws Exception {
         try (org.mailseal.testkit.SmtpClient c = new org.mailseal.testkit.SmtpClient(gw.bridge().port())) {
             assertThat(c.reply()).startsWith("* OK");
