@@ -34,6 +34,20 @@ final class ImapReader {
         }
     }
 
+    /** The text of an argument: an atom, a quoted string or a literal. */
+    static String text(Object o) {
+        if (o instanceof String s) {
+            return s;
+        }
+        if (o instanceof Quoted q) {
+            return q.text();
+        }
+        if (o instanceof Literal l) {
+            return l.text();
+        }
+        throw new IllegalArgumentException("expected a string");
+    }
+
     /** Asks the client for a literal's bytes ({@code + } continuation). */
     interface Continuation {
         void ready() throws IOException;

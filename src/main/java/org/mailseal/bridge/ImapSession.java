@@ -147,16 +147,7 @@ final class ImapSession implements Runnable {
     }
 
     private static String str(Object o) {
-        if (o instanceof String s) {
-            return s;
-        }
-        if (o instanceof ImapReader.Quoted q) {
-            return q.text();
-        }
-        if (o instanceof ImapReader.Literal l) {
-            return l.text();
-        }
-        throw new IllegalArgumentException("expected a string");
+        return ImapReader.text(o);
     }
 
     private static String mailboxName(Object o) {

@@ -92,17 +92,7 @@ final class Search {
         }
 
         String next() {
-            Object o = in.get(i++);
-            if (o instanceof String s) {
-                return s;
-            }
-            if (o instanceof ImapReader.Quoted q) {
-                return q.text();
-            }
-            if (o instanceof ImapReader.Literal l) {
-                return l.text();
-            }
-            throw new IllegalArgumentException("bad SEARCH argument");
+            return ImapReader.text(in.get(i++));
         }
 
         Key key() {

@@ -5,7 +5,6 @@ import jakarta.mail.Flags;
 import jakarta.mail.Folder;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
-import jakarta.mail.Session;
 import jakarta.mail.UIDFolder;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,7 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import java.util.Properties;
 import org.eclipse.angus.mail.imap.IMAPFolder;
 import org.eclipse.angus.mail.imap.IMAPMessage;
 import org.eclipse.angus.mail.imap.IMAPStore;
@@ -50,23 +48,11 @@ final class Upstream implements AutoCloseable {
     }
 
     static Upstream connect(Bridge cfg, String login, char[] password) throws Unavailable {
-        boolean ssl = cfg.upstream().getScheme().equals("imaps");
-        String proto = ssl ? "imaps" : "imap";
-        Properties p = new Properties();
-        p.put("mail." + proto + ".connectiontimeout", "10000");
-        p.put("mail." + proto + ".timeout", "60000");
-        p.put("mail." + proto + ".peek", "true");
-        if (!ssl) {
-            p.put("mail.imap.starttls.enable", "true");
-            p.put("mail.imap.starttls.required", String.valueOf(cfg.upstreamRequireTls()));
-        }
-        int port = cfg.upstream().getPort() > 0 ? cfg.upstream().getPort() : ssl ? 993 : 143;
         try {
-            IMAPStore s = (IMAPStore) Session.getInstance(p).getStore(proto);
-            s.connect(cfg.upstream().getHost(), port, login, new String(password));
-            return new Upstream(s);
+            return new Upstream((IMAPStore) org.mailseal.imap.Provider.connect(org.mailseal.imap.Provider.session(cfg.upstream(), cfg.upstreamRequireTls()),
+                    cfg.upstream(), login, password));
         } catch (MessagingException e) {
-            throw new Unavailable("the mailbox server " + cfg.upstream().getHost() + ":" + port + " refused or is unreachable: " + e.getMessage(), e);
+            throw new Unavailable("the mailbox server " + cfg.upstream() + " refused or is unreachable: " + e.getMessage(), e);
         }
     }
 

@@ -11,7 +11,6 @@ import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -92,20 +91,8 @@ public final class SentCopier implements AutoCloseable {
         if (login.isEmpty()) {
             throw new IllegalStateException("no IMAP login stored for <" + e.email() + "> (mailseal users imap-login)");
         }
-        boolean ssl = config.imapUrl().getScheme().equals("imaps");
-        String proto = ssl ? "imaps" : "imap";
-        Properties p = new Properties();
-        p.put("mail." + proto + ".connectiontimeout", "10000");
-        p.put("mail." + proto + ".timeout", "30000");
-        p.put("mail." + proto + ".writetimeout", "30000");
-        if (!ssl) {
-            p.put("mail.imap.starttls.enable", "true");
-            p.put("mail.imap.starttls.required", String.valueOf(config.requireTls()));
-        }
-        Session session = Session.getInstance(p);
-        int port = config.imapUrl().getPort() > 0 ? config.imapUrl().getPort() : ssl ? 993 : 143;
-        try (Store store = session.getStore(proto)) {
-            store.connect(config.imapUrl().getHost(), port, login.get().login(), new String(login.get().password()));
+        Session session = Provider.session(config.imapUrl(), config.requireTls());
+        try (Store store = Provider.connect(session, config.imapUrl(), login.get().login(), login.get().password())) {
             java.util.Arrays.fill(login.get().password(), '\0');
             Folder folder = store.getFolder(config.folder());
             if (!folder.exists()) {

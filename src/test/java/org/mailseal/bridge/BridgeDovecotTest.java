@@ -23,7 +23,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.mailseal.Gateway;
 import org.mailseal.testkit.CapturingSink;
 import org.mailseal.testkit.Cleanup;
-import org.mailseal.testkit.Cli;
 import org.mailseal.testkit.Cmd;
 import org.mailseal.testkit.Corpus;
 import org.mailseal.testkit.Dovecot;
@@ -72,13 +71,7 @@ class BridgeDovecotTest {
                 "bridge: {enabled: true, listen: \"127.0.0.1:" + bridgePort + "\", upstream: \"imap://127.0.0.1:" + dovecot.port()
                         + "\", upstreamRequireTls: false, idlePoll: 60s, certificate: \"" + tls.certificate() + "\", privateKey: \"" + tls.pkcs8Key() + "\"}");
         Files.writeString(cfg, config);
-        Path pw = dir.resolve("alice.pass");
-        Files.writeString(pw, "alice password 1\n");
-        assertThat(Cli.run("users", "add", "alice@example.com", "--password-file", pw.toString(), "-c", cfg.toString()).code()).isZero();
-        Path cpw = dir.resolve("cloud.pass");
-        Files.writeString(cpw, "cloud-password-1\n");
-        assertThat(Cli.run("users", "imap-login", "alice@example.com", "--login", "alice", "--password-file", cpw.toString(), "-c", cfg.toString())
-                .code()).isZero();
+        BridgeTest.alice(dir, cfg);
         gw = TestGateway.start(config);
         corpus = Corpus.load("encrypt").stream().limit(20).toList();
     }

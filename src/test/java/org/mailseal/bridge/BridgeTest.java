@@ -82,6 +82,17 @@ class BridgeTest {
                 "sentCopy: {enabled: true, imapUrl: \"imap://127.0.0.1:" + imapPort + "\", folder: Sent, retryInterval: 1s, requireTls: false}",
                 "bridge: {enabled: true, listen: \"127.0.0.1:" + TestGateway.freePort() + "\", upstream: \"imap://127.0.0.1:" + imapPort
                         + "\", upstreamRequireTls: false, allowPlainLogin: true}"));
+        alice(dir, cfg);
+        gw = TestGateway.start(Files.readString(cfg));
+        try (Store s = store()) {
+            s.getFolder("Drafts").create(Folder.HOLDS_MESSAGES);
+            s.getFolder("Sent").create(Folder.HOLDS_MESSAGES);
+        }
+        corpus = Corpus.load("encrypt");
+    }
+
+    /** alice@example.com, a user with the mailseal password "alice password 1" and her stored login "alice" to the cloud. */
+    static void alice(Path dir, Path cfg) throws Exception {
         Path pw = dir.resolve("alice.pass");
         Files.writeString(pw, "alice password 1\n");
         assertThat(Cli.run("users", "add", "alice@example.com", "--password-file", pw.toString(), "-c", cfg.toString()).code()).isZero();
@@ -89,12 +100,6 @@ class BridgeTest {
         Files.writeString(cpw, "cloud-password-1\n");
         assertThat(Cli.run("users", "imap-login", "alice@example.com", "--login", "alice", "--password-file", cpw.toString(), "-c", cfg.toString())
                 .code()).isZero();
-        gw = TestGateway.start(Files.readString(cfg));
-        try (Store s = store()) {
-            s.getFolder("Drafts").create(Folder.HOLDS_MESSAGES);
-            s.getFolder("Sent").create(Folder.HOLDS_MESSAGES);
-        }
-        corpus = Corpus.load("encrypt");
     }
 
     @AfterAll
