@@ -246,7 +246,7 @@ final class MimeTree {
         int size = e.end() - e.bodyStart();
         StringBuilder b = new StringBuilder("(");
         b.append(nstring(major.toUpperCase(Locale.ROOT))).append(' ').append(nstring(minor.toUpperCase(Locale.ROOT))).append(' ')
-                .append(ct == null ? "(\"CHARSET\" \"us-ascii\")" : params(ct)).append(' ')
+                .append(major.equals("text") ? textParams(ct) : params(ct)).append(' ')
                 .append(nstring(unfold(e.header().value("Content-ID")))).append(' ')
                 .append(nstring(unfold(e.header().value("Content-Description")))).append(' ')
                 .append(nstring(cte == null ? "7BIT" : cte.strip().toUpperCase(Locale.ROOT))).append(' ').append(size);
@@ -270,10 +270,7 @@ final class MimeTree {
                 n++;
             }
         }
-        if (to > from && m[to - 1] != '\n') {
-            n++;
-        }
-        return n;
+        return n; // line ends counted, as Dovecot and Cyrus do: a last line without one is not counted
     }
 
     private static String params(String headerValue) {
@@ -292,6 +289,19 @@ final class MimeTree {
             b.append(nstring(p[0].toUpperCase(Locale.ROOT))).append(' ').append(nstring(p[1]));
         }
         return b.append(')').toString();
+    }
+
+    // RFC 2045 §5.2: a text part without a charset is us-ascii; servers (Dovecot) say so in BODYSTRUCTURE
+    private static String textParams(String ct) {
+        if (ct == null) {
+            return "(\"CHARSET\" \"us-ascii\")";
+        }
+        boolean hasCharset = ContentParams.parse(ct).stream().anyMatch(p -> p[0].equalsIgnoreCase("charset"));
+        String ps = params(ct);
+        if (hasCharset) {
+            return ps;
+        }
+        return ps.equals("NIL") ? "(\"CHARSET\" \"us-ascii\")" : ps.substring(0, ps.length() - 1) + " \"CHARSET\" \"us-ascii\")";
     }
 
     private static String disposition(RawHeader h) {

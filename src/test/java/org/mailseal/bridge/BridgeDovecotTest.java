@@ -37,7 +37,8 @@ import org.mailseal.testkit.TestGateway;
  * (certificate checked) and gets the originals, and a second run transfers nothing; after a restart of
  * mailseal the cache is reused and a third run transfers nothing either (no UIDVALIDITY bump); two clients
  * at once read the same; a mailbox deleted and made again at the provider (a new UIDVALIDITY) is served
- * with its own messages, none from the old cache.
+ * with its own messages, none from the old cache; a client in IDLE hears of new mail through the provider's
+ * IDLE; and BODYSTRUCTURE and ENVELOPE of every corpus message are the ones Dovecot computes from the original.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -73,7 +74,7 @@ class BridgeDovecotTest {
         Files.writeString(cfg, config);
         BridgeTest.alice(dir, cfg);
         gw = TestGateway.start(config);
-        corpus = Corpus.load("encrypt").stream().limit(20).toList();
+        corpus = Corpus.load("encrypt");
     }
 
     @AfterAll
@@ -299,6 +300,29 @@ class BridgeDovecotTest {
             assertThat(r.readLine()).startsWith("done t1 OK");
         } finally {
             p.destroy();
+        }
+    }
+
+    /**
+     * The structure the bridge computes from the plaintext is the one Dovecot computes from the same message:
+     * every corpus message's BODYSTRUCTURE and ENVELOPE, through the bridge (of its encrypted copy) and from
+     * Dovecot (of the original, stored as it is), compared case-insensitively (IMAP atoms are).
+     */
+    @Test
+    @Order(6)
+    void theStructureIsTheOneDovecotComputesFromThePlaintext() throws Exception {
+        for (Corpus.Message m : corpus) {
+            deliver("Plain", m.bytes());
+        }
+        Path script = Path.of(getClass().getResource("/bridge/structures.py").toURI());
+        List<String> dovecotSays = Cmd.run("/usr/bin/python3", script.toString(), "127.0.0.1", String.valueOf(dovecot.port()), "alice",
+                "cloud-password-1", "Plain").ok("structures at Dovecot").outText().lines().toList();
+        List<String> bridgeSays = Cmd.run("/usr/bin/python3", script.toString(), "127.0.0.1", String.valueOf(gw.bridge().port()), "alice@example.com",
+                "alice password 1", "INBOX", tls.caCertificate().toString()).ok("structures through the bridge").outText().lines().toList();
+        assertThat(dovecotSays).hasSize(2 * corpus.size());
+        for (int i = 0; i < dovecotSays.size(); i++) {
+            assertThat(bridgeSays.get(i).toLowerCase(java.util.Locale.ROOT)).as(corpus.get(i / 2).name())
+                    .isEqualTo(dovecotSays.get(i).toLowerCase(java.util.Locale.ROOT));
         }
     }
 }
