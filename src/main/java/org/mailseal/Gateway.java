@@ -351,7 +351,7 @@ public final class Gateway implements AutoCloseable {
         };
         org.mailseal.bridge.GatewayAccount account = new org.mailseal.bridge.GatewayAccount(b, users::verify,
                 user -> logins.get(user, master).map(l -> new org.mailseal.bridge.Account.Login(l.login(), l.password())), sealer, sentCopies,
-                secrets, master, config.dataDir(), config.limits().maxMessageSize());
+                secrets, master, seal, config.dataDir(), config.limits().maxMessageSize());
         return new org.mailseal.bridge.BridgeServer(b, tls, account, (int) Math.min(Integer.MAX_VALUE, config.limits().maxMessageSize()),
                 b.idlePoll().toMillis()).start();
     }

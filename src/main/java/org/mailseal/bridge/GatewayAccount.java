@@ -37,17 +37,18 @@ public final class GatewayAccount implements Account {
 
     /**
      * @param keys    the users' private keys ({@code DecryptionKeys})
+     * @param seal    the storage seal: an inner header that carries it was written by mailseal
      * @param dataDir where the encrypted cache ({@code bridge/cache}) and short-lived ciphertext copies live
      */
     public GatewayAccount(Bridge config, Passwords passwords, Logins logins, Sealer sealer, SentCopies sentCopies,
-                          org.mailseal.crypto.MessageOpener.Keys keys, org.mailseal.keys.MasterKey master, java.nio.file.Path dataDir,
-                          long maxMessage) throws IOException {
+                          org.mailseal.crypto.MessageOpener.Keys keys, org.mailseal.keys.MasterKey master, org.mailseal.keys.StorageSeal seal,
+                          java.nio.file.Path dataDir, long maxMessage) throws IOException {
         this.config = config;
         this.sentCopies = sentCopies;
         this.passwords = passwords;
         this.logins = logins;
         this.sealer = sealer;
-        this.unsealer = new Unsealer(keys, dataDir.resolve("bridge").resolve("tmp"), maxMessage);
+        this.unsealer = new Unsealer(keys, dataDir.resolve("bridge").resolve("tmp"), maxMessage, seal);
         this.cache = new Cache(dataDir.resolve("bridge").resolve("cache"), master, config.cacheSize());
     }
 

@@ -23,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * bytes, as the inbound path proves it) opened with the user's own keys and its header restored (RFC 9788
  * §4.3: the inner header replaces the outer, without HP-Outer and the markers); anything else as it is. A
  * message that does not open is served as it is with an {@code X-Mailseal-Bridge} note, never dropped.
+ *
+ * <p>The inner header replaces the outer one only when mailseal wrote it: its storage seal
+ * ({@code X-Mailseal-Sealed}, a MAC only mailseal can make) is inside. A message a sender encrypted to the
+ * user's published key carries an inner header nobody checked (its From is what the sender typed, while the
+ * outer From passed DMARC): its outer fields stay, only its MIME fields are taken, and a note says so.
  */
 final class Unsealer {
 
@@ -36,11 +41,13 @@ final class Unsealer {
     private final MessageOpener.Keys keys;
     private final Path tmp;
     private final long max;
+    private final org.mailseal.keys.StorageSeal seal;
 
-    Unsealer(MessageOpener.Keys keys, Path tmp, long max) {
+    Unsealer(MessageOpener.Keys keys, Path tmp, long max, org.mailseal.keys.StorageSeal seal) {
         this.keys = keys;
         this.tmp = tmp;
         this.max = max;
+        this.seal = seal;
     }
 
     Result open(String user, byte[] raw) throws IOException {
@@ -56,9 +63,12 @@ final class Unsealer {
         if (kind == EncryptionDetector.Kind.NONE || kind == EncryptionDetector.Kind.PGP_MIME_MANGLED) {
             return new Result(raw, false, null);
         }
-        Path content = Files.createTempFile(Files.createDirectories(tmp), "b", ".eml");
+        // only the inline-PGP check reads the message from a file (is the armor the whole body?)
+        Path content = kind == EncryptionDetector.Kind.PGP_INLINE ? Files.createTempFile(Files.createDirectories(tmp), "b", ".eml") : null;
         try {
-            Files.write(content, raw);
+            if (content != null) {
+                Files.write(content, raw);
+            }
             ByteArrayOutputStream plain = new ByteArrayOutputStream();
             Optional<MessageOpener.Opened> o;
             try (InputStream body = bodyOf(raw);
@@ -74,9 +84,11 @@ final class Unsealer {
             if (o.isEmpty()) {
                 return new Result(raw, false, null); // encrypted to keys the gateway does not hold: the client's own business
             }
-            return new Result(assemble(outer, plain.toByteArray(), kind), true, null);
+            return assemble(outer, plain.toByteArray(), kind);
         } finally {
-            Files.deleteIfExists(content);
+            if (content != null) {
+                Files.deleteIfExists(content);
+            }
         }
     }
 
@@ -86,18 +98,33 @@ final class Unsealer {
         return in;
     }
 
-    private static byte[] assemble(RawHeader outer, byte[] plain, EncryptionDetector.Kind kind) throws IOException {
+    private Result assemble(RawHeader outer, byte[] plain, EncryptionDetector.Kind kind) throws IOException {
         ByteArrayOutputStream o = new ByteArrayOutputStream(plain.length + 4096);
         BufferedInputStream in = new BufferedInputStream(new ByteArrayInputStream(plain));
         if (kind == EncryptionDetector.Kind.PGP_INLINE) {
             HeaderRewriter.write(o, outer.fields(), true, in);
-            return o.toByteArray();
+            return new Result(o.toByteArray(), true, null);
         }
         RawHeader inner = RawHeader.read(in, RawHeader.MAX_SECTION);
-        o.write(HeaderProtection.restore(outer, inner));
+        boolean ours = sealedByUs(inner);
+        String note = !ours && HeaderProtection.isProtected(inner)
+                ? "encrypted by its sender, not by mailseal: the header fields inside were not checked and are not shown" : null;
+        if (note != null) {
+            o.write((NOTE + ": " + note + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        }
+        o.write(HeaderProtection.restore(outer, inner, ours));
         o.write("\r\n".getBytes(StandardCharsets.US_ASCII));
         in.transferTo(o);
-        return o.toByteArray();
+        return new Result(o.toByteArray(), true, note);
+    }
+
+    private boolean sealedByUs(RawHeader inner) {
+        for (RawHeader.Field f : inner.fields()) {
+            if (f.is(org.mailseal.keys.StorageSeal.FIELD) && seal != null && seal.verifies(f.value())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Result noted(byte[] raw, String why) {

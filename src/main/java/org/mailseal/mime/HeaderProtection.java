@@ -126,8 +126,17 @@ public final class HeaderProtection {
      * {@code X-Mailseal-Info} trace inside is dropped too.
      */
     public static byte[] restore(RawHeader outer, RawHeader inner) {
+        return restore(outer, inner, true);
+    }
+
+    /**
+     * As {@link #restore(RawHeader, RawHeader)}; with {@code trustInner} false the inner header is taken as
+     * unprotected whatever it claims: the outer fields (the ones the mail's authentication checked) stay,
+     * only the inner MIME fields are taken. For a reader that cannot tell who wrote the inner header.
+     */
+    public static byte[] restore(RawHeader outer, RawHeader inner, boolean trustInner) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
-        boolean prot = isProtected(inner);
+        boolean prot = trustInner && isProtected(inner);
         for (RawHeader.Field f : outer.fields()) {
             String n = f.name().toLowerCase(Locale.ROOT);
             if (TRACE.contains(n) || (!prot && !isStructural(f) && !f.name().isEmpty())) {

@@ -283,8 +283,59 @@ class BridgeTest {
         }
     }
 
+    /**
+     * An attacker encrypts to alice's published key a message whose protected (inner) header says it is from
+     * her boss, while its outer From, the one the mail's authentication checked, is the attacker's. The bridge
+     * opens it but does not take the inner header: mailseal did not write it (no storage seal inside).
+     */
     @Test
     @Order(4)
+    void anInnerHeaderASenderWroteDoesNotReplaceTheCheckedOne() throws Exception {
+        Path cfg = dir.resolve("mailseal.yml");
+        String fpr = Cli.run("keys", "list", "--email", "alice@example.com", "-c", cfg.toString()).out().strip().split("\\s+")[0];
+        Path key = dir.resolve("alice.asc");
+        Files.writeString(key, Cli.run("keys", "export", fpr, "-c", cfg.toString()).out());
+        org.mailseal.testkit.Gpg mallory = new org.mailseal.testkit.Gpg(dir.resolve("mallory"));
+        String armored;
+        try {
+            mallory.run("--import", key.toString()).ok("import alice's key");
+            Path inner = dir.resolve("inner.eml");
+            Files.writeString(inner, "Content-Type: text/plain; charset=us-ascii; protected-headers=\"v1\"\r\nFrom: Boss <boss@example.com>\r\n"
+                    + "Subject: wire the money\r\n\r\nplease wire it today\r\n");
+            armored = mallory.run("--batch", "--trust-model", "always", "--armor", "--encrypt", "-r", fpr, "--output", "-", inner.toString())
+                    .ok("encrypt").outText();
+        } finally {
+            mallory.stop();
+        }
+        String forged = "From: Mallory <mallory@evil.test>\r\nTo: alice@example.com\r\nSubject: ...\r\nMessage-ID: <forged-1@evil.test>\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"f1\"\r\n\r\n"
+                + "--f1\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n--f1\r\nContent-Type: application/octet-stream\r\n\r\n"
+                + armored.replace("\r\n", "\n").replace("\n", "\r\n") + "\r\n--f1--\r\n";
+        Session s = Session.getInstance(new Properties());
+        try (Store cloudStore = store()) {
+            Folder inbox = cloudStore.getFolder("INBOX");
+            inbox.appendMessages(new Message[] {new jakarta.mail.internet.MimeMessage(s, new ByteArrayInputStream(forged.getBytes(StandardCharsets.US_ASCII)))});
+        }
+        try (Store bridge = s.getStore("imap")) {
+            bridge.connect("127.0.0.1", gw.bridge().port(), "alice@example.com", "alice password 1");
+            Folder inbox = bridge.getFolder("INBOX");
+            inbox.open(Folder.READ_ONLY);
+            Message m = inbox.getMessage(inbox.getMessageCount());
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            m.writeTo(b);
+            String served = b.toString(StandardCharsets.UTF_8);
+            RawHeader h = RawHeader.read(new ByteArrayInputStream(b.toByteArray()), 1 << 20);
+            assertThat(served).as("opened").contains("please wire it today");
+            assertThat(h.value("From")).isEqualTo("Mallory <mallory@evil.test>");
+            assertThat(h.value("Subject")).isEqualTo("...");
+            assertThat(served).doesNotContain("boss@example.com");
+            assertThat(h.value(Unsealer.NOTE)).contains("encrypted by its sender, not by mailseal");
+            inbox.close(false);
+        }
+    }
+
+    @Test
+    @Order(5)
     void aWrongPasswordOrAProviderThatIsDownGetsAClearAnswer() throws Exception {
         try (org.mailseal.testkit.SmtpClient c = new org.mailseal.testkit.SmtpClient(gw.bridge().port())) {
             assertThat(c.reply()).startsWith("* OK");
