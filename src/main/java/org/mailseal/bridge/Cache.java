@@ -149,20 +149,6 @@ final class Cache {
         }
     }
 
-    void remove(byte[] id) throws IOException {
-        Path f = file(id);
-        if (Files.exists(f)) {
-            long n = Files.size(f);
-            if (Files.deleteIfExists(f)) {
-                size.addAndGet(-n);
-            }
-        }
-    }
-
-    long size() {
-        return size.get();
-    }
-
     // Oldest access first, down to 90% of the cap.
     private synchronized void evict() throws IOException {
         List<Path> all = new ArrayList<>();

@@ -418,7 +418,7 @@ final class ImapSession implements Runnable {
         for (Upstream.Item i : now) {
             Flags old = flags.get(i.uid());
             if (known.contains(i.uid()) && old != null && !old.equals(i.flags())) {
-                line("* " + (uids.indexOf(i.uid()) + 1) + " FETCH (FLAGS " + flagList(i.flags()) + " UID " + i.uid() + ")");
+                line("* " + seq(i.uid()) + " FETCH (FLAGS " + flagList(i.flags()) + " UID " + i.uid() + ")");
             }
             flags.put(i.uid(), i.flags());
             dates.put(i.uid(), i.internalDate());
@@ -465,6 +465,11 @@ final class ImapSession implements Runnable {
     }
 
     // ---- messages ----
+
+    /** The sequence number of {@code uid} in the session's view ({@code uids} is kept sorted). */
+    private int seq(long uid) {
+        return java.util.Collections.binarySearch(uids, uid) + 1;
+    }
 
     /** The UIDs a sequence set names, in mailbox order. */
     private List<Long> pick(String set, boolean byUid) {
@@ -536,9 +541,9 @@ final class ImapSession implements Runnable {
         if (raw == null) {
             return new byte[0];
         }
-        Unsealer.Result r = account.unsealer().open(user, raw);
-        account.cache().put(id, r.bytes());
-        return r.bytes();
+        byte[] served = account.unsealer().open(user, raw);
+        account.cache().put(id, served);
+        return served;
     }
 
     private void fetch(String tag, boolean byUid, List<Object> args) throws Exception {
@@ -552,7 +557,7 @@ final class ImapSession implements Runnable {
         boolean content = items.stream().anyMatch(FetchItem::needsContent);
         boolean setsSeen = !readOnly && items.stream().anyMatch(i -> i.kind() == FetchItem.Kind.SECTION && !i.peek());
         for (long uid : which) {
-            int seq = uids.indexOf(uid) + 1;
+            int seq = seq(uid);
             byte[] m = content ? plaintext(uid) : null;
             MimeTree.Entity tree = content ? MimeTree.parse(m) : null;
             if (setsSeen && !flags.get(uid).contains(Flags.Flag.SEEN)) {
@@ -643,7 +648,7 @@ final class ImapSession implements Runnable {
             if (which.contains(i.uid())) {
                 flags.put(i.uid(), i.flags());
                 if (!silent) {
-                    line("* " + (uids.indexOf(i.uid()) + 1) + " FETCH (FLAGS " + flagList(i.flags()) + (byUid ? " UID " + i.uid() : "") + ")");
+                    line("* " + seq(i.uid()) + " FETCH (FLAGS " + flagList(i.flags()) + (byUid ? " UID " + i.uid() : "") + ")");
                 }
             }
         }

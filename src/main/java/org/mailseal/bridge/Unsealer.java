@@ -34,10 +34,6 @@ final class Unsealer {
     private static final Logger log = LoggerFactory.getLogger("bridge");
     static final String NOTE = "X-Mailseal-Bridge";
 
-    /** What a message became, and how. */
-    record Result(byte[] bytes, boolean decrypted, String note) {
-    }
-
     private final MessageOpener.Keys keys;
     private final Path tmp;
     private final long max;
@@ -50,7 +46,8 @@ final class Unsealer {
         this.seal = seal;
     }
 
-    Result open(String user, byte[] raw) throws IOException {
+    /** The message as the client reads it. */
+    byte[] open(String user, byte[] raw) throws IOException {
         RawHeader outer;
         EncryptionDetector.Kind kind;
         try {
@@ -58,10 +55,10 @@ final class Unsealer {
             outer = RawHeader.read(in, RawHeader.MAX_SECTION);
             kind = EncryptionDetector.detect(outer, in);
         } catch (IOException e) {
-            return new Result(raw, false, null);
+            return raw;
         }
         if (kind == EncryptionDetector.Kind.NONE || kind == EncryptionDetector.Kind.PGP_MIME_MANGLED) {
-            return new Result(raw, false, null);
+            return raw;
         }
         // only the inline-PGP check reads the message from a file (is the armor the whole body?)
         Path content = kind == EncryptionDetector.Kind.PGP_INLINE ? Files.createTempFile(Files.createDirectories(tmp), "b", ".eml") : null;
@@ -82,7 +79,7 @@ final class Unsealer {
                 return noted(raw, "not decrypted: " + e.getClass().getSimpleName());
             }
             if (o.isEmpty()) {
-                return new Result(raw, false, null); // encrypted to keys the gateway does not hold: the client's own business
+                return raw; // encrypted to keys the gateway does not hold: the client's own business
             }
             return assemble(outer, plain.toByteArray(), kind);
         } finally {
@@ -98,12 +95,12 @@ final class Unsealer {
         return in;
     }
 
-    private Result assemble(RawHeader outer, byte[] plain, EncryptionDetector.Kind kind) throws IOException {
+    private byte[] assemble(RawHeader outer, byte[] plain, EncryptionDetector.Kind kind) throws IOException {
         ByteArrayOutputStream o = new ByteArrayOutputStream(plain.length + 4096);
         BufferedInputStream in = new BufferedInputStream(new ByteArrayInputStream(plain));
         if (kind == EncryptionDetector.Kind.PGP_INLINE) {
             HeaderRewriter.write(o, outer.fields(), true, in);
-            return new Result(o.toByteArray(), true, null);
+            return o.toByteArray();
         }
         RawHeader inner = RawHeader.read(in, RawHeader.MAX_SECTION);
         boolean ours = sealedByUs(inner);
@@ -115,7 +112,7 @@ final class Unsealer {
         o.write(HeaderProtection.restore(outer, inner, ours));
         o.write("\r\n".getBytes(StandardCharsets.US_ASCII));
         in.transferTo(o);
-        return new Result(o.toByteArray(), true, note);
+        return o.toByteArray();
     }
 
     private boolean sealedByUs(RawHeader inner) {
@@ -127,12 +124,12 @@ final class Unsealer {
         return false;
     }
 
-    private static Result noted(byte[] raw, String why) {
+    private static byte[] noted(byte[] raw, String why) {
         log.info("a message was served as it is: {}", why);
         byte[] note = (NOTE + ": " + why.replaceAll("[\r\n]", " ") + "\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] out = new byte[note.length + raw.length];
         System.arraycopy(note, 0, out, 0, note.length);
         System.arraycopy(raw, 0, out, note.length, raw.length);
-        return new Result(out, false, why);
+        return out;
     }
 }

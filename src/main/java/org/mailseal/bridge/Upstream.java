@@ -154,10 +154,6 @@ final class Upstream implements AutoCloseable {
         }
     }
 
-    boolean alive() {
-        return store.isConnected();
-    }
-
     @Override
     public void close() {
         closeOpen();
