@@ -7,7 +7,7 @@ import java.util.Locale;
 /** One FETCH data item (RFC 3501 §6.4.5), with the macros ALL, FAST and FULL expanded. */
 record FetchItem(Kind kind, String section, boolean peek, long offset, long length) {
 
-    enum Kind { UID, FLAGS, INTERNALDATE, RFC822_SIZE, ENVELOPE, BODYSTRUCTURE, BODY, SECTION }
+    enum Kind { UID, FLAGS, INTERNALDATE, MODSEQ, RFC822_SIZE, ENVELOPE, BODYSTRUCTURE, BODY, SECTION }
 
     boolean needsContent() {
         return kind == Kind.RFC822_SIZE || kind == Kind.ENVELOPE || kind == Kind.BODYSTRUCTURE || kind == Kind.BODY || kind == Kind.SECTION;
@@ -23,7 +23,7 @@ record FetchItem(Kind kind, String section, boolean peek, long offset, long leng
         };
     }
 
-    private static FetchItem simple(Kind k) {
+    static FetchItem simple(Kind k) {
         return new FetchItem(k, null, false, -1, -1);
     }
 
@@ -57,7 +57,7 @@ record FetchItem(Kind kind, String section, boolean peek, long offset, long leng
                 case "RFC822" -> out.add(new FetchItem(Kind.SECTION, "\u0000RFC822", false, -1, -1));
                 case "RFC822.HEADER" -> out.add(new FetchItem(Kind.SECTION, "\u0000RFC822.HEADER", true, -1, -1));
                 case "RFC822.TEXT" -> out.add(new FetchItem(Kind.SECTION, "\u0000RFC822.TEXT", false, -1, -1));
-                case "MODSEQ" -> throw new IllegalArgumentException("MODSEQ needs CONDSTORE, which this bridge does not offer yet");
+                case "MODSEQ" -> out.add(simple(Kind.MODSEQ)); // RFC 7162 §3.1.4.1
                 default -> out.add(section(s, u));
             }
         }

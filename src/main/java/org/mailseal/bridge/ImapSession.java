@@ -60,6 +60,12 @@ final class ImapSession implements Runnable {
     private List<Long> uids = new ArrayList<>();
     private Map<Long, Flags> flags = new HashMap<>();
     private Map<Long, Instant> dates = new HashMap<>();
+    private Map<Long, Long> modseqs = new HashMap<>();
+    /** The highest MODSEQ the client has been told of (RFC 7162): never goes down while the mailbox is selected. */
+    private long highestModSeq;
+    // RFC 7162: CONDSTORE once the client used it (ENABLE, SELECT (CONDSTORE), a MODSEQ item or modifier), QRESYNC by ENABLE
+    private boolean condstoreOn;
+    private boolean qresyncOn;
 
     ImapSession(Socket socket, SSLContext tls, Account account, boolean allowPlainLogin, int maxLiteral, long idlePollMillis) {
         this.socket = socket;
@@ -133,7 +139,8 @@ final class ImapSession implements Runnable {
         if (state == State.NOT_AUTHENTICATED) {
             return CAPS + (secure() ? " AUTH=PLAIN" : tls != null ? " STARTTLS" + (allowPlainLogin ? " AUTH=PLAIN" : " LOGINDISABLED") : " AUTH=PLAIN");
         }
-        return CAPS;
+        // modification sequences are the provider's: offered only where it keeps them
+        return CAPS + (upstream.condstore() ? " CONDSTORE QRESYNC" : "");
     }
 
     private void line(String s) throws IOException {
@@ -179,14 +186,10 @@ final class ImapSession implements Runnable {
             case "STARTTLS" -> startTls(tag);
             case "LOGIN" -> login(tag, str(args.get(0)), str(args.get(1)));
             case "AUTHENTICATE" -> authenticate(tag, args);
-            case "ENABLE" -> {
-                requireAuth();
-                line("* ENABLED");
-                ok(tag, "ENABLE done");
-            }
+            case "ENABLE" -> enable(tag, args);
             case "LIST", "LSUB" -> list(tag, name, str(args.get(0)), str(args.get(1)));
             case "STATUS" -> status(tag, mailboxName(args.get(0)), (List<?>) args.get(1));
-            case "SELECT", "EXAMINE" -> select(tag, mailboxName(args.get(0)), name.equals("EXAMINE"));
+            case "SELECT", "EXAMINE" -> select(tag, mailboxName(args.get(0)), name.equals("EXAMINE"), args.size() > 1 ? (List<?>) args.get(1) : List.of());
             case "UNSELECT", "CLOSE" -> {
                 requireSelected();
                 if (name.equals("CLOSE") && !readOnly) {
@@ -353,6 +356,10 @@ final class ImapSession implements Runnable {
                 case "UIDNEXT" -> st.uidnext;
                 case "UIDVALIDITY" -> st.uidvalidity;
                 case "UNSEEN" -> st.unseen;
+                case "HIGHESTMODSEQ" -> {
+                    enableCondstore(); // RFC 7162 §3.1.2: the provider's value, passed through
+                    yield st.highestmodseq;
+                }
                 default -> throw new IllegalArgumentException("unknown STATUS item " + w);
             };
             b.append(b.length() > 0 ? " " : "").append(w).append(' ').append(v);
@@ -361,8 +368,63 @@ final class ImapSession implements Runnable {
         ok(tag, "STATUS done");
     }
 
-    private void select(String tag, String name, boolean examine) throws Exception {
+    /** ENABLE (RFC 5161) of CONDSTORE and QRESYNC (RFC 7162 §3.2.3: QRESYNC implies CONDSTORE). */
+    private void enable(String tag, List<Object> args) throws Exception {
         requireAuth();
+        List<String> enabled = new ArrayList<>();
+        for (Object a : args) {
+            String ext = str(a).toUpperCase(Locale.ROOT);
+            if ((ext.equals("CONDSTORE") || ext.equals("QRESYNC")) && upstream.condstore()) {
+                enableCondstore();
+                qresyncOn |= ext.equals("QRESYNC");
+                enabled.add(ext);
+            }
+        }
+        line("* ENABLED" + (enabled.isEmpty() ? "" : " " + String.join(" ", enabled)));
+        ok(tag, "ENABLE done");
+    }
+
+    /**
+     * CONDSTORE on, by a command that uses it (RFC 7162 §3.1): the first time while a mailbox is selected the
+     * client learns its HIGHESTMODSEQ.
+     */
+    private void enableCondstore() throws IOException {
+        if (upstream == null || !upstream.condstore()) {
+            throw new IllegalArgumentException("the mailbox server keeps no modification sequences (no CONDSTORE)");
+        }
+        if (!condstoreOn && state == State.SELECTED) {
+            line("* OK [HIGHESTMODSEQ " + highestModSeq + "] highest");
+        }
+        condstoreOn = true;
+    }
+
+    private void select(String tag, String name, boolean examine, List<?> params) throws Exception {
+        requireAuth();
+        // RFC 7162 §3.1.8 and §3.2.5: (CONDSTORE), or (QRESYNC (uidvalidity modseq [known-uids [seq-match]]))
+        long qrValidity = -1;
+        long qrModSeq = 0;
+        String qrKnown = null;
+        for (int i = 0; i < params.size(); i++) {
+            String p = str(params.get(i)).toUpperCase(Locale.ROOT);
+            if (p.equals("CONDSTORE")) {
+                enableCondstore();
+            } else if (p.equals("QRESYNC")) {
+                if (!qresyncOn) {
+                    throw new IllegalArgumentException("QRESYNC needs ENABLE QRESYNC first");
+                }
+                List<?> q = (List<?>) params.get(++i);
+                qrValidity = Long.parseLong(str(q.get(0)));
+                qrModSeq = Long.parseLong(str(q.get(1)));
+                if (q.size() > 2 && !(q.get(2) instanceof List)) {
+                    qrKnown = str(q.get(2)); // a seq-match list that may follow only speeds up a server that counts expunges
+                }
+            } else {
+                throw new IllegalArgumentException("unknown SELECT parameter " + LogSafe.text(p));
+            }
+        }
+        if (state == State.SELECTED && qresyncOn) {
+            line("* OK [CLOSED] the mailbox before is closed"); // RFC 7162 §3.2.11
+        }
         IMAPFolder f;
         try {
             f = upstream.open(name, examine);
@@ -376,13 +438,33 @@ final class ImapSession implements Runnable {
         readOnly = examine || f.getMode() == jakarta.mail.Folder.READ_ONLY;
         uidValidity = f.getUIDValidity();
         load(upstream.items());
+        highestModSeq = Math.max(upstream.highestModSeq(), modseqs.values().stream().mapToLong(Long::longValue).max().orElse(0));
         state = State.SELECTED;
+        long uidNext = f.getUIDNext();
         line("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)");
         line("* " + uids.size() + " EXISTS");
         line("* 0 RECENT");
         line("* OK [UIDVALIDITY " + uidValidity + "] UIDs valid");
-        line("* OK [UIDNEXT " + f.getUIDNext() + "] predicted next UID");
+        line("* OK [UIDNEXT " + uidNext + "] predicted next UID");
         line("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] flags permitted");
+        if (condstoreOn) {
+            line("* OK [HIGHESTMODSEQ " + highestModSeq + "] highest");
+        }
+        if (qrValidity == uidValidity) {
+            // RFC 7162 §3.2.5.1: what went since (the provider's expunge history is not at hand, so every known
+            // UID that is not there now: a superset the RFC allows), then what changed since
+            long top = Math.max(uidNext - 1, uids.isEmpty() ? 0 : uids.get(uids.size() - 1));
+            String gone = (qrKnown == null ? SequenceSet.parse("1:*", Math.max(top, 1)) : SequenceSet.parse(qrKnown, Math.max(top, 1))).lacking(uids, top);
+            if (!gone.isEmpty()) {
+                line("* VANISHED (EARLIER) " + gone);
+            }
+            for (int i = 0; i < uids.size(); i++) {
+                long uid = uids.get(i);
+                if (modseqs.getOrDefault(uid, 0L) > qrModSeq) {
+                    line("* " + (i + 1) + " FETCH (UID " + uid + " FLAGS " + flagList(flags.get(uid)) + " MODSEQ (" + modseqs.get(uid) + "))");
+                }
+            }
+        }
         ok(tag, (readOnly ? "[READ-ONLY]" : "[READ-WRITE]") + " " + (examine ? "EXAMINE" : "SELECT") + " done");
     }
 
@@ -390,43 +472,86 @@ final class ImapSession implements Runnable {
         uids = new ArrayList<>();
         flags = new HashMap<>();
         dates = new HashMap<>();
+        modseqs = new HashMap<>();
+        highestModSeq = 0;
         for (Upstream.Item i : items) {
             uids.add(i.uid());
-            flags.put(i.uid(), i.flags());
-            dates.put(i.uid(), i.internalDate());
+            note(i);
         }
         uids.sort(null);
     }
 
-    /** Brings the session's view up to the mailbox's: EXPUNGE for what went, FETCH FLAGS for what changed, EXISTS for what came. */
+    private void note(Upstream.Item i) {
+        flags.put(i.uid(), i.flags());
+        dates.put(i.uid(), i.internalDate());
+        modseqs.put(i.uid(), i.modseq());
+        highestModSeq = Math.max(highestModSeq, i.modseq());
+    }
+
+    /**
+     * Brings the session's view up to the mailbox's: EXPUNGE (VANISHED under QRESYNC) for what went, FETCH
+     * FLAGS for what changed, EXISTS for what came. Where the provider keeps MODSEQs only the UID list and the
+     * messages changed since the last look are fetched (CHANGEDSINCE), not every message's flags.
+     */
     private void refresh() throws Exception {
         IMAPFolder f = upstream.selected();
         if (f == null || !f.isOpen()) {
             throw new Upstream.Unavailable("the mailbox was closed by the server", null);
         }
         f.getMessageCount(); // a NOOP upstream: the server's news arrive
-        List<Upstream.Item> now = upstream.items();
         java.util.Set<Long> present = new java.util.HashSet<>();
-        now.forEach(i -> present.add(i.uid()));
-        for (int seq = uids.size(); seq >= 1; seq--) {
-            if (!present.contains(uids.get(seq - 1))) {
-                line("* " + seq + " EXPUNGE");
-                uids.remove(seq - 1);
+        List<Upstream.Item> changed;
+        if (upstream.condstore() && highestModSeq > 0) {
+            changed = new ArrayList<>(upstream.items("1:*", highestModSeq));
+            for (long u : upstream.uids()) {
+                present.add(u);
             }
+            changed.forEach(i -> present.add(i.uid()));
+            java.util.Set<Long> news = new java.util.TreeSet<>(present);
+            news.removeAll(uids);
+            changed.forEach(i -> news.remove(i.uid()));
+            if (!news.isEmpty()) {
+                // new to us without a MODSEQ above ours (a provider may renumber after a restore): asked for directly
+                changed.addAll(upstream.items(SequenceSet.format(new ArrayList<>(news)), 0));
+            }
+        } else {
+            changed = upstream.items();
+            changed.forEach(i -> present.add(i.uid()));
+        }
+        List<Long> gone = new ArrayList<>();
+        for (int seq = uids.size(); seq >= 1; seq--) {
+            long uid = uids.get(seq - 1);
+            if (!present.contains(uid)) {
+                if (!qresyncOn) {
+                    line("* " + seq + " EXPUNGE");
+                }
+                gone.add(0, uid);
+                uids.remove(seq - 1);
+                flags.remove(uid);
+                dates.remove(uid);
+                modseqs.remove(uid);
+            }
+        }
+        if (!gone.isEmpty() && qresyncOn) {
+            line("* VANISHED " + SequenceSet.format(gone)); // RFC 7162 §3.2.10
         }
         java.util.Set<Long> known = new java.util.HashSet<>(uids);
-        for (Upstream.Item i : now) {
-            Flags old = flags.get(i.uid());
-            if (known.contains(i.uid()) && old != null && !old.equals(i.flags())) {
-                line("* " + seq(i.uid()) + " FETCH (FLAGS " + flagList(i.flags()) + " UID " + i.uid() + ")");
+        for (Upstream.Item i : changed) {
+            if (!present.contains(i.uid())) {
+                continue;
             }
-            flags.put(i.uid(), i.flags());
-            dates.put(i.uid(), i.internalDate());
+            Flags old = flags.get(i.uid());
+            long oldModSeq = modseqs.getOrDefault(i.uid(), 0L);
+            if (known.contains(i.uid()) && old != null && (!old.equals(i.flags()) || (condstoreOn && i.modseq() != oldModSeq))) {
+                line("* " + seq(i.uid()) + " FETCH (FLAGS " + flagList(i.flags()) + " UID " + i.uid() + modseqItem(i.modseq()) + ")");
+            }
+            note(i);
         }
         boolean grew = false;
-        for (Upstream.Item i : now) {
-            if (!known.contains(i.uid())) {
-                uids.add(i.uid());
+        for (long uid : present) {
+            if (!known.contains(uid) && flags.containsKey(uid)) {
+                uids.add(uid);
+                known.add(uid);
                 grew = true;
             }
         }
@@ -434,6 +559,11 @@ final class ImapSession implements Runnable {
             uids.sort(null);
             line("* " + uids.size() + " EXISTS");
         }
+    }
+
+    /** " MODSEQ (n)" for a FETCH response once CONDSTORE is on (RFC 7162 §3.1.4.1), else nothing. */
+    private String modseqItem(long modseq) {
+        return condstoreOn ? " MODSEQ (" + modseq + ")" : "";
     }
 
     private void mailboxOp(String tag, String name, List<Object> args) throws Exception {
@@ -499,9 +629,7 @@ final class ImapSession implements Runnable {
                 out.add("\\Flagged");
             } else if (s == Flags.Flag.SEEN) {
                 out.add("\\Seen");
-            } else if (s == Flags.Flag.RECENT) {
-                out.add("\\Recent");
-            }
+            } // \Recent is the bridge's own provider session's (RFC 3501 §2.3.2), not the client's: never passed on
         }
         for (String u : f.getUserFlags()) {
             out.add(u);
@@ -522,6 +650,9 @@ final class ImapSession implements Runnable {
                 default -> {
                     if (s.startsWith("\\")) {
                         throw new IllegalArgumentException("unknown system flag " + s);
+                    }
+                    if (!s.matches("[^\\s(){%*\"\\\\\\]\\p{Cntrl}]+")) {
+                        throw new IllegalArgumentException("a keyword is an atom (RFC 3501 §9 flag-keyword)"); // it goes upstream as it is
                     }
                     f.add(s);
                 }
@@ -549,10 +680,41 @@ final class ImapSession implements Runnable {
     private void fetch(String tag, boolean byUid, List<Object> args) throws Exception {
         requireSelected();
         List<Long> which = pick(str(args.get(0)), byUid);
-        List<FetchItem> items = FetchItem.parse(args.subList(1, args.size()));
+        List<FetchItem> items = new ArrayList<>(FetchItem.parse(args.subList(1, 2)));
+        // RFC 7162 §3.1.4 and §3.2.6: FETCH set items (CHANGEDSINCE n [VANISHED])
+        long changedSince = -1;
+        boolean vanished = false;
+        List<?> mods = args.size() > 2 ? (List<?>) args.get(2) : List.of();
+        for (int i = 0; i < mods.size(); i++) {
+            switch (str(mods.get(i)).toUpperCase(Locale.ROOT)) {
+                case "CHANGEDSINCE" -> changedSince = Long.parseLong(str(mods.get(++i)));
+                case "VANISHED" -> vanished = true;
+                default -> throw new IllegalArgumentException("unknown FETCH modifier " + LogSafe.text(str(mods.get(i))));
+            }
+        }
+        if (vanished && (!byUid || !qresyncOn || changedSince < 0)) {
+            throw new IllegalArgumentException("VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC");
+        }
+        if (changedSince >= 0 || items.stream().anyMatch(i -> i.kind() == FetchItem.Kind.MODSEQ)) {
+            enableCondstore();
+        }
+        if (changedSince >= 0) {
+            long since = changedSince;
+            which = which.stream().filter(u -> modseqs.getOrDefault(u, 0L) > since).toList();
+        }
+        if (vanished) {
+            long top = Math.max(upstream.selected().getUIDNext() - 1, uids.isEmpty() ? 0 : uids.get(uids.size() - 1));
+            String gone = SequenceSet.parse(str(args.get(0)), Math.max(top, 1)).lacking(uids, top);
+            if (!gone.isEmpty()) {
+                line("* VANISHED (EARLIER) " + gone);
+            }
+        }
+        if (condstoreOn && items.stream().noneMatch(i -> i.kind() == FetchItem.Kind.MODSEQ)
+                && (changedSince >= 0 || items.stream().anyMatch(i -> i.kind() == FetchItem.Kind.FLAGS))) {
+            items.add(FetchItem.simple(FetchItem.Kind.MODSEQ));
+        }
         if (byUid && items.stream().noneMatch(i -> i.kind() == FetchItem.Kind.UID)) {
-            items = new ArrayList<>(items);
-            items.add(0, new FetchItem(FetchItem.Kind.UID, null, false, -1, -1));
+            items.add(0, FetchItem.simple(FetchItem.Kind.UID));
         }
         boolean content = items.stream().anyMatch(FetchItem::needsContent);
         boolean setsSeen = !readOnly && items.stream().anyMatch(i -> i.kind() == FetchItem.Kind.SECTION && !i.peek());
@@ -564,9 +726,15 @@ final class ImapSession implements Runnable {
                 Message[] ms = upstream.byUid(new long[] {uid});
                 upstream.selected().setFlags(ms, new Flags(Flags.Flag.SEEN), true);
                 flags.get(uid).add(Flags.Flag.SEEN);
+                if (upstream.condstore()) {
+                    upstream.items(String.valueOf(uid), 0).forEach(this::note); // its new MODSEQ
+                }
                 if (items.stream().noneMatch(i -> i.kind() == FetchItem.Kind.FLAGS)) {
                     items = new ArrayList<>(items);
-                    items.add(new FetchItem(FetchItem.Kind.FLAGS, null, false, -1, -1));
+                    items.add(FetchItem.simple(FetchItem.Kind.FLAGS));
+                    if (condstoreOn && items.stream().noneMatch(i -> i.kind() == FetchItem.Kind.MODSEQ)) {
+                        items.add(FetchItem.simple(FetchItem.Kind.MODSEQ));
+                    }
                 }
             }
             out.write(("* " + seq + " FETCH (").getBytes(StandardCharsets.US_ASCII));
@@ -587,6 +755,7 @@ final class ImapSession implements Runnable {
         switch (i.kind()) {
             case UID -> text("UID " + uid);
             case FLAGS -> text("FLAGS " + flagList(flags.get(uid)));
+            case MODSEQ -> text("MODSEQ (" + modseqs.getOrDefault(uid, 0L) + ")");
             case INTERNALDATE -> text("INTERNALDATE \"" + INTERNALDATE.format(dates.getOrDefault(uid, Instant.EPOCH)) + "\"");
             case RFC822_SIZE -> text("RFC822.SIZE " + m.length);
             case ENVELOPE -> text("ENVELOPE " + MimeTree.envelope(tree.header()));
@@ -613,46 +782,57 @@ final class ImapSession implements Runnable {
         out.write(s.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * STORE, passed to the provider by UID: FLAGS replaces there, and a conditional STORE (RFC 7162 §3.1.3,
+     * UNCHANGEDSINCE) is the provider's own check; what it left alone comes back as [MODIFIED].
+     */
     private void store(String tag, boolean byUid, List<Object> args) throws Exception {
         requireSelected();
         requireWritable();
         List<Long> which = pick(str(args.get(0)), byUid);
-        String op = str(args.get(1)).toUpperCase(Locale.ROOT);
+        int k = 1;
+        long unchangedSince = -1;
+        if (args.get(k) instanceof List<?> mods) {
+            if (mods.size() != 2 || !str(mods.get(0)).equalsIgnoreCase("UNCHANGEDSINCE")) {
+                throw new IllegalArgumentException("unknown STORE modifier");
+            }
+            unchangedSince = Long.parseLong(str(mods.get(1)));
+            enableCondstore();
+            k++;
+        }
+        String op = str(args.get(k)).toUpperCase(Locale.ROOT);
         boolean silent = op.endsWith(".SILENT");
         String base = silent ? op.substring(0, op.length() - 7) : op;
-        Object v = args.get(2);
-        Flags f = parseFlags(v instanceof List<?> l ? l : args.subList(2, args.size()));
-        Message[] ms = upstream.byUid(which.stream().mapToLong(Long::longValue).toArray());
-        IMAPFolder folder = upstream.selected();
-        switch (base) {
-            case "+FLAGS" -> folder.setFlags(ms, f, true);
-            case "-FLAGS" -> folder.setFlags(ms, f, false);
-            case "FLAGS" -> {
-                Flags all = new Flags();
-                all.add(Flags.Flag.ANSWERED);
-                all.add(Flags.Flag.DELETED);
-                all.add(Flags.Flag.DRAFT);
-                all.add(Flags.Flag.FLAGGED);
-                all.add(Flags.Flag.SEEN);
-                for (long uid : which) {
-                    for (String u : flags.get(uid).getUserFlags()) {
-                        all.add(u);
-                    }
-                }
-                folder.setFlags(ms, all, false);
-                folder.setFlags(ms, f, true);
-            }
-            default -> throw new IllegalArgumentException("STORE: +FLAGS, -FLAGS or FLAGS");
+        if (!List.of("+FLAGS", "-FLAGS", "FLAGS").contains(base)) {
+            throw new IllegalArgumentException("STORE: +FLAGS, -FLAGS or FLAGS");
         }
-        for (Upstream.Item i : upstream.items()) {
-            if (which.contains(i.uid())) {
-                flags.put(i.uid(), i.flags());
-                if (!silent) {
-                    line("* " + seq(i.uid()) + " FETCH (FLAGS " + flagList(i.flags()) + (byUid ? " UID " + i.uid() : "") + ")");
-                }
+        Object v = args.get(k + 1);
+        Flags f = parseFlags(v instanceof List<?> l ? l : args.subList(k + 1, args.size()));
+        List<Long> modified = List.of();
+        if (!which.isEmpty()) {
+            Upstream.Stored r = upstream.store(SequenceSet.format(which), unchangedSince, base + ".SILENT", flagList(f));
+            if (r.refused().isPresent()) {
+                line(tag + (r.refused().get().bad() ? " BAD " : " NO ") + "the mailbox server: " + LogSafe.text(r.refused().get().text()));
+                return;
+            }
+            modified = r.modified();
+            upstream.items(SequenceSet.format(which), 0).forEach(this::note);
+        }
+        List<Long> modSeqs = new ArrayList<>();
+        for (long uid : which) {
+            if (modified.contains(uid)) {
+                modSeqs.add((long) seq(uid));
+                continue;
+            }
+            String u = byUid ? " UID " + uid : "";
+            if (!silent) {
+                line("* " + seq(uid) + " FETCH (FLAGS " + flagList(flags.get(uid)) + u + modseqItem(modseqs.getOrDefault(uid, 0L)) + ")");
+            } else if (condstoreOn) {
+                line("* " + seq(uid) + " FETCH (MODSEQ (" + modseqs.getOrDefault(uid, 0L) + ")" + u + ")"); // RFC 7162 §3.1.3, even .SILENT
             }
         }
-        ok(tag, (byUid ? "UID " : "") + "STORE done");
+        String mod = modified.isEmpty() ? "" : "[MODIFIED " + SequenceSet.format(byUid ? modified : modSeqs) + "] ";
+        ok(tag, mod + (byUid ? "UID " : "") + "STORE " + (modified.isEmpty() ? "done" : "done, except where changed since"));
     }
 
     private void search(String tag, boolean byUid, List<Object> args) throws Exception {
@@ -662,13 +842,21 @@ final class ImapSession implements Runnable {
             criteria = criteria.subList(2, criteria.size()); // UTF-8 and US-ASCII are both read as UTF-8
         }
         Search q = Search.parse(criteria);
+        if (q.usesModseq()) {
+            enableCondstore();
+        }
         StringBuilder b = new StringBuilder("* SEARCH");
+        long top = 0;
         for (int i = 0; i < uids.size(); i++) {
             long uid = uids.get(i);
             if (q.matches(new Search.Candidate(i + 1, uid, uids.size(), uids.isEmpty() ? 0 : uids.get(uids.size() - 1), flags.get(uid),
-                    dates.getOrDefault(uid, Instant.EPOCH), () -> plaintext(uid)))) {
+                    dates.getOrDefault(uid, Instant.EPOCH), modseqs.getOrDefault(uid, 0L), () -> plaintext(uid)))) {
                 b.append(' ').append(byUid ? uid : i + 1);
+                top = Math.max(top, modseqs.getOrDefault(uid, 0L));
             }
+        }
+        if (q.usesModseq() && top > 0) {
+            b.append(" (MODSEQ ").append(top).append(')'); // RFC 7162 §3.1.5
         }
         line(b.toString());
         ok(tag, (byUid ? "UID " : "") + "SEARCH done");

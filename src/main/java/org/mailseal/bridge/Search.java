@@ -19,7 +19,7 @@ import java.util.Locale;
 final class Search {
 
     /** What a criterion sees of one message; {@code content} is read only when a key needs it. */
-    record Candidate(int seq, long uid, int count, long maxUid, Flags flags, Instant internalDate, Content content) {
+    record Candidate(int seq, long uid, int count, long maxUid, Flags flags, Instant internalDate, long modseq, Content content) {
     }
 
     interface Content {
@@ -47,9 +47,11 @@ final class Search {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("d-MMM-yyyy", Locale.ROOT);
 
     private final List<Key> all;
+    private final boolean modseq;
 
-    private Search(List<Key> all) {
+    private Search(List<Key> all, boolean modseq) {
         this.all = all;
+        this.modseq = modseq;
     }
 
     static Search parse(List<Object> criteria) {
@@ -61,7 +63,12 @@ final class Search {
         if (keys.isEmpty()) {
             throw new IllegalArgumentException("SEARCH needs a criterion");
         }
-        return new Search(keys);
+        return new Search(keys, p.modseq);
+    }
+
+    /** Whether a MODSEQ criterion is used: then the answer ends with the highest MODSEQ matched (RFC 7162 §3.1.5). */
+    boolean usesModseq() {
+        return modseq;
     }
 
     boolean matches(Candidate c) throws Exception {
@@ -82,6 +89,7 @@ final class Search {
     private static final class Parser {
         private final List<Object> in;
         private int i;
+        boolean modseq;
 
         Parser(List<Object> in) {
             this.in = in;
@@ -101,6 +109,7 @@ final class Search {
                 i++;
                 @SuppressWarnings("unchecked")
                 Search inner = Search.parse((List<Object>) l);
+                modseq |= inner.modseq;
                 return (c, cache) -> inner.matches(c);
             }
             String w = next();
@@ -116,6 +125,17 @@ final class Search {
                     Key a = key();
                     Key b = key();
                     return (c, x) -> a.test(c, x) || b.test(c, x);
+                }
+                case "MODSEQ": {
+                    // RFC 7162 §3.1.5: MODSEQ [entry-name entry-type] n; per-flag entries are not kept apart, the
+                    // message's MODSEQ stands for all of them
+                    if (in.get(i) instanceof ImapReader.Quoted) {
+                        next();
+                        next();
+                    }
+                    long n = Long.parseLong(next());
+                    modseq = true;
+                    return (c, x) -> c.modseq() >= n;
                 }
                 case "UID": {
                     String set = next();

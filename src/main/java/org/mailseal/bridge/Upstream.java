@@ -1,11 +1,9 @@
 package org.mailseal.bridge;
 
-import jakarta.mail.FetchProfile;
 import jakarta.mail.Flags;
 import jakarta.mail.Folder;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
-import jakarta.mail.UIDFolder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;
@@ -15,7 +13,14 @@ import java.util.List;
 import org.eclipse.angus.mail.imap.IMAPFolder;
 import org.eclipse.angus.mail.imap.IMAPMessage;
 import org.eclipse.angus.mail.imap.IMAPStore;
+import org.eclipse.angus.mail.iap.Response;
 import org.eclipse.angus.mail.imap.protocol.BODY;
+import org.eclipse.angus.mail.imap.protocol.FLAGS;
+import org.eclipse.angus.mail.imap.protocol.FetchResponse;
+import org.eclipse.angus.mail.imap.protocol.IMAPResponse;
+import org.eclipse.angus.mail.imap.protocol.INTERNALDATE;
+import org.eclipse.angus.mail.imap.protocol.MODSEQ;
+import org.eclipse.angus.mail.imap.protocol.UID;
 import org.mailseal.config.Bridge;
 
 /**
@@ -29,8 +34,16 @@ final class Upstream implements AutoCloseable {
     record Box(String name, char delimiter, List<String> attributes) {
     }
 
-    /** One message as listed: UID, flags, internal date. */
-    record Item(long uid, Flags flags, Instant internalDate) {
+    /** One message as listed: UID, flags, internal date, and its MODSEQ (RFC 7162; 0 when the provider keeps none). */
+    record Item(long uid, Flags flags, Instant internalDate, long modseq) {
+    }
+
+    /** What the provider answered a command it took but refused (NO or BAD), to pass on to the client. */
+    record Refusal(boolean bad, String text) {
+    }
+
+    /** The outcome of a conditional STORE (RFC 7162 §3.1.3): the UIDs the provider left alone as changed since. */
+    record Stored(java.util.Optional<Refusal> refused, List<Long> modified) {
     }
 
     /** The provider is not reachable or refused the login (the client gets NO [UNAVAILABLE]). */
@@ -41,10 +54,17 @@ final class Upstream implements AutoCloseable {
     }
 
     private final IMAPStore store;
+    private final boolean condstore;
     private IMAPFolder open;
 
-    private Upstream(IMAPStore store) {
+    private Upstream(IMAPStore store) throws MessagingException {
         this.store = store;
+        this.condstore = store.hasCapability("CONDSTORE");
+    }
+
+    /** Whether the provider keeps modification sequences (RFC 7162 CONDSTORE): then the bridge offers CONDSTORE and QRESYNC. */
+    boolean condstore() {
+        return condstore;
     }
 
     static Upstream connect(Bridge cfg, String login, char[] password) throws Unavailable {
@@ -73,9 +93,19 @@ final class Upstream implements AutoCloseable {
     IMAPFolder open(String name, boolean readOnly) throws MessagingException {
         closeOpen();
         IMAPFolder f = folder(name);
-        f.open(readOnly ? Folder.READ_ONLY : Folder.READ_WRITE);
+        int mode = readOnly ? Folder.READ_ONLY : Folder.READ_WRITE;
+        if (condstore) {
+            f.open(mode, org.eclipse.angus.mail.imap.ResyncData.CONDSTORE); // SELECT ... (CONDSTORE), RFC 7162 §3.1.8
+        } else {
+            f.open(mode);
+        }
         open = f;
         return f;
+    }
+
+    /** The open mailbox's HIGHESTMODSEQ as the provider said it (0 without CONDSTORE). */
+    long highestModSeq() throws MessagingException {
+        return condstore ? open.getHighestModSeq() : 0;
     }
 
     void closeOpen() {
@@ -93,23 +123,100 @@ final class Upstream implements AutoCloseable {
         return open;
     }
 
-    /** Every message of the open mailbox: UID, flags, internal date (one FETCH). */
+    /** Every message of the open mailbox: UID, flags, internal date, MODSEQ (one FETCH). */
     List<Item> items() throws MessagingException {
-        Message[] ms = open.getMessages();
-        FetchProfile fp = new FetchProfile();
-        fp.add(UIDFolder.FetchProfileItem.UID);
-        fp.add(FetchProfile.Item.FLAGS);
-        fp.add(IMAPFolder.FetchProfileItem.INTERNALDATE);
-        open.fetch(ms, fp);
-        List<Item> out = new ArrayList<>(ms.length);
-        for (Message m : ms) {
-            if (m.isExpunged()) {
-                continue;
+        return open.getMessageCount() == 0 ? List.of() : items("1:*", 0);
+    }
+
+    /**
+     * The messages of {@code uidSet} in the open mailbox; with {@code changedSince} > 0 only those whose MODSEQ
+     * is above it (RFC 7162 §3.1.4, CHANGEDSINCE). One raw UID FETCH; the provider's other news in its answer
+     * (EXISTS, EXPUNGE) go to Angus, which keeps its message numbers by them.
+     */
+    List<Item> items(String uidSet, long changedSince) throws MessagingException {
+        String cmd = "UID FETCH " + uidSet + " (UID FLAGS INTERNALDATE" + (condstore ? " MODSEQ)" : ")")
+                + (condstore && changedSince > 0 ? " (CHANGEDSINCE " + changedSince + ")" : "");
+        Response[] rs = raw(cmd);
+        List<Item> out = new ArrayList<>(rs.length);
+        for (Response r : rs) {
+            if (r instanceof FetchResponse fr) {
+                UID uid = fr.getItem(UID.class);
+                FLAGS flags = fr.getItem(FLAGS.class);
+                if (uid == null || flags == null) {
+                    continue; // the provider's unsolicited news of a flag change: the answer itself has the message too
+                }
+                INTERNALDATE d = fr.getItem(INTERNALDATE.class);
+                MODSEQ m = fr.getItem(MODSEQ.class);
+                out.add(new Item(uid.uid, new Flags(flags), d == null || d.getDate() == null ? Instant.EPOCH : d.getDate().toInstant(),
+                        m == null ? 0 : m.modseq));
             }
-            Date d = m.getReceivedDate();
-            out.add(new Item(open.getUID(m), m.getFlags(), d == null ? Instant.EPOCH : d.toInstant()));
         }
         return out;
+    }
+
+    /** Every UID of the open mailbox, ascending (UID SEARCH ALL). */
+    long[] uids() throws MessagingException {
+        java.util.TreeSet<Long> out = new java.util.TreeSet<>();
+        for (Response r : raw("UID SEARCH ALL")) {
+            if (r instanceof IMAPResponse ir && ir.keyEquals("SEARCH")) {
+                long n;
+                while ((n = ir.readLong()) != -1) {
+                    out.add(n);
+                }
+            }
+        }
+        return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /**
+     * STORE on UIDs, passed to the provider as it is (so FLAGS replaces, and UNCHANGEDSINCE is the provider's
+     * own check, with no race): {@code op} is +FLAGS, -FLAGS or FLAGS (.SILENT), {@code unchangedSince} &lt; 0
+     * for none.
+     */
+    Stored store(String uidSet, long unchangedSince, String op, String flagList) throws MessagingException {
+        String cmd = "UID STORE " + uidSet + (unchangedSince >= 0 ? " (UNCHANGEDSINCE " + unchangedSince + ")" : "") + " " + op + " " + flagList;
+        Response[] rs = (Response[]) open.doCommand(p -> {
+            Response[] r = p.command(cmd, null);
+            p.notifyResponseHandlers(java.util.Arrays.copyOf(r, r.length - 1)); // flag news for Angus (no listener is waiting now)
+            return r;
+        });
+        Response last = rs[rs.length - 1];
+        String text = last.toString();
+        List<Long> modified = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[MODIFIED ([0-9:,]+)\\]").matcher(text);
+        if (m.find()) {
+            for (String part : m.group(1).split(",")) {
+                String[] ab = part.split(":");
+                long a = Long.parseLong(ab[0]);
+                long b = ab.length > 1 ? Long.parseLong(ab[1]) : a;
+                for (long u = Math.min(a, b); u <= Math.max(a, b); u++) {
+                    modified.add(u);
+                }
+            }
+        }
+        if (last.isOK()) {
+            return new Stored(java.util.Optional.empty(), modified);
+        }
+        if (last.isBYE()) {
+            throw new MessagingException("the mailbox server closed the connection: " + text);
+        }
+        return new Stored(java.util.Optional.of(new Refusal(last.isBAD(), last.getRest())), modified);
+    }
+
+    /** A command on the open mailbox; news in the answer other than FETCH go to Angus; NO, BAD or BYE throw. */
+    private Response[] raw(String cmd) throws MessagingException {
+        return (Response[]) open.doCommand(p -> {
+            Response[] r = p.command(cmd, null);
+            List<Response> news = new ArrayList<>();
+            for (int i = 0; i < r.length - 1; i++) {
+                if (!(r[i] instanceof FetchResponse)) {
+                    news.add(r[i]);
+                }
+            }
+            p.notifyResponseHandlers(news.toArray(new Response[0]));
+            p.handleResult(r[r.length - 1]);
+            return r;
+        });
     }
 
     /** The raw bytes of message {@code uid} of the open mailbox, or null when it is gone. */

@@ -325,4 +325,61 @@ class BridgeDovecotTest {
                     .isEqualTo(dovecotSays.get(i).toLowerCase(java.util.Locale.ROOT));
         }
     }
+
+    List<String> condstore(boolean viaBridge, String... modeAndArgs) throws Exception {
+        Path script = Path.of(getClass().getResource("/bridge/condstore.py").toURI());
+        List<String> cmd = new ArrayList<>(viaBridge
+                ? List.of("/usr/bin/python3", script.toString(), "127.0.0.1", String.valueOf(gw.bridge().port()), "alice@example.com", "alice password 1",
+                        "Sync", tls.caCertificate().toString())
+                : List.of("/usr/bin/python3", script.toString(), "127.0.0.1", String.valueOf(dovecot.port()), "alice", "cloud-password-1", "Sync", "-"));
+        cmd.addAll(List.of(modeAndArgs));
+        return Cmd.run(cmd.toArray(String[]::new)).ok("condstore.py " + String.join(" ", modeAndArgs) + (viaBridge ? " via the bridge" : " at Dovecot"))
+                .outText().lines().toList();
+    }
+
+    static String value(List<String> lines, String key) {
+        return lines.stream().filter(l -> l.startsWith(key + " ")).findFirst().orElseThrow(() -> new AssertionError(key + " missing in " + lines))
+                .substring(key.length() + 1);
+    }
+
+    /**
+     * CONDSTORE and QRESYNC (RFC 7162): the provider's MODSEQs pass through, so a client resynchronising through
+     * the bridge gets what it would get from Dovecot itself, word for word: HIGHESTMODSEQ, the messages changed
+     * since its last MODSEQ (FETCH CHANGEDSINCE, SEARCH MODSEQ), and VANISHED (EARLIER) for what another client
+     * expunged meanwhile. A conditional STORE on a message changed since fails with [MODIFIED] (the provider's
+     * own check), one on the current MODSEQ succeeds, and under QRESYNC an expunge is told as VANISHED.
+     */
+    @Test
+    @Order(7)
+    void condstoreAndQresyncGiveWhatTheProviderGives() throws Exception {
+        for (int i = 1; i <= 5; i++) {
+            int before = sink.messages.size();
+            assertThat(org.mailseal.testkit.SmtpClient.submit(smtpPort, "internet.test", "bob@internet.test", "alice@example.com",
+                    "From: bob@internet.test\r\nTo: alice@example.com\r\nSubject: sync " + i + "\r\n\r\nsync " + i + "\r\n")).startsWith("250");
+            deliver("Sync", sink.messages.get(before).data());
+        }
+        List<String> state = condstore(true, "state");
+        assertThat(state).as("through the bridge and at Dovecot").isEqualTo(condstore(false, "state"));
+        assertThat(state).contains("capabilities True True", "select OK").filteredOn(l -> l.startsWith("message ")).hasSize(5);
+        String validity = value(state, "uidvalidity");
+        String modseq = value(state, "highestmodseq");
+        assertThat(Long.parseLong(modseq)).isPositive();
+        // another client changes the mailbox at the provider: flags message 4, expunges message 2
+        try (Store s = provider()) {
+            IMAPFolder f = (IMAPFolder) s.getFolder("Sync");
+            f.open(Folder.READ_WRITE);
+            f.getMessageByUID(4).setFlag(jakarta.mail.Flags.Flag.FLAGGED, true);
+            jakarta.mail.Message two = f.getMessageByUID(2);
+            two.setFlag(jakarta.mail.Flags.Flag.DELETED, true);
+            f.expunge(new jakarta.mail.Message[] {two});
+            f.close(false);
+        }
+        List<String> resync = condstore(true, "resync", validity, modseq, "1:5");
+        assertThat(resync).as("through the bridge and at Dovecot").isEqualTo(condstore(false, "resync", validity, modseq, "1:5"));
+        assertThat(resync).contains("select OK", "highestmodseq-grew True", "vanished ['VANISHED (EARLIER) 2']", "enable ['* ENABLED QRESYNC']");
+        assertThat(resync).filteredOn(l -> l.startsWith("changed ")).singleElement().asString().startsWith("changed uid=4 flags=\\Flagged modseq=");
+        assertThat(value(resync, "search-modseq")).startsWith("OK ['* SEARCH 4 (MODSEQ ");
+        List<String> store = condstore(true, "store", "4", modseq, "5");
+        assertThat(store).containsExactly("stale-store OK [MODIFIED 4] []", "fresh-store OK False 1 True True", "expunge OK ['VANISHED 5'] []");
+    }
 }
