@@ -51,7 +51,10 @@ final class ImapSession implements Runnable {
     private OutputStream out;
     private State state = State.NOT_AUTHENTICATED;
     private String user;
+    private Account.Login login;
     private Upstream upstream;
+    /** The provider's connection failed: the next command connects again first (and finds the mailbox again). */
+    private boolean upstreamBroken;
 
     // the selected mailbox
     private String mailbox;
@@ -113,7 +116,9 @@ final class ImapSession implements Runnable {
                     dispatch(tag, name.toUpperCase(Locale.ROOT), args);
                 } catch (IllegalArgumentException | ClassCastException | IndexOutOfBoundsException bad) {
                     line(tag + " BAD " + (bad.getMessage() == null ? "bad arguments" : bad.getMessage()));
-                } catch (Upstream.Unavailable | MessagingException down) {
+                } catch (Upstream.Unavailable | MessagingException | IllegalStateException down) {
+                    // IllegalStateException: Angus's "folder not open" once the provider dropped the connection
+                    upstreamBroken = state != State.NOT_AUTHENTICATED;
                     log.warn("user=<{}>: the mailbox server: {}", user, LogSafe.text(String.valueOf(down.getMessage())));
                     line(tag + " NO [UNAVAILABLE] the mailbox server is not reachable now; try again later");
                 }
@@ -140,7 +145,7 @@ final class ImapSession implements Runnable {
             return CAPS + (secure() ? " AUTH=PLAIN" : tls != null ? " STARTTLS" + (allowPlainLogin ? " AUTH=PLAIN" : " LOGINDISABLED") : " AUTH=PLAIN");
         }
         // modification sequences are the provider's: offered only where it keeps them
-        return CAPS + (upstream.condstore() ? " CONDSTORE QRESYNC" : "");
+        return CAPS + (upstream != null && upstream.condstore() ? " CONDSTORE QRESYNC" : "");
     }
 
     private void line(String s) throws IOException {
@@ -163,6 +168,9 @@ final class ImapSession implements Runnable {
     }
 
     private void dispatch(String tag, String name, List<Object> args) throws Exception {
+        if (upstreamBroken && !List.of("LOGOUT", "CAPABILITY", "ID").contains(name) && !reconnect()) {
+            return;
+        }
         switch (name) {
             case "CAPABILITY" -> {
                 line("* CAPABILITY " + capabilities());
@@ -230,6 +238,40 @@ final class ImapSession implements Runnable {
         }
     }
 
+    /**
+     * After the provider's connection failed: a new one, and the selected mailbox opened again. Under the same
+     * UIDVALIDITY the client's view is brought up to date (what went, came or changed meanwhile) and it goes
+     * on with its UIDs and cache: nothing is downloaded again. Under another (the mailbox was made anew) its
+     * UIDs mean nothing any more: BYE, and it selects again. False when the session ends.
+     */
+    private boolean reconnect() throws Exception {
+        if (upstream != null) {
+            upstream.close();
+            upstream = null;
+        }
+        upstream = account.connect(login); // Unavailable: the command gets NO [UNAVAILABLE], the next one tries again
+        if (state == State.SELECTED) {
+            IMAPFolder f;
+            try {
+                f = upstream.open(mailbox, readOnly);
+            } catch (jakarta.mail.FolderNotFoundException gone) {
+                f = null;
+            }
+            if (f == null || f.getUIDValidity() != uidValidity) {
+                log.info("bridge user=<{}>: {} changed at the provider while it was away (UIDVALIDITY); the client selects again", user,
+                        LogSafe.text(mailbox));
+                line("* BYE the mailbox was made anew at the mailbox server; connect and select it again");
+                state = State.LOGOUT;
+                return false;
+            }
+            upstreamBroken = false;
+            refresh();
+        }
+        upstreamBroken = false;
+        log.info("bridge user=<{}>: connected to the mailbox server again", user);
+        return true;
+    }
+
     private void ok(String tag, String text) throws IOException {
         line(tag + " OK " + text);
     }
@@ -290,6 +332,7 @@ final class ImapSession implements Runnable {
             return;
         }
         upstream = account.connect(login.get());
+        this.login = login.get();
         user = u;
         state = State.AUTHENTICATED;
         log.info("bridge login user=<{}> client=[{}]", u, socket.getInetAddress().getHostAddress());

@@ -382,4 +382,39 @@ class BridgeDovecotTest {
         List<String> store = condstore(true, "store", "4", modseq, "5");
         assertThat(store).containsExactly("stale-store OK [MODIFIED 4] []", "fresh-store OK False 1 True True", "expunge OK ['VANISHED 5'] []");
     }
+
+    /**
+     * A provider outage in the middle of a session: while Dovecot is down, the client's commands get
+     * NO [UNAVAILABLE] (the session stays); once it is back, the next command finds the mailbox again under the
+     * same UIDVALIDITY and the client goes on with the same UIDs, and an mbsync run transfers nothing again.
+     */
+    @Test
+    @Order(8)
+    void aProviderOutageGivesUnavailableThenTheSessionGoesOnWithTheSameUids() throws Exception {
+        Path maildir = dir.resolve("maildir-outage"); // Archive was made anew at the provider in a test before
+        mbsync(maildir);
+        List<Path> synced = files(maildir.resolve("INBOX"));
+        Path script = Path.of(getClass().getResource("/bridge/outage.py").toURI());
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), "127.0.0.1", String.valueOf(gw.bridge().port()), "alice@example.com",
+                "alice password 1", tls.caCertificate().toString()).redirectErrorStream(true).start();
+        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                java.io.Writer w = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
+            assertThat(r.readLine()).isEqualTo("ready " + synced.size());
+            dovecot.stop();
+            w.write("\n");
+            w.flush();
+            assertThat(r.readLine()).startsWith("down-noop NO [UNAVAILABLE]");
+            assertThat(r.readLine()).startsWith("down-fetch NO [UNAVAILABLE]");
+            assertThat(r.readLine()).isEqualTo("waiting");
+            dovecot.start();
+            w.write("\n");
+            w.flush();
+            assertThat(r.readLine()).isEqualTo("up-noop OK []");
+            assertThat(r.readLine()).isEqualTo("up-uids " + synced.size() + " True");
+        } finally {
+            p.destroy();
+        }
+        String again = mbsync(maildir);
+        assertThat(files(maildir.resolve("INBOX"))).as("nothing downloaded again after the outage: " + again).isEqualTo(synced);
+    }
 }

@@ -17,10 +17,11 @@ public final class Dovecot implements AutoCloseable {
 
     private final Path dir;
     private final int port;
-    private final Process process;
+    private final String binary;
+    private Process process;
 
     public Dovecot(Path dir, String user, String password) throws Exception {
-        String binary = Peers.require("dovecot", "dovecot-imapd");
+        this.binary = Peers.require("dovecot", "dovecot-imapd");
         Peers.requireRoot("Dovecot's master process binds and then drops to its own users");
         this.dir = Files.createDirectories(dir);
         this.port = TestGateway.freePort();
@@ -55,6 +56,11 @@ public final class Dovecot implements AutoCloseable {
                 "  mailbox Trash {", "    special_use = \\Trash", "    auto = create", "  }", "}",
                 "protocol imap {", "  mail_max_userip_connections = 100", "}", ""));
         Cmd.run("chown", "-R", "65534:65534", dir.resolve("home").toString()).ok("chown");
+        start();
+    }
+
+    /** Starts Dovecot (again, after {@link #stop}: the same port and mail store, as after a provider's outage). */
+    public void start() throws Exception {
         process = new ProcessBuilder(binary, "-F", "-c", dir.resolve("dovecot.conf").toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("dovecot.out").toFile()).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -81,11 +87,24 @@ public final class Dovecot implements AutoCloseable {
         return dir.resolve("home");
     }
 
+    /** Stops Dovecot: its connections drop, as in a provider's outage. */
+    public void stop() throws Exception {
+        close();
+    }
+
     @Override
     public void close() throws Exception {
+        List<ProcessHandle> children = process.descendants().toList(); // its login and imap processes end after it
         process.destroy();
         if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
             process.destroyForcibly();
+        }
+        for (ProcessHandle c : children) {
+            try {
+                c.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                c.destroyForcibly();
+            }
         }
     }
 }
