@@ -42,7 +42,7 @@ import org.mailseal.testkit.TestGateway;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@NeedsPeers({"dovecot=dovecot-imapd", "mbsync=isync", "python3=python3", "root=Dovecot's master process drops to its own users"})
+@NeedsPeers({"dovecot=dovecot-imapd", "mbsync=isync", "python3=python3", "mutt=mutt", "tmux=tmux", "root=Dovecot's master process drops to its own users"})
 class BridgeDovecotTest {
 
     static final String CANARY = "dovecot-canary-5813";
@@ -416,5 +416,158 @@ class BridgeDovecotTest {
         }
         String again = mbsync(maildir);
         assertThat(files(maildir.resolve("INBOX"))).as("nothing downloaded again after the outage: " + again).isEqualTo(synced);
+    }
+
+    /** The mutt under tmux of {@link #muttReadsSearchesRepliesAndMovesUnderTmux}: keys in, screen out. */
+    record Tmux(String socket, String session) {
+        void keys(String... keys) throws Exception {
+            Cmd.run(Cmd.concat(List.of("tmux", "-L", socket, "send-keys", "-t", session), keys)).ok("tmux send-keys");
+        }
+
+        void type(String text) throws Exception {
+            Cmd.run("tmux", "-L", socket, "send-keys", "-t", session, "-l", text).ok("tmux send-keys");
+        }
+
+        String screen() throws Exception {
+            return Cmd.run("tmux", "-L", socket, "capture-pane", "-p", "-t", session).outText();
+        }
+
+        /** The screen once {@code test} holds for it (30 s at most). */
+        String await(String what, java.util.function.Predicate<String> test) throws Exception {
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            String last = "";
+            while (System.nanoTime() < deadline) {
+                last = screen();
+                if (test.test(last)) {
+                    return last;
+                }
+                Thread.sleep(200);
+            }
+            throw new AssertionError("mutt's screen never showed " + what + "; it shows:\n" + last);
+        }
+
+        String await(String text) throws Exception {
+            return await("\"" + text + "\"", s -> s.contains(text));
+        }
+    }
+
+    /**
+     * A stock terminal client: mutt, under tmux, reads a mailbox through the bridge over STARTTLS (certificate
+     * checked): the index shows the subjects, the pager the plaintext body (a capture of the screen is kept in
+     * target/bridge-mutt-screen.txt); a body search ({@code =b}, the server's SEARCH BODY over the plaintext)
+     * finds the one message holding a word; a reply quotes the plaintext; a message saved to Trash and purged
+     * is moved at the provider.
+     */
+    @Test
+    @Order(9)
+    void muttReadsSearchesRepliesAndMovesUnderTmux() throws Exception {
+        String[][] mails = {{"mutt lunch plans", "Shall we try the new noodle place on Friday?"},
+                {"mutt quarterly numbers", "Q3 revenue is up 12 percent, margin steady."},
+                {"mutt holiday photos", "The sandcastle pictures are in the shared folder."}};
+        for (String[] m : mails) {
+            int before = sink.messages.size();
+            assertThat(org.mailseal.testkit.SmtpClient.submit(smtpPort, "internet.test", "bob@internet.test", "alice@example.com",
+                    "From: Bob <bob@internet.test>\r\nTo: alice@example.com\r\nSubject: " + m[0] + "\r\nMessage-ID: <" + m[0].replace(' ', '.')
+                            + "@internet.test>\r\n\r\n" + m[1] + "\r\n")).startsWith("250");
+            byte[] encrypted = sink.messages.get(before).data();
+            assertThat(new String(encrypted, StandardCharsets.ISO_8859_1)).doesNotContain(m[1]);
+            deliver("Mutt", encrypted);
+        }
+        int trashBefore;
+        try (Store s = provider()) {
+            trashBefore = s.getFolder("Trash").getMessageCount();
+        }
+        Path home = Files.createDirectories(dir.resolve("mutt-home"));
+        Path sent = home.resolve("sent.eml");
+        Path sendmail = home.resolve("sendmail");
+        Files.writeString(sendmail, "#!/bin/sh\ncat > " + sent + "\n");
+        Files.setPosixFilePermissions(sendmail, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path muttrc = home.resolve("muttrc");
+        Files.writeString(muttrc, String.join("\n",
+                "set folder=\"imap://alice%40example.com@localhost:" + gw.bridge().port() + "/\"",
+                "set spoolfile=\"=Mutt\"",
+                "set imap_pass=\"alice password 1\"",
+                "set ssl_starttls=yes",
+                "set ssl_force_tls=yes",
+                "set ssl_ca_certificates_file=\"" + tls.caCertificate() + "\"",
+                "set imap_check_subscribed=no",
+                "set header_cache=\"\"",
+                "set message_cachedir=\"\"",
+                "set from=\"alice@example.com\"",
+                "set realname=\"Alice\"",
+                "set sendmail=\"" + sendmail + "\"",
+                "set editor=\"true\"",
+                "set fast_reply=yes",
+                "set include=yes",
+                "set abort_unmodified=no",
+                "set record=\"\"",
+                "set copy=no",
+                "set delete=yes",
+                "set confirmappend=no",
+                "set quit=yes",
+                "set wait_key=no",
+                "set move=no",
+                "set sort=subject",
+                ""));
+        Tmux t = new Tmux("mailseal-test-" + ProcessHandle.current().pid(), "mutt");
+        Cmd.run("tmux", "-L", t.socket(), "-f", "/dev/null", "new-session", "-d", "-s", t.session(), "-x", "132", "-y", "40", "-e", "HOME=" + home,
+                "mutt -n -F " + muttrc).ok("tmux new-session");
+        try {
+            // the index: the three subjects, from the plaintext headers
+            t.await("the three subjects", s -> java.util.Arrays.stream(mails).allMatch(m -> s.contains(m[0])));
+            // read one
+            t.keys("/");
+            t.type("~s quarterly");
+            t.keys("Enter");
+            t.keys("Enter");
+            String pager = t.await(mails[1][1]);
+            Files.writeString(Path.of("target", "bridge-mutt-screen.txt"), pager);
+            assertThat(pager).contains("Subject: mutt quarterly numbers", "From: Bob <bob@internet.test>").doesNotContain("-----BEGIN PGP", "pkcs7");
+            // reply to it: the plaintext quoted
+            t.keys("q");
+            t.await("mutt holiday photos");
+            t.keys("r");
+            t.await("the compose menu", s -> s.contains("y:Send") || s.contains("Send"));
+            t.keys("y");
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            while (!(Files.exists(sent) && Files.size(sent) > 0) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            String reply = Files.readString(sent);
+            assertThat(reply).contains("To: Bob <bob@internet.test>", "Subject: Re: mutt quarterly numbers", "In-Reply-To: <mutt.quarterly.numbers@internet.test>",
+                    "> " + mails[1][1]);
+            // search the bodies (the server's SEARCH BODY): only the holiday message holds "sandcastle"
+            t.keys("l");
+            t.type("=b sandcastle");
+            t.keys("Enter");
+            String limited = t.await("only the holiday message", s -> s.contains("mutt holiday photos") && !s.contains("mutt lunch plans"));
+            assertThat(limited).doesNotContain("mutt quarterly numbers");
+            t.keys("l");
+            t.type("~A");
+            t.keys("Enter");
+            t.await("all three again", s -> java.util.Arrays.stream(mails).allMatch(m -> s.contains(m[0])));
+            // move one to Trash: saved there, then purged here
+            t.keys("/");
+            t.type("~s lunch");
+            t.keys("Enter");
+            t.keys("s");
+            t.await("Save to mailbox");
+            t.keys("C-u");
+            t.type("=Trash");
+            t.keys("Enter");
+            t.keys("$");
+            t.await("the lunch message gone", s -> !s.contains("mutt lunch plans") && s.contains("mutt holiday photos"));
+            t.keys("q");
+        } finally {
+            Cmd.run("tmux", "-L", t.socket(), "kill-server");
+        }
+        try (Store s = provider()) {
+            assertThat(s.getFolder("Mutt").getMessageCount()).isEqualTo(2);
+            assertThat(s.getFolder("Trash").getMessageCount()).isEqualTo(trashBefore + 1);
+        }
+        Path script = Path.of(getClass().getResource("/bridge/read_all.py").toURI());
+        String trash = Cmd.run("/usr/bin/python3", script.toString(), "127.0.0.1", String.valueOf(gw.bridge().port()), "alice@example.com",
+                "alice password 1", tls.caCertificate().toString(), "Trash").ok("read Trash").outText();
+        assertThat(trash).contains("Subject: mutt lunch plans", mails[0][1]);
     }
 }
