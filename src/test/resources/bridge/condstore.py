@@ -8,34 +8,15 @@ usage: condstore.py HOST PORT USER PASSWORD MAILBOX CA_FILE|- MODE [ARGS]
                                 SEARCH MODSEQ, STATUS HIGHESTMODSEQ
   store UID STALE_MODSEQ EXPUNGE_UID   a conditional STORE that must fail, one that must succeed, then a UID EXPUNGE under QRESYNC
 """
-import imaplib
 import re
-import ssl
 import sys
+
+import bridgeclient
 
 host, port, user, password, box, ca, mode = sys.argv[1:8]
 args = sys.argv[8:]
-c = imaplib.IMAP4(host, int(port))
-if ca != "-":
-    ctx = ssl.create_default_context(cafile=ca)
-    ctx.check_hostname = False
-    c.starttls(ssl_context=ctx)
-typ, data = c.login(user, password)
-n = 0
-
-
-def run(text):
-    """Sends one command; the untagged lines and the tagged one (no literals are asked for here)."""
-    global n
-    n += 1
-    tag = "c%d" % n
-    c.send(("%s %s\r\n" % (tag, text)).encode())
-    lines = []
-    while True:
-        line = c.readline().decode().rstrip("\r\n")
-        if line.startswith(tag + " "):
-            return lines, line[len(tag) + 1:]
-        lines.append(line)
+c = bridgeclient.login(host, port, user, password, ca)
+run = bridgeclient.Raw(c, "c").run
 
 
 def fetches(lines):

@@ -4,18 +4,14 @@ EXISTS it sends and how long it waited.
 
 usage: idle.py HOST PORT USER PASSWORD CA_FILE
 """
-import imaplib
 import socket
-import ssl
 import sys
 import time
 
+import bridgeclient
+
 host, port, user, password, ca = sys.argv[1:6]
-ctx = ssl.create_default_context(cafile=ca)
-ctx.check_hostname = False
-c = imaplib.IMAP4(host, int(port))
-c.starttls(ssl_context=ctx)
-c.login(user, password)
+c = bridgeclient.login(host, port, user, password, ca)
 c.select("INBOX")
 c.send(b"t1 IDLE\r\n")
 line = c.readline()

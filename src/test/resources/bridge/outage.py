@@ -5,30 +5,13 @@ on afterwards with the same UIDs. Waits for a line on stdin after "ready" (stop 
 
 usage: outage.py HOST PORT USER PASSWORD CA_FILE
 """
-import imaplib
-import ssl
 import sys
 
+import bridgeclient
+
 host, port, user, password, ca = sys.argv[1:6]
-ctx = ssl.create_default_context(cafile=ca)
-ctx.check_hostname = False
-c = imaplib.IMAP4(host, int(port))
-c.starttls(ssl_context=ctx)
-c.login(user, password)
-n = 0
-
-
-def run(text):
-    global n
-    n += 1
-    tag = "o%d" % n
-    c.send(("%s %s\r\n" % (tag, text)).encode())
-    lines = []
-    while True:
-        line = c.readline().decode().rstrip("\r\n")
-        if line.startswith(tag + " "):
-            return lines, line[len(tag) + 1:]
-        lines.append(line)
+c = bridgeclient.login(host, port, user, password, ca)
+run = bridgeclient.Raw(c, "o").run
 
 
 def uids():

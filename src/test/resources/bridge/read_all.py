@@ -3,17 +3,13 @@
 
 usage: read_all.py HOST PORT USER PASSWORD CA_FILE [MAILBOX]
 """
-import imaplib
-import ssl
 import sys
+
+import bridgeclient
 
 host, port, user, password, ca = sys.argv[1:6]
 mailbox = sys.argv[6] if len(sys.argv) > 6 else "INBOX"
-ctx = ssl.create_default_context(cafile=ca)
-ctx.check_hostname = False  # the certificate names localhost; the address is 127.0.0.1
-c = imaplib.IMAP4(host, int(port))
-c.starttls(ssl_context=ctx)
-c.login(user, password)
+c = bridgeclient.login(host, port, user, password, ca)
 typ, data = c.select(mailbox, readonly=True)
 typ, data = c.uid("SEARCH", None, "ALL")
 uids = data[0].split()

@@ -4,17 +4,12 @@ with literals written as quoted strings (so two servers' answers compare whateve
 
 usage: structures.py HOST PORT USER PASSWORD MAILBOX [CA_FILE]
 """
-import imaplib
-import ssl
 import sys
 
+import bridgeclient
+
 host, port, user, password, mailbox = sys.argv[1:6]
-c = imaplib.IMAP4(host, int(port))
-if len(sys.argv) > 6:
-    ctx = ssl.create_default_context(cafile=sys.argv[6])
-    ctx.check_hostname = False
-    c.starttls(ssl_context=ctx)
-c.login(user, password)
+c = bridgeclient.login(host, port, user, password, sys.argv[6] if len(sys.argv) > 6 else "-")
 c.select(mailbox, readonly=True)
 typ, data = c.uid("SEARCH", None, "ALL")
 for uid in data[0].split():
