@@ -26,9 +26,20 @@ public final class GatewayProcess implements AutoCloseable {
     /** With the gateway JVM's heap limited to {@code maxHeap} ({@code -Xmx}). */
     public static GatewayProcess start(Path config, Path log, int smtpPort, String maxHeap) throws Exception {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        return start(List.of("-Xmx" + maxHeap, "-cp", cp, "org.mailseal.cli.Main"), config, log, smtpPort);
+    }
+
+    /** The gateway of an executable jar: this build's {@code target/mailseal.jar}, or another release's. */
+    public static GatewayProcess startJar(Path jar, Path config, Path log, int smtpPort) throws Exception {
+        return start(List.of("-Xmx256m", "-jar", jar.toString()), config, log, smtpPort);
+    }
+
+    private static GatewayProcess start(List<String> javaArgs, Path config, Path log, int smtpPort) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(List.of(java, "-Xmx" + maxHeap, "-cp", cp, "org.mailseal.cli.Main", "serve", "--config", config.toString()))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> cmd = new java.util.ArrayList<>(List.of(java));
+        cmd.addAll(javaArgs);
+        cmd.addAll(List.of("serve", "--config", config.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         GatewayProcess g = new GatewayProcess(p, log);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
