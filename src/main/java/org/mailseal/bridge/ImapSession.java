@@ -450,7 +450,10 @@ final class ImapSession implements Runnable {
         for (int i = 0; i < params.size(); i++) {
             String p = str(params.get(i)).toUpperCase(Locale.ROOT);
             if (p.equals("CONDSTORE")) {
-                enableCondstore();
+                if (!upstream.condstore()) {
+                    throw new IllegalArgumentException("the mailbox server keeps no modification sequences (no CONDSTORE)");
+                }
+                condstoreOn = true; // the HIGHESTMODSEQ below is the new mailbox's, not the one selected before
             } else if (p.equals("QRESYNC")) {
                 if (!qresyncOn) {
                     throw new IllegalArgumentException("QRESYNC needs ENABLE QRESYNC first");
