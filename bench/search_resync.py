@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """SEARCH over a whole mailbox and the two ways a client resynchronises it, timed: a body search (one hit
 in twenty), a flag search, every message's flags (UID FETCH 1:* (FLAGS), what a client without CONDSTORE
-does) and a QRESYNC SELECT with nothing changed (RFC 7162, where the server offers it).
+does), every message's size, envelope and structure (what a client lists a mailbox with), and a QRESYNC
+SELECT with nothing changed (RFC 7162, where the server offers it).
 
 usage: search_resync.py HOST PORT USER PASSWORD
 """
@@ -32,6 +33,9 @@ else:
 timed("SEARCH BODY", lambda: ", %d hits" % len(c.uid("SEARCH", None, "BODY", '"of message 7,"')[1][0].split()))
 timed("SEARCH FLAGGED", lambda: ", %d hits" % len(c.uid("SEARCH", None, "FLAGGED")[1][0].split()))
 timed("UID FETCH 1:* (FLAGS)", lambda: ", %d messages" % len(c.uid("FETCH", "1:*", "(FLAGS)")[1]))
+for when in ("first", "again"):
+    timed("UID FETCH 1:* (RFC822.SIZE ENVELOPE BODYSTRUCTURE), " + when,
+          lambda: ", %d messages" % len([x for x in c.uid("FETCH", "1:*", "(RFC822.SIZE ENVELOPE BODYSTRUCTURE)")[1] if x != b")"]))
 if qresync:
     validity = c.untagged_responses["UIDVALIDITY"][-1].decode()
     modseq = c.untagged_responses["HIGHESTMODSEQ"][-1].decode()

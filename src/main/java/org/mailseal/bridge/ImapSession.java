@@ -723,6 +723,25 @@ final class ImapSession implements Runnable {
         return served;
     }
 
+    /**
+     * The content items of message {@code uid}: from the cache, else computed once from its plaintext
+     * ({@code m} when at hand) and cached beside it.
+     */
+    private Derived derived(long uid, byte[] m) throws Exception {
+        byte[] id = Derived.id(Cache.id(user, mailbox, uidValidity, uid));
+        Optional<byte[]> cached = account.cache().get(id);
+        Derived d = cached.map(Derived::decode).orElse(null);
+        if (d != null) {
+            return d;
+        }
+        byte[] plain = m != null ? m : plaintext(uid);
+        d = Derived.of(plain);
+        if (plain.length > 0) {
+            account.cache().put(id, d.encode());
+        }
+        return d;
+    }
+
     private void fetch(String tag, boolean byUid, List<Object> args) throws Exception {
         requireSelected();
         List<Long> which = pick(str(args.get(0)), byUid);
@@ -762,12 +781,14 @@ final class ImapSession implements Runnable {
         if (byUid && items.stream().noneMatch(i -> i.kind() == FetchItem.Kind.UID)) {
             items.add(0, FetchItem.simple(FetchItem.Kind.UID));
         }
-        boolean content = items.stream().anyMatch(FetchItem::needsContent);
+        boolean sections = items.stream().anyMatch(i -> i.kind() == FetchItem.Kind.SECTION);
+        boolean derivedItems = items.stream().anyMatch(i -> i.needsContent() && i.kind() != FetchItem.Kind.SECTION);
         boolean setsSeen = !readOnly && items.stream().anyMatch(i -> i.kind() == FetchItem.Kind.SECTION && !i.peek());
         for (long uid : which) {
             int seq = seq(uid);
-            byte[] m = content ? plaintext(uid) : null;
-            MimeTree.Entity tree = content ? MimeTree.parse(m) : null;
+            byte[] m = sections ? plaintext(uid) : null;
+            MimeTree.Entity tree = sections ? MimeTree.parse(m) : null;
+            Derived d = derivedItems ? derived(uid, m) : null;
             if (setsSeen && !flags.get(uid).contains(Flags.Flag.SEEN)) {
                 Message[] ms = upstream.byUid(new long[] {uid});
                 upstream.selected().setFlags(ms, new Flags(Flags.Flag.SEEN), true);
@@ -790,23 +811,23 @@ final class ImapSession implements Runnable {
                     out.write(' ');
                 }
                 first = false;
-                writeItem(i, uid, m, tree);
+                writeItem(i, uid, m, tree, d);
             }
             out.write(")\r\n".getBytes(StandardCharsets.US_ASCII));
         }
         ok(tag, (byUid ? "UID " : "") + "FETCH done");
     }
 
-    private void writeItem(FetchItem i, long uid, byte[] m, MimeTree.Entity tree) throws IOException {
+    private void writeItem(FetchItem i, long uid, byte[] m, MimeTree.Entity tree, Derived d) throws IOException {
         switch (i.kind()) {
             case UID -> text("UID " + uid);
             case FLAGS -> text("FLAGS " + flagList(flags.get(uid)));
             case MODSEQ -> text("MODSEQ (" + modseqs.getOrDefault(uid, 0L) + ")");
             case INTERNALDATE -> text("INTERNALDATE \"" + INTERNALDATE.format(dates.getOrDefault(uid, Instant.EPOCH)) + "\"");
-            case RFC822_SIZE -> text("RFC822.SIZE " + m.length);
-            case ENVELOPE -> text("ENVELOPE " + MimeTree.envelope(tree.header()));
-            case BODYSTRUCTURE -> text("BODYSTRUCTURE " + MimeTree.bodyStructure(m, tree));
-            case BODY -> text("BODY " + MimeTree.body(m, tree));
+            case RFC822_SIZE -> text("RFC822.SIZE " + d.size());
+            case ENVELOPE -> text("ENVELOPE " + d.envelope());
+            case BODYSTRUCTURE -> text("BODYSTRUCTURE " + d.bodyStructure());
+            case BODY -> text("BODY " + d.body());
             case SECTION -> {
                 byte[] data = Sections.slice(m, tree, i.section());
                 int from = 0;
