@@ -26,9 +26,11 @@ typ, data = c.select("INBOX")
 out(step="select", result=typ, exists=int(data[0]))
 typ, data = c.uid("SEARCH", None, "ALL")
 uids = data[0].split()
+sizes = {}
 for uid in uids:
     typ, data = c.uid("FETCH", uid, "(UID RFC822.SIZE)")
     size = int(re.search(rb"RFC822\.SIZE (\d+)", data[0]).group(1))
+    sizes[uid] = size
     typ, data = c.uid("FETCH", uid, "(BODY.PEEK[])")
     body = data[0][1]
     typ, structure = c.uid("FETCH", uid, "(BODYSTRUCTURE ENVELOPE)")
@@ -47,6 +49,12 @@ typ, data = c.uid("SEARCH", None, "TEXT", canary)
 out(step="search", uids=[u.decode() for u in data[0].split()])
 typ, data = c.uid("SEARCH", None, "SUBJECT", "Quarterly")
 out(step="search-subject", uids=[u.decode() for u in data[0].split()])
+typ, data = c.uid("SEARCH", None, "TEXT", canary)
+limit = sizes[data[0].split()[0]] + 1  # the canary message's plaintext size, plus one
+typ, data = c.uid("SEARCH", None, "SMALLER", str(limit))
+out(step="search-smaller", limit=limit, uids=[u.decode() for u in data[0].split()])
+typ, data = c.uid("SEARCH", None, "LARGER", str(limit - 1))
+out(step="search-larger", uids=[u.decode() for u in data[0].split()])
 if uids:
     typ, data = c.uid("STORE", uids[0], "+FLAGS", "(\\Flagged)")
     out(step="store", result=typ, data=[d.decode() for d in data if d])

@@ -917,7 +917,7 @@ final class ImapSession implements Runnable {
         for (int i = 0; i < uids.size(); i++) {
             long uid = uids.get(i);
             if (q.matches(new Search.Candidate(i + 1, uid, uids.size(), uids.isEmpty() ? 0 : uids.get(uids.size() - 1), flags.get(uid),
-                    dates.getOrDefault(uid, Instant.EPOCH), modseqs.getOrDefault(uid, 0L), () -> plaintext(uid)))) {
+                    dates.getOrDefault(uid, Instant.EPOCH), modseqs.getOrDefault(uid, 0L), () -> derived(uid, null).size(), () -> plaintext(uid)))) {
                 b.append(' ').append(byUid ? uid : i + 1);
                 top = Math.max(top, modseqs.getOrDefault(uid, 0L));
             }

@@ -19,11 +19,16 @@ import java.util.Locale;
 final class Search {
 
     /** What a criterion sees of one message; {@code content} is read only when a key needs it. */
-    record Candidate(int seq, long uid, int count, long maxUid, Flags flags, Instant internalDate, long modseq, Content content) {
+    record Candidate(int seq, long uid, int count, long maxUid, Flags flags, Instant internalDate, long modseq, Size size, Content content) {
     }
 
     interface Content {
         byte[] get() throws Exception;
+    }
+
+    /** RFC822.SIZE, from the stored content items where they are. */
+    interface Size {
+        long get() throws Exception;
     }
 
     private interface Key {
@@ -170,7 +175,7 @@ final class Search {
                 }
                 case "LARGER", "SMALLER": {
                     long n = Long.parseLong(next());
-                    return (c, x) -> u.equals("LARGER") ? x.bytes(c).length > n : x.bytes(c).length < n;
+                    return (c, x) -> u.equals("LARGER") ? c.size().get() > n : c.size().get() < n;
                 }
                 case "FROM", "TO", "CC", "BCC", "SUBJECT": {
                     String v = next();

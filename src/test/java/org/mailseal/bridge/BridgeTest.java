@@ -221,6 +221,17 @@ class BridgeTest {
         String canaryUid = fetched.get(corpus.size()).get("uid").asText();
         assertThat(steps.get("search").get(0).get("uids")).extracting(JsonNode::asText).containsExactly(canaryUid);
         assertThat(steps.get("search-subject").get(0).get("uids")).extracting(JsonNode::asText).contains(canaryUid);
+        // SMALLER and LARGER go by the plaintext's size: just over the canary's, which its ciphertext is far over
+        int limit = steps.get("search-smaller").get(0).get("limit").asInt();
+        assertThat(stored.get(corpus.size()).length).isGreaterThan(2 * limit);
+        List<String> small = new ArrayList<>();
+        List<String> large = new ArrayList<>();
+        for (JsonNode f : fetched) {
+            (f.get("size").asInt() < limit ? small : large).add(f.get("uid").asText());
+        }
+        assertThat(small).contains(canaryUid);
+        assertThat(steps.get("search-smaller").get(0).get("uids")).extracting(JsonNode::asText).containsExactlyInAnyOrderElementsOf(small);
+        assertThat(steps.get("search-larger").get(0).get("uids")).extracting(JsonNode::asText).containsExactlyInAnyOrderElementsOf(large);
         // a flag set through the bridge is set at the provider
         try (Store s = store()) {
             Folder inbox = s.getFolder("INBOX");
