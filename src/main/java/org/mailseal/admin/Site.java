@@ -109,18 +109,51 @@ final class Site {
      * the query string (shown escaped).
      */
     static void redirect(Context ctx, String path, String notice) {
-        ctx.redirect(path + (path.contains("?") ? "&" : "?") + "notice=" + java.net.URLEncoder.encode(notice, StandardCharsets.UTF_8), HttpStatus.SEE_OTHER);
+        redirectAll(ctx, path, java.util.List.of(notice));
     }
 
-    /** The notice a redirect carried, if any. */
+    /**
+     * The notices a redirect carried, if any: only those this server wrote for this browser's session (their
+     * {@code ns} is an HMAC keyed by the session cookie), so a link made elsewhere cannot put text of its
+     * choosing on an administrator's page.
+     */
     static java.util.List<String> notices(Context ctx) {
-        return ctx.queryParams("notice").stream().filter(n -> !n.isBlank()).limit(50).map(n -> n.length() > 500 ? n.substring(0, 500) : n).toList();
+        java.util.List<String> given = ctx.queryParams("notice").stream().limit(50).map(n -> n.length() > 500 ? n.substring(0, 500) : n).toList();
+        String seal = ctx.queryParam("ns");
+        String expected = given.isEmpty() ? null : seal(ctx, given);
+        if (expected == null || seal == null || !java.security.MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+                seal.getBytes(StandardCharsets.US_ASCII))) {
+            return java.util.List.of();
+        }
+        return given.stream().filter(n -> !n.isBlank()).toList();
     }
 
-    /** Several notices after a change (Post/Redirect/Get). */
+    /** Notices after a change (Post/Redirect/Get), sealed for this session. */
     static void redirectAll(Context ctx, String path, java.util.List<String> notices) {
-        ctx.redirect(path + "?" + notices.stream().map(n -> "notice=" + java.net.URLEncoder.encode(n, StandardCharsets.UTF_8))
-                .reduce((a, b) -> a + "&" + b).orElse(""), HttpStatus.SEE_OTHER);
+        java.util.List<String> kept = notices.stream().limit(50).map(n -> n.length() > 500 ? n.substring(0, 500) : n).toList();
+        String seal = kept.isEmpty() ? null : seal(ctx, kept);
+        String query = seal == null ? "" : kept.stream().map(n -> "notice=" + java.net.URLEncoder.encode(n, StandardCharsets.UTF_8))
+                .reduce((x, y) -> x + "&" + y).orElse("") + "&ns=" + seal;
+        ctx.redirect(path + (query.isEmpty() ? "" : (path.contains("?") ? "&" : "?") + query), HttpStatus.SEE_OTHER);
+    }
+
+    /** HMAC-SHA256 of the notices under the session cookie's value; null without a session. */
+    private static String seal(Context ctx, java.util.List<String> notices) {
+        String cookie = ctx.cookie(SESSION);
+        if (cookie == null || cookie.isEmpty()) {
+            return null;
+        }
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(("notices\0" + cookie).getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            for (String n : notices) {
+                mac.update(n.getBytes(StandardCharsets.UTF_8));
+                mac.update((byte) 0);
+            }
+            return java.util.HexFormat.of().formatHex(mac.doFinal());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

@@ -142,6 +142,17 @@ class AdminWebTest {
         submit(By.cssSelector("tr[data-user='bob@example.com'] button.issue"));
         assertThat(browser.findElement(By.id("notice")).getText()).startsWith("Issued a certificate for bob@example.com");
         shot("users");
+        // a notice in a link made elsewhere (a phishing text on the admin's own page) is not shown; the real one
+        // came with its seal for this session, which a reused seal from another text does not fit either
+        String sealed = browser.getCurrentUrl();
+        assertThat(sealed).contains("&ns=");
+        browser.get(base + "/admin/users?notice=" + java.net.URLEncoder.encode("Your password expired: call 555-0100", StandardCharsets.UTF_8));
+        assertThat(browser.findElements(By.id("notice"))).isEmpty();
+        browser.get(base + "/admin/users?notice=" + java.net.URLEncoder.encode("Your password expired: call 555-0100", StandardCharsets.UTF_8)
+                + sealed.substring(sealed.indexOf("&ns=")));
+        assertThat(browser.findElements(By.id("notice"))).isEmpty();
+        browser.get(sealed);
+        assertThat(browser.findElement(By.id("notice")).getText()).startsWith("Issued a certificate for bob@example.com");
         submit(By.id("logout"));
         assertThat(browser.getCurrentUrl()).endsWith("/login");
 
