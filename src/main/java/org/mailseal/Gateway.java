@@ -83,7 +83,7 @@ public final class Gateway implements AutoCloseable {
         org.mailseal.dns.DnsResolver dns = new org.mailseal.dns.DnsResolver(config.dns());
         org.mailseal.transport.TlsReports tlsReports = config.tlsReports().enabled()
                 ? new org.mailseal.transport.TlsReports(config.dataDir(), config.hostname(), java.time.Clock.systemUTC()) : null;
-        RelayClient relay = new RelayClient(config.relay(), config.hostname(), dns, tlsReports);
+        RelayClient relay = new RelayClient(config.relay(), config.hostname(), dns, tlsReports, new org.mailseal.transport.MtaStsPolicies(db.dataSource()));
         Gateway g = new Gateway(config, db, relay);
         g.tlsReports = tlsReports;
         try {

@@ -61,7 +61,8 @@ public final class QuarantineCommand implements Runnable {
         @Override
         int run(Quarantine q) throws Exception {
             String reply;
-            try (org.mailseal.relay.RelayClient client = new org.mailseal.relay.RelayClient(cfg.relay(), cfg.hostname(), new org.mailseal.dns.DnsResolver(cfg.dns()), null)) {
+            try (org.mailseal.relay.RelayClient client = new org.mailseal.relay.RelayClient(cfg.relay(), cfg.hostname(), new org.mailseal.dns.DnsResolver(cfg.dns()), null,
+                    org.mailseal.transport.MtaStsClient.PolicyStore.NONE)) { // to its own listener: no MTA-STS
                 reply = QuarantineRelease.release(q, q.entry(id), client, cfg.smtp().listen(), java.nio.file.Files.createDirectories(cfg.dataDir()));
             }
             System.out.println("released " + id + ": " + reply);

@@ -53,14 +53,18 @@ public final class RelayClient implements AutoCloseable {
 
     private final TlsReports reports;
 
-    /** {@code dns}: the gateway's resolver (MX, TLSA and MTA-STS lookups); {@code reports}: TLS-RPT counts, or null. */
-    public RelayClient(Relay cfg, String heloName, DnsResolver dns, TlsReports reports) throws IOException, GeneralSecurityException {
+    /**
+     * {@code dns}: the gateway's resolver (MX, TLSA and MTA-STS lookups); {@code reports}: TLS-RPT counts, or
+     * null; {@code policies}: where MTA-STS policies are kept beyond the process.
+     */
+    public RelayClient(Relay cfg, String heloName, DnsResolver dns, TlsReports reports, org.mailseal.transport.MtaStsClient.PolicyStore policies)
+            throws IOException, GeneralSecurityException {
         this.cfg = cfg;
         this.reports = reports;
         this.heloName = cfg.heloName() != null ? cfg.heloName() : heloName;
         this.resolver = new MxResolver(dns);
         this.security = new TransportSecurity(dns, new MtaStsClient(dns,
-                new HttpsGet(dns, HttpsGet.trusting(cfg.trustAnchors()), java.time.Duration.ofSeconds(20), cfg.mtaStsPort()), java.time.Clock.systemUTC()));
+                new HttpsGet(dns, HttpsGet.trusting(cfg.trustAnchors()), java.time.Duration.ofSeconds(20), cfg.mtaStsPort()), java.time.Clock.systemUTC(), policies));
         this.pool = new ConnectionPool(cfg.maxIdlePerRoute(), cfg.idleTimeout());
         this.tls = new ClientTls(cfg.trustAnchors());
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {

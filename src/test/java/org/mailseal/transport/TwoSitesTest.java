@@ -327,4 +327,23 @@ class TwoSitesTest {
         assertThat(send("bob@b.test", "to the accepted key")).startsWith("250");
         assertThat(sinkB.messages).hasSize(before + 1);
     }
+
+    /**
+     * RFC 8461 §5.1: a policy once seen stays in force until its max_age runs out, across a restart too. a.test
+     * restarts unable to fetch any policy (its HTTPS port for MTA-STS now leads nowhere, as if an attacker
+     * blocked it): e.test's enforce policy, stored when it was first fetched, still keeps mail off the host
+     * its certificate does not name. Kept in memory only, the restart would have been a downgrade.
+     */
+    @Test
+    @Order(8)
+    void anMtaStsPolicyStaysInForceAcrossARestartWhenItCannotBeFetched() throws Exception {
+        a.close();
+        a = null;
+        String blocked = yamlA.replace("mtaStsPort: " + httpsPort, "mtaStsPort: " + TestGateway.freePort());
+        assertThat(blocked).isNotEqualTo(yamlA);
+        a = TestGateway.start(blocked);
+        int before = sinkB.messages.size();
+        assertThat(send("erin@e.test", "after a restart, the policy unreachable")).startsWith("451 4.7.5").contains("MTA-STS enforce");
+        assertThat(sinkB.messages).hasSize(before);
+    }
 }
