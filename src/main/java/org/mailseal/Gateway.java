@@ -403,6 +403,19 @@ public final class Gateway implements AutoCloseable {
                     org.mailseal.mail.MailFrom.of(org.mailseal.mail.Address.parse(sender)), List.of(org.mailseal.mail.RcptTo.of(rcpt)), message),
                     route.hop(), route.tls(), org.mailseal.relay.Deadline.in(java.time.Duration.ofMinutes(5)));
             return r.get(0).reply().code();
+        }, (uri, gzipped) -> {
+            // RFC 8460 §5.3.1: POSTed over TLS verified like MTA-STS fetches (the JDK's CAs and relay.trustAnchors)
+            if (uri.getHost() == null || !"https".equalsIgnoreCase(uri.getScheme())) {
+                throw new IllegalArgumentException("not an https URI");
+            }
+            try {
+                return new org.mailseal.https.HttpsGet(dns, org.mailseal.https.HttpsGet.trusting(config.relay().trustAnchors()),
+                        java.time.Duration.ofSeconds(30), uri.getPort() < 0 ? 443 : uri.getPort())
+                        .post(uri.getHost(), uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath()
+                                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()), "application/tlsrpt+gzip", gzipped);
+            } catch (java.security.GeneralSecurityException e) {
+                throw new java.io.IOException(e);
+            }
         }, java.time.Clock.systemUTC());
     }
 

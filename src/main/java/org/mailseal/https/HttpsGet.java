@@ -103,6 +103,31 @@ public final class HttpsGet {
 
     /** HTTP/1.1 GET over TLS to {@code address}, verified for {@code host}; the body of a 200. */
     public byte[] get(InetAddress address, String host, String path) throws IOException {
+        return exchange(address, host, ("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: mailseal\r\n"
+                + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII), null, in -> response(in));
+    }
+
+    /**
+     * HTTP/1.1 POST of {@code body} as {@code contentType} over TLS to {@code https://host:port/path} (verified for
+     * {@code host}, no redirect followed); the answer's status code.
+     */
+    public int post(String host, String path, String contentType, byte[] body) throws IOException {
+        String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + (port == 443 ? "" : ":" + port) + "\r\nUser-Agent: mailseal\r\n"
+                + "Content-Type: " + contentType + "\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+        return exchange(address(host), host, head.getBytes(StandardCharsets.US_ASCII), body, in -> {
+            String[] parts = line(in).split(" ", 3);
+            if (parts.length < 2 || !parts[0].startsWith("HTTP/1.") || !parts[1].matches("[0-9]{3}")) {
+                throw new IOException("not an HTTP answer");
+            }
+            return Integer.parseInt(parts[1]);
+        });
+    }
+
+    private interface Answer<T> {
+        T read(InputStream in) throws IOException;
+    }
+
+    private <T> T exchange(InetAddress address, String host, byte[] head, byte[] body, Answer<T> answer) throws IOException {
         int ms = (int) timeout.toMillis();
         try (Socket raw = new Socket()) {
             raw.connect(new InetSocketAddress(address, port), ms);
@@ -114,10 +139,12 @@ public final class HttpsGet {
                 s.setSSLParameters(p);
                 s.startHandshake();
                 OutputStream o = s.getOutputStream();
-                o.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: mailseal\r\n"
-                        + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                o.write(head);
+                if (body != null) {
+                    o.write(body);
+                }
                 o.flush();
-                return response(new BufferedInputStream(s.getInputStream()));
+                return answer.read(new BufferedInputStream(s.getInputStream()));
             }
         }
     }

@@ -23,6 +23,7 @@ import org.mailseal.dns.DnsResolver;
 import org.mailseal.mailauth.dkim.BodyHash;
 import org.mailseal.mailauth.dkim.Canonicalization;
 import org.mailseal.mailauth.dkim.DkimSigner;
+import org.mailseal.logging.LogSafe;
 import org.mailseal.mime.RawHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * {@code v=TLSRPTv1} record get a {@code multipart/report; report-type="tlsrpt"} message with the
  * report gzipped as {@code application/tlsrpt+gzip}, DKIM-signed where a key for the sender's domain is held.
  * A report sent (or refused for good) is marked {@code .sent}; a temporary failure is tried again at the
- * next run, for up to a week. {@code https:} addresses are not used (logged).
+ * next run, for up to a week. To an {@code https:} address the gzipped report is POSTed as
+ * {@code application/tlsrpt+gzip} (§5.3.1), over TLS verified for its host; a 2xx is sent, a 5xx or no
+ * answer is tried again.
  */
 public final class TlsReportSender {
 
@@ -42,6 +45,11 @@ public final class TlsReportSender {
     /** Delivers one message to one recipient; the reply's code decides (2xx sent, 4xx retry, 5xx give up). */
     public interface Mailer {
         int send(String from, String to, Path message) throws IOException;
+    }
+
+    /** POSTs a gzipped report to an https: rua; the HTTP status. */
+    public interface Poster {
+        int post(java.net.URI uri, byte[] gzipped) throws IOException;
     }
 
     /** The sender domain's DKIM keys. */
@@ -55,15 +63,17 @@ public final class TlsReportSender {
     private final String from;
     private final Keys keys;
     private final Mailer mailer;
+    private final Poster poster;
     private final Clock clock;
 
-    public TlsReportSender(TlsReports reports, DnsResolver dns, String submitter, String from, Keys keys, Mailer mailer, Clock clock) {
+    public TlsReportSender(TlsReports reports, DnsResolver dns, String submitter, String from, Keys keys, Mailer mailer, Poster poster, Clock clock) {
         this.reports = reports;
         this.dns = dns;
         this.submitter = submitter;
         this.from = from;
         this.keys = keys;
         this.mailer = mailer;
+        this.poster = poster;
         this.clock = clock;
     }
 
@@ -123,8 +133,26 @@ public final class TlsReportSender {
             boolean retry = false;
             StringBuilder outcome = new StringBuilder();
             for (String uri : rua) {
+                if (uri.regionMatches(true, 0, "https:", 0, 6)) {
+                    int code;
+                    try {
+                        code = poster.post(java.net.URI.create(uri), gzip(Files.readAllBytes(f)));
+                    } catch (IOException | IllegalArgumentException e) {
+                        log.info("TLS report for {} ({}) to {}: not posted ({}); next run", domain, day, LogSafe.text(uri), LogSafe.text(String.valueOf(e.getMessage())));
+                        retry = true;
+                        continue;
+                    }
+                    log.info("TLS report for {} ({}) to {}: HTTP {}", domain, day, LogSafe.text(uri), code);
+                    if (code / 100 == 5 || code == 429) {
+                        retry = true;
+                    } else {
+                        outcome.append(uri).append(' ').append(code).append('\n');
+                        sent += code / 100 == 2 ? 1 : 0;
+                    }
+                    continue;
+                }
                 if (!uri.regionMatches(true, 0, "mailto:", 0, 7)) {
-                    log.info("TLS report for {} ({}): {} not used (only mailto: is)", domain, day, uri);
+                    log.info("TLS report for {} ({}): {} not used (neither mailto: nor https:)", domain, day, LogSafe.text(uri));
                     continue;
                 }
                 String to = java.net.URLDecoder.decode(uri.substring(7).split("\\?")[0].split("!")[0], StandardCharsets.UTF_8);
@@ -165,11 +193,16 @@ public final class TlsReportSender {
         return List.of();
     }
 
-    private void write(Path out, LocalDate day, String domain, String to, byte[] json) throws IOException {
+    private static byte[] gzip(byte[] json) throws IOException {
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
         try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
             z.write(json);
         }
+        return gz.toByteArray();
+    }
+
+    private void write(Path out, LocalDate day, String domain, String to, byte[] json) throws IOException {
+        byte[] gz = gzip(json);
         String boundary = "tlsrpt-" + Long.toHexString(clock.millis());
         long begin = day.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
         long end = begin + 86399;
@@ -181,7 +214,7 @@ public final class TlsReportSender {
                 + "Content-Type: application/tlsrpt+gzip\r\n"
                 + "Content-Transfer-Encoding: base64\r\n"
                 + "Content-Disposition: attachment;\r\n filename=\"" + submitter + "!" + domain + "!" + begin + "!" + end + ".json.gz\"\r\n\r\n"
-                + Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(gz.toByteArray()) + "\r\n\r\n"
+                + Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(gz) + "\r\n\r\n"
                 + "--" + boundary + "--\r\n";
         List<String> head = List.of(
                 "From: <" + from + ">",

@@ -55,6 +55,8 @@ class TwoSitesTest {
     int portA;
     int portB;
     String yamlA;
+    com.sun.net.httpserver.HttpsServer reports;
+    final List<String[]> posted = new java.util.concurrent.CopyOnWriteArrayList<>();
     RecordingProxy wire;
     Path caPem;
     int httpsPort;
@@ -70,7 +72,19 @@ class TwoSitesTest {
         Peers.require("ldns-signzone", "ldnsutils");
         dir = Files.createTempDirectory("twosites");
         // One certificate for b.test's SMTP listener (mx.b.test) and its HTTPS listener (WKD, MTA-STS).
-        TestCa tls = TestCa.make(dir.resolve("ca"), "mx.b.test", "openpgpkey.b.test", "mta-sts.b.test", "mta-sts.e.test", "mta-sts.f.test");
+        TestCa tls = TestCa.make(dir.resolve("ca"), "mx.b.test", "openpgpkey.b.test", "mta-sts.b.test", "mta-sts.e.test", "mta-sts.f.test",
+                "reports.f.test");
+        // f.test's TLS-RPT address is an https: one (RFC 8460 §5.3.1): a collector that keeps what is POSTed to it
+        reports = com.sun.net.httpserver.HttpsServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        reports.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(
+                org.mailseal.smtp.ServerTls.context(tls.certificate(), tls.pkcs8Key(), dir, "reports.f.test")));
+        reports.createContext("/tlsrpt", x -> {
+            posted.add(new String[] {x.getRequestMethod(), x.getRequestHeaders().getFirst("Content-Type"),
+                    java.util.Base64.getEncoder().encodeToString(x.getRequestBody().readAllBytes())});
+            x.sendResponseHeaders(201, -1);
+            x.close();
+        });
+        reports.start();
 
         bob = new Gpg(dir.resolve("bob-gnupg"));
         bob.run("--passphrase", "", "--quick-gen-key", "<bob@b.test>", "future-default", "default", "never").ok("gpg key");
@@ -114,7 +128,8 @@ class TwoSitesTest {
         forger.run("--passphrase", "", "--quick-gen-key", "<frank@f.test>", "future-default", "default", "never").ok("gpg key");
         String forged = java.util.Base64.getEncoder().encodeToString(forger.run("--export", "frank@f.test").ok("export").out());
         forger.stop();
-        dns.zone("f.test", "@ MX 10 mx.b.test.\nmta-sts A 127.0.0.1\n_mta-sts TXT \"v=STSv1; id=f1\"\n"
+        dns.zone("f.test", "@ MX 10 mx.b.test.\nmta-sts A 127.0.0.1\n_mta-sts TXT \"v=STSv1; id=f1\"\nreports A 127.0.0.1\n"
+                + "_smtp._tls TXT \"v=TLSRPTv1; rua=https://reports.f.test:" + reports.getAddress().getPort() + "/tlsrpt\"\n"
                 + org.mailseal.publish.DnsRecords.hashLabel("frank") + "._openpgpkey 3600 IN OPENPGPKEY " + forged);
         dns.start();
         Path anchorFile = dir.resolve("anchors.ds");
@@ -144,6 +159,9 @@ class TwoSitesTest {
     void tearDown() throws Exception {
         for (String name : List.of("relay", "policy")) {
             ((Logger) LoggerFactory.getLogger(name)).detachAppender(name.equals("relay") ? relayLog : policyLog);
+        }
+        if (reports != null) {
+            reports.stop(0);
         }
         Cleanup.all(dir, a, b, sinkA, sinkB, dns, wire, bob);
     }
@@ -282,6 +300,14 @@ class TwoSitesTest {
         String sent = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz)).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(json.readTree(sent).at("/policies/0/policy/policy-domain").asText()).isEqualTo("b.test");
         assertThat(day.resolve("b.test.json.sent")).exists();
+        // f.test asks for its reports at an https: address: POSTed there, gzipped
+        assertThat(posted).hasSize(1);
+        assertThat(posted.get(0)[0]).isEqualTo("POST");
+        assertThat(posted.get(0)[1]).isEqualTo("application/tlsrpt+gzip");
+        String fReport = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(posted.get(0)[2])))
+                .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(json.readTree(fReport).at("/policies/0/policy/policy-domain").asText()).isEqualTo("f.test");
+        assertThat(Files.readString(day.resolve("f.test.json.sent"))).contains("https://reports.f.test:", " 201");
     }
 
     @Test
