@@ -30,23 +30,8 @@ public final class ImapLogins {
         byte[] pw = new String(password).getBytes(StandardCharsets.UTF_8);
         byte[] sealed = mk.seal(pw, e.getBytes(StandardCharsets.UTF_8));
         java.util.Arrays.fill(pw, (byte) 0);
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement del = c.prepareStatement("DELETE FROM imap_credentials WHERE email = ?");
-                 PreparedStatement ins = c.prepareStatement("INSERT INTO imap_credentials(email, login, sealed_password, updated_at) VALUES (?,?,?,?)")) {
-                del.setString(1, e);
-                del.executeUpdate();
-                ins.setString(1, e);
-                ins.setString(2, login);
-                ins.setBytes(3, sealed);
-                ins.setTimestamp(4, Timestamp.from(Instant.now()));
-                ins.executeUpdate();
-                c.commit();
-            } catch (SQLException ex) {
-                c.rollback();
-                throw ex;
-            }
-        }
+        org.mailseal.store.Rows.replace(ds, "imap_credentials", java.util.List.of("email", "login", "sealed_password", "updated_at"), e, login, sealed,
+                Timestamp.from(Instant.now()));
     }
 
     public Optional<Login> get(String email, MasterKey mk) throws SQLException, KeyStoreException {

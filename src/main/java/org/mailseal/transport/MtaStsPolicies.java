@@ -42,22 +42,9 @@ public final class MtaStsPolicies implements MtaStsClient.PolicyStore {
 
     @Override
     public void save(String domain, MtaStsClient.Stored policy) {
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement d = c.prepareStatement("DELETE FROM mta_sts_policies WHERE domain = ?");
-                    PreparedStatement i = c.prepareStatement("INSERT INTO mta_sts_policies (domain, policy_id, policy, expires) VALUES (?, ?, ?, ?)")) {
-                d.setString(1, domain);
-                d.executeUpdate();
-                i.setString(1, domain);
-                i.setString(2, policy.id());
-                i.setString(3, policy.text());
-                i.setLong(4, policy.expires().toEpochMilli());
-                i.executeUpdate();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            }
+        try {
+            org.mailseal.store.Rows.replace(ds, "mta_sts_policies", java.util.List.of("domain", "policy_id", "policy", "expires"), domain, policy.id(),
+                    policy.text(), policy.expires().toEpochMilli());
         } catch (SQLException e) {
             // two nodes storing the same domain's policy at once: one of them wins, which is all that is needed
             log.warn("MTA-STS: the policy of {} could not be stored: {}", domain, e.getMessage());
