@@ -34,6 +34,7 @@ public final class GatewayAccount implements Account {
     private final Sealer sealer;
     private final Unsealer unsealer;
     private final Cache cache;
+    private final ProviderStores stores;
 
     /**
      * @param keys    the users' private keys ({@code DecryptionKeys})
@@ -50,6 +51,7 @@ public final class GatewayAccount implements Account {
         this.sealer = sealer;
         this.unsealer = new Unsealer(keys, dataDir.resolve("bridge").resolve("tmp"), maxMessage, seal);
         this.cache = new Cache(dataDir.resolve("bridge").resolve("cache"), master, config.cacheSize());
+        this.stores = new ProviderStores(config);
     }
 
     @Override
@@ -84,6 +86,6 @@ public final class GatewayAccount implements Account {
 
     @Override
     public Upstream connect(Login login) throws IOException {
-        return Upstream.connect(config, login.name(), login.password());
+        return stores.lease(login.name(), login.password());
     }
 }

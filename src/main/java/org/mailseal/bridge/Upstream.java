@@ -54,11 +54,14 @@ final class Upstream implements AutoCloseable {
     }
 
     private final IMAPStore store;
+    private final Runnable release;
     private final boolean condstore;
     private IMAPFolder open;
 
-    private Upstream(IMAPStore store) throws MessagingException {
+    /** A session on {@code store} (shared with the user's other client connections, see {@link ProviderStores}). */
+    Upstream(IMAPStore store, Runnable release) throws MessagingException {
         this.store = store;
+        this.release = release;
         this.condstore = store.hasCapability("CONDSTORE");
     }
 
@@ -67,10 +70,11 @@ final class Upstream implements AutoCloseable {
         return condstore;
     }
 
-    static Upstream connect(Bridge cfg, String login, char[] password) throws Unavailable {
+    /** A store logged in at the provider as {@code login}. */
+    static IMAPStore login(Bridge cfg, String login, char[] password) throws Unavailable {
         try {
-            return new Upstream((IMAPStore) org.mailseal.imap.Provider.connect(org.mailseal.imap.Provider.session(cfg.upstream(), cfg.upstreamRequireTls()),
-                    cfg.upstream(), login, password));
+            return (IMAPStore) org.mailseal.imap.Provider.connect(org.mailseal.imap.Provider.session(cfg.upstream(), cfg.upstreamRequireTls()),
+                    cfg.upstream(), login, password);
         } catch (MessagingException e) {
             throw new Unavailable("the mailbox server " + cfg.upstream() + " refused or is unreachable: " + e.getMessage(), e);
         }
@@ -261,13 +265,10 @@ final class Upstream implements AutoCloseable {
         }
     }
 
+    /** Closes the open mailbox; the store goes when the user's last client connection is done with it. */
     @Override
     public void close() {
         closeOpen();
-        try {
-            store.close();
-        } catch (MessagingException ignored) {
-            // already gone
-        }
+        release.run();
     }
 }

@@ -570,4 +570,37 @@ class BridgeDovecotTest {
                 "alice password 1", tls.caCertificate().toString(), "Trash").ok("read Trash").outText();
         assertThat(trash).contains("Subject: mutt lunch plans", mails[0][1]);
     }
+
+    long providerLogins() throws Exception {
+        return Files.readAllLines(dir.resolve("dovecot").resolve("dovecot.log")).stream().filter(l -> l.contains("Login: user=<alice>")).count();
+    }
+
+    /**
+     * One session at the provider per user, shared by the user's client connections. A client with INBOX
+     * selected that asks for another mailbox's STATUS (what Thunderbird and Apple Mail do all the time) needs
+     * two connections at the provider: one for its selected mailbox, one for the rest. While one such client
+     * is there, a second one costs the provider one login (its own selected mailbox), not two.
+     */
+    @Test
+    @Order(10)
+    void aUsersClientsShareOneSessionAtTheProvider() throws Exception {
+        Path hold = Path.of(getClass().getResource("/bridge/hold.py").toURI());
+        List<String> args = List.of("/usr/bin/python3", hold.toString(), "127.0.0.1", String.valueOf(gw.bridge().port()), "alice@example.com",
+                "alice password 1", tls.caCertificate().toString(), "Trash");
+        long start = providerLogins();
+        Process p = new ProcessBuilder(Cmd.concat(args, "wait")).redirectErrorStream(true).start();
+        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(r.readLine()).isEqualTo("select OK");
+            assertThat(r.readLine()).startsWith("status OK");
+            assertThat(r.readLine()).isEqualTo("ready");
+            Thread.sleep(500); // Dovecot writes its log line after the login
+            long before = providerLogins();
+            assertThat(before - start).as("logins at the provider for the first client").isEqualTo(2);
+            assertThat(Cmd.run(Cmd.concat(args, "nowait")).ok("second client").outText()).contains("status OK", "ready");
+            Thread.sleep(500);
+            assertThat(providerLogins() - before).as("logins at the provider for the second client").isEqualTo(1);
+        } finally {
+            p.destroy();
+        }
+    }
 }
