@@ -15,9 +15,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.crypto.Cipher;
 import javax.crypto.Mac;
-import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.mailseal.keys.MasterKey;
 import org.slf4j.Logger;
@@ -104,11 +102,7 @@ final class Cache {
     Optional<byte[]> get(byte[] id) {
         Path f = file(id);
         try {
-            byte[] rec = Files.readAllBytes(f);
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-            c.init(Cipher.DECRYPT_MODE, enc, new GCMParameterSpec(128, rec, 0, 12));
-            c.updateAAD(id);
-            byte[] plain = c.doFinal(rec, 12, rec.length - 12);
+            byte[] plain = org.mailseal.crypto.AesGcm.open(enc, Files.readAllBytes(f), id);
             Files.setLastModifiedTime(f, FileTime.fromMillis(System.currentTimeMillis()));
             return Optional.of(plain);
         } catch (java.nio.file.NoSuchFileException e) {
@@ -127,15 +121,7 @@ final class Cache {
     void put(byte[] id, byte[] plain) throws IOException {
         byte[] rec;
         try {
-            byte[] nonce = new byte[12];
-            RANDOM.nextBytes(nonce);
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-            c.init(Cipher.ENCRYPT_MODE, enc, new GCMParameterSpec(128, nonce));
-            c.updateAAD(id);
-            byte[] ct = c.doFinal(plain);
-            rec = new byte[12 + ct.length];
-            System.arraycopy(nonce, 0, rec, 0, 12);
-            System.arraycopy(ct, 0, rec, 12, ct.length);
+            rec = org.mailseal.crypto.AesGcm.seal(enc, plain, id);
         } catch (GeneralSecurityException e) {
             throw new IOException("AES-GCM unavailable", e);
         }

@@ -8,8 +8,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Arrays;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import javax.sql.DataSource;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
@@ -201,20 +199,12 @@ public final class MasterKey {
 
     private byte[] sealRaw(byte[] plaintext, byte[] aad) {
         try {
-            byte[] nonce = new byte[12];
-            RANDOM.nextBytes(nonce);
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
-            c.updateAAD(aad);
-            byte[] ct = c.doFinal(plaintext);
-            byte[] out = new byte[12 + ct.length];
-            System.arraycopy(nonce, 0, out, 0, 12);
-            System.arraycopy(ct, 0, out, 12, ct.length);
-            return out;
+            return org.mailseal.crypto.AesGcm.seal(key, plaintext, aad);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM unavailable", e);
         }
     }
+
 
     public byte[] open(byte[] sealed, byte[] aad) throws KeyStoreException {
         try {
@@ -241,10 +231,7 @@ public final class MasterKey {
 
     private byte[] openOnce(byte[] sealed, byte[] aad) throws KeyStoreException {
         try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, sealed, 0, 12));
-            c.updateAAD(aad);
-            return c.doFinal(sealed, 12, sealed.length - 12);
+            return org.mailseal.crypto.AesGcm.open(key, sealed, aad);
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new KeyStoreException("sealed key cannot be opened (wrong master key or damaged record)");
         }
