@@ -113,10 +113,7 @@ final class CertPages {
         Viewer v = site.requireAdminPost(ctx);
         String fpr = Site.field(ctx, "fingerprint").replace(":", "").toUpperCase(Locale.ROOT);
         boolean deleted = s.smime().delete(fpr);
-        if (deleted) {
-            site.audit(v, ctx, "certificate.delete", fpr);
-        }
-        Site.redirect(ctx, "/admin/certs", deleted ? "Deleted " + fpr + "." : "No certificate " + fpr + ".");
+        site.outcome(v, ctx, deleted, "certificate.delete", fpr, "/admin/certs", "Deleted " + fpr + ".", "No certificate " + fpr + ".");
     }
 
     private void export(Context ctx) throws Exception {

@@ -99,10 +99,7 @@ final class KeyPages {
         Viewer v = site.requireAdminPost(ctx);
         String fpr = PgpKeyStore.normaliseFpr(Site.field(ctx, "fingerprint"));
         boolean deleted = s.pgp().delete(fpr);
-        if (deleted) {
-            site.audit(v, ctx, "key.delete", fpr);
-        }
-        Site.redirect(ctx, "/admin/keys", deleted ? "Deleted " + fpr + "." : "No key " + fpr + ".");
+        site.outcome(v, ctx, deleted, "key.delete", fpr, "/admin/keys", "Deleted " + fpr + ".", "No key " + fpr + ".");
     }
 
     private void generate(Context ctx) throws Exception {
@@ -147,20 +144,14 @@ final class KeyPages {
         Viewer v = site.requireAdminPost(ctx);
         String a = Address.normalise(Site.field(ctx, "address"));
         boolean ok = s.discovered().acceptOffered(a);
-        if (ok) {
-            site.audit(v, ctx, "pin.accept", a);
-        }
-        Site.redirect(ctx, "/admin/keys", ok ? "Pinned the offered key for " + a + "." : "No changed key waits for " + a + ".");
+        site.outcome(v, ctx, ok, "pin.accept", a, "/admin/keys", "Pinned the offered key for " + a + ".", "No changed key waits for " + a + ".");
     }
 
     private void unpin(Context ctx) throws Exception {
         Viewer v = site.requireAdminPost(ctx);
         String a = Address.normalise(Site.field(ctx, "address"));
         boolean ok = s.discovered().unpin(a);
-        if (ok) {
-            site.audit(v, ctx, "pin.remove", a);
-        }
-        Site.redirect(ctx, "/admin/keys", ok ? "Unpinned " + a + "." : "No pin for " + a + ".");
+        site.outcome(v, ctx, ok, "pin.remove", a, "/admin/keys", "Unpinned " + a + ".", "No pin for " + a + ".");
     }
 
     private void export(Context ctx) throws Exception {

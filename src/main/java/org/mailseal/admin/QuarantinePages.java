@@ -125,9 +125,6 @@ final class QuarantinePages {
         String id = Site.field(ctx, "id");
         entry(q, v, id);
         boolean deleted = q.delete(id);
-        if (deleted) {
-            site.audit(v, ctx, "quarantine.delete", id);
-        }
-        Site.redirect(ctx, "/admin/quarantine", deleted ? "Deleted " + id + "." : "No such message.");
+        site.outcome(v, ctx, deleted, "quarantine.delete", id, "/admin/quarantine", "Deleted " + id + ".", "No such message.");
     }
 }

@@ -100,6 +100,17 @@ final class Site {
         return v == null ? "" : v.strip();
     }
 
+    /**
+     * The end of a change that may have found nothing to do: audited only when it {@code did} something,
+     * then back to {@code path} saying which (Post/Redirect/Get).
+     */
+    void outcome(Viewer v, Context ctx, boolean did, String action, String target, String path, String done, String nothing) throws SQLException {
+        if (did) {
+            audit(v, ctx, action, target);
+        }
+        redirect(ctx, path, did ? done : nothing);
+    }
+
     void audit(Viewer v, Context ctx, String action, String target) throws SQLException {
         audit.record(v.username(), action, target, ctx.ip());
     }
