@@ -15,7 +15,11 @@ import java.nio.charset.StandardCharsets;
 record Derived(long size, String envelope, String bodyStructure, String body) {
 
     static Derived of(byte[] message) {
-        MimeTree.Entity tree = MimeTree.parse(message);
+        return of(message, MimeTree.parse(message));
+    }
+
+    /** From a message already parsed (a FETCH of sections and structure at once parses it once). */
+    static Derived of(byte[] message, MimeTree.Entity tree) {
         return new Derived(message.length, MimeTree.envelope(tree.header()), MimeTree.bodyStructure(message, tree), MimeTree.body(message, tree));
     }
 

@@ -552,13 +552,14 @@ final class ImapSession implements Runnable {
             for (long u : upstream.uids()) {
                 present.add(u);
             }
-            changed.forEach(i -> present.add(i.uid()));
-            java.util.Set<Long> news = new java.util.TreeSet<>(present);
-            news.removeAll(uids);
-            changed.forEach(i -> news.remove(i.uid()));
+            java.util.Set<Long> fetched = new java.util.HashSet<>();
+            changed.forEach(i -> fetched.add(i.uid()));
+            present.addAll(fetched);
+            // new to us (the view's UIDs are the keys of flags) without a MODSEQ above ours, as after a provider's
+            // restore: asked for directly. Hash lookups: this runs at every NOOP and IDLE wake-up.
+            List<Long> news = present.stream().filter(u -> !flags.containsKey(u) && !fetched.contains(u)).sorted().toList();
             if (!news.isEmpty()) {
-                // new to us without a MODSEQ above ours (a provider may renumber after a restore): asked for directly
-                changed.addAll(upstream.items(SequenceSet.format(new ArrayList<>(news)), 0));
+                changed.addAll(upstream.items(SequenceSet.format(news), 0));
             }
         } else {
             changed = upstream.items();
@@ -725,9 +726,9 @@ final class ImapSession implements Runnable {
 
     /**
      * The content items of message {@code uid}: from the cache, else computed once from its plaintext
-     * ({@code m} when at hand) and cached beside it.
+     * ({@code m} and its {@code tree} when at hand) and cached beside it.
      */
-    private Derived derived(long uid, byte[] m) throws Exception {
+    private Derived derived(long uid, byte[] m, MimeTree.Entity tree) throws Exception {
         byte[] id = Derived.id(Cache.id(user, mailbox, uidValidity, uid));
         Optional<byte[]> cached = account.cache().get(id);
         Derived d = cached.map(Derived::decode).orElse(null);
@@ -735,7 +736,7 @@ final class ImapSession implements Runnable {
             return d;
         }
         byte[] plain = m != null ? m : plaintext(uid);
-        d = Derived.of(plain);
+        d = tree != null ? Derived.of(plain, tree) : Derived.of(plain);
         if (plain.length > 0) {
             account.cache().put(id, d.encode());
         }
@@ -788,7 +789,7 @@ final class ImapSession implements Runnable {
             int seq = seq(uid);
             byte[] m = sections ? plaintext(uid) : null;
             MimeTree.Entity tree = sections ? MimeTree.parse(m) : null;
-            Derived d = derivedItems ? derived(uid, m) : null;
+            Derived d = derivedItems ? derived(uid, m, tree) : null;
             if (setsSeen && !flags.get(uid).contains(Flags.Flag.SEEN)) {
                 Message[] ms = upstream.byUid(new long[] {uid});
                 upstream.selected().setFlags(ms, new Flags(Flags.Flag.SEEN), true);
@@ -917,7 +918,7 @@ final class ImapSession implements Runnable {
         for (int i = 0; i < uids.size(); i++) {
             long uid = uids.get(i);
             if (q.matches(new Search.Candidate(i + 1, uid, uids.size(), uids.isEmpty() ? 0 : uids.get(uids.size() - 1), flags.get(uid),
-                    dates.getOrDefault(uid, Instant.EPOCH), modseqs.getOrDefault(uid, 0L), () -> derived(uid, null).size(), () -> plaintext(uid)))) {
+                    dates.getOrDefault(uid, Instant.EPOCH), modseqs.getOrDefault(uid, 0L), () -> derived(uid, null, null).size(), () -> plaintext(uid)))) {
                 b.append(' ').append(byUid ? uid : i + 1);
                 top = Math.max(top, modseqs.getOrDefault(uid, 0L));
             }
