@@ -125,7 +125,7 @@ final class Unsealer {
     }
 
     private static byte[] noted(byte[] raw, String why) {
-        log.info("a message was served as it is: {}", why);
+        log.info("a message was served as it is: {}", org.mailseal.logging.LogSafe.text(why)); // the reason may quote the message
         byte[] note = (NOTE + ": " + why.replaceAll("[\r\n]", " ") + "\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] out = new byte[note.length + raw.length];
         System.arraycopy(note, 0, out, 0, note.length);
