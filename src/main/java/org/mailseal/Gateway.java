@@ -335,8 +335,10 @@ public final class Gateway implements AutoCloseable {
             }
             try (java.io.BufferedInputStream in = new java.io.BufferedInputStream(new java.io.ByteArrayInputStream(message))) {
                 org.mailseal.mime.RawHeader h = org.mailseal.mime.RawHeader.read(in, org.mailseal.mime.RawHeader.MAX_SECTION);
+                int body = message.length - in.available(); // where the body starts
                 java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream(message.length + 4096);
-                org.mailseal.pipeline.EncryptStage.encrypt(t.get(), h, in, o, seal, null, "bridge");
+                org.mailseal.pipeline.EncryptStage.encrypt(t.get(), h, () -> new java.io.ByteArrayInputStream(message, body, message.length - body), o, seal, null,
+                        "bridge");
                 return java.util.Optional.of(o.toByteArray());
             }
         };

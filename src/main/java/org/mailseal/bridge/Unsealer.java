@@ -103,9 +103,12 @@ final class Unsealer {
             return o.toByteArray();
         }
         RawHeader inner = RawHeader.read(in, RawHeader.MAX_SECTION);
-        boolean ours = sealedByUs(inner);
-        String note = !ours && HeaderProtection.isProtected(inner)
-                ? "encrypted by its sender, not by mailseal: the header fields inside were not checked and are not shown" : null;
+        org.mailseal.keys.StorageSeal.Check sealed = seal(inner, plain, plain.length - in.available());
+        boolean ours = sealed == org.mailseal.keys.StorageSeal.Check.BOUND;
+        String note = ours || !HeaderProtection.isProtected(inner) ? null
+                : sealed == org.mailseal.keys.StorageSeal.Check.LEGACY
+                ? "stored by an earlier mailseal, whose seal does not cover the message: the header fields inside are not shown"
+                : "encrypted by its sender, not by mailseal: the header fields inside were not checked and are not shown";
         if (note != null) {
             o.write((NOTE + ": " + note + "\r\n").getBytes(StandardCharsets.US_ASCII));
         }
@@ -115,13 +118,25 @@ final class Unsealer {
         return o.toByteArray();
     }
 
-    private boolean sealedByUs(RawHeader inner) {
+    /**
+     * Whether mailseal sealed this very message for storage: a seal copied into another message (every user
+     * can read those in their own mail) does not fit that message's header and body.
+     */
+    private org.mailseal.keys.StorageSeal.Check seal(RawHeader inner, byte[] plain, int body) throws IOException {
+        org.mailseal.keys.StorageSeal.Check best = org.mailseal.keys.StorageSeal.Check.NONE;
+        if (seal == null || inner.fields().stream().noneMatch(f -> f.is(org.mailseal.keys.StorageSeal.FIELD))) {
+            return best;
+        }
+        byte[] digest = org.mailseal.keys.StorageSeal.digest(inner, new ByteArrayInputStream(plain, body, plain.length - body));
         for (RawHeader.Field f : inner.fields()) {
-            if (f.is(org.mailseal.keys.StorageSeal.FIELD) && seal != null && seal.verifies(f.value())) {
-                return true;
+            if (f.is(org.mailseal.keys.StorageSeal.FIELD)) {
+                org.mailseal.keys.StorageSeal.Check c = seal.check(f.value(), digest);
+                if (c.compareTo(best) > 0) {
+                    best = c;
+                }
             }
         }
-        return false;
+        return best;
     }
 
     private static byte[] noted(byte[] raw, String why) {

@@ -166,16 +166,19 @@ public final class DecryptStage implements Stage {
         if (kind == EncryptionDetector.Kind.PGP_INLINE || seal == null) {
             return; // mailseal never writes inline PGP; an inline body has no header to carry a seal
         }
-        RawHeader inner;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(plain), 65536)) {
-            inner = RawHeader.read(in, MailItem.MAX_HEADER);
+            RawHeader inner = RawHeader.read(in, MailItem.MAX_HEADER);
+            if (inner.fields().stream().noneMatch(f -> f.is(StorageSeal.FIELD))) {
+                return; // the common case: no marker, nothing more to read
+            }
+            byte[] digest = StorageSeal.digest(inner, in);
+            for (RawHeader.Field f : inner.fields()) {
+                if (f.is(StorageSeal.FIELD) && seal.check(f.value(), digest) != StorageSeal.Check.NONE) {
+                    throw new Refused("a copy this gateway encrypted for storage (sealed), resent for relaying");
+                }
+            }
         } catch (RawHeader.TooLargeException e) {
             throw new Refused("decrypted header too large");
-        }
-        for (RawHeader.Field f : inner.fields()) {
-            if (f.is(StorageSeal.FIELD) && seal.verifies(f.value())) {
-                throw new Refused("a copy this gateway encrypted for storage (sealed), resent for relaying");
-            }
         }
     }
 

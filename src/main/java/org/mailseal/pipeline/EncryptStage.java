@@ -48,7 +48,12 @@ public final class EncryptStage implements Stage {
      * Writes the encrypted form of a message (header {@code h}, then the rest of {@code body}) for one
      * encrypting treatment; returns a description of the method for the log.
      */
-    public static String encrypt(Treatment treatment, RawHeader h, InputStream body, OutputStream o, StorageSeal seal) throws Exception {
+    /** The body of the message being encrypted, opened once more when a seal digests it first. */
+    public interface Body {
+        InputStream open() throws java.io.IOException;
+    }
+
+    public static String encrypt(Treatment treatment, RawHeader h, Body body, OutputStream o, StorageSeal seal) throws Exception {
         return encrypt(treatment, h, body, o, seal, null, null);
     }
 
@@ -57,14 +62,11 @@ public final class EncryptStage implements Stage {
      * {@code queueId}: the gateway's own Received field for it stays outside only, so the recipient
      * decrypts the message as it was received (null: none to look for).
      */
-    public static String encrypt(Treatment treatment, RawHeader header, InputStream body, OutputStream o, StorageSeal seal, String subjectTag,
+    public static String encrypt(Treatment treatment, RawHeader header, Body body, OutputStream o, StorageSeal seal, String subjectTag,
                                  String queueId) throws Exception {
         TraceHeader.Split split = queueId != null ? TraceHeader.split(header, queueId) : new TraceHeader.Split(header, new byte[0]);
         RawHeader h = split.rest();
         List<String> info = new ArrayList<>();
-        if (seal != null) {
-            info.add(seal.field()); // inside only: this copy is mailseal's, never to be decrypted and relayed outbound
-        }
         if (treatment instanceof Encryption.Pgp e) {
             List<PGPPublicKey> keys = new ArrayList<>();
             for (Encryption.Keyed k : e.keys()) {
@@ -74,7 +76,10 @@ public final class EncryptStage implements Stage {
                 keys.add(k.cert().encryptionKeys().get(0));
             }
             HeaderProtection.Result hp = HeaderProtection.protect(h, e.outer().withSubjectTag(subjectTag), info);
-            PgpMimeEncryptor.write(o, concat(split.trace(), hp.outer()), hp.inner(), body, keys);
+            byte[] inner = sealed(hp.inner(), body, seal);
+            try (InputStream in = body.open()) {
+                PgpMimeEncryptor.write(o, concat(split.trace(), hp.outer()), inner, in, keys);
+            }
             return "OpenPGP, PGP/MIME";
         }
         if (treatment instanceof Encryption.Smime e) {
@@ -85,10 +90,26 @@ public final class EncryptStage implements Stage {
                 certs.add(c.cert().cert());
             }
             HeaderProtection.Result hp = HeaderProtection.protect(h, e.outer().withSubjectTag(subjectTag), info);
-            SmimeEncryptor.write(o, concat(split.trace(), hp.outer()), hp.inner(), body, certs, e.gcm());
+            byte[] inner = sealed(hp.inner(), body, seal);
+            try (InputStream in = body.open()) {
+                SmimeEncryptor.write(o, concat(split.trace(), hp.outer()), inner, in, certs, e.gcm());
+            }
             return e.gcm() ? "S/MIME, AuthEnvelopedData AES-256-GCM" : "S/MIME, EnvelopedData AES-256-CBC";
         }
         throw new IllegalArgumentException("not an encrypting treatment: " + treatment);
+    }
+
+    /**
+     * The inner header with mailseal's storage seal as its last field, bound to this header and body (a first
+     * read of the body): inside only, this copy is mailseal's, never to be decrypted and relayed outbound.
+     */
+    private static byte[] sealed(byte[] inner, Body body, StorageSeal seal) throws java.io.IOException {
+        if (seal == null) {
+            return inner;
+        }
+        try (InputStream in = body.open()) {
+            return concat(inner, seal.field(StorageSeal.digest(inner, in)).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
@@ -105,10 +126,9 @@ public final class EncryptStage implements Stage {
         Path out = spool.workFile(item.queueId(), ".enc");
         boolean ok = false;
         String method = "?";
-        try (InputStream in = item.openBody();
-             OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
+        try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
             RawHeader h = item.header();
-            method = encrypt(item.treatment(), h, in, o, seal, item.subjectTag(), item.queueId());
+            method = encrypt(item.treatment(), h, item::openBody, o, seal, item.subjectTag(), item.queueId());
             ok = true;
         } catch (RawHeader.TooLargeException tooLarge) {
             return Routing.all(item, Outcome.reject(Outcome.HEADER_TOO_LARGE));

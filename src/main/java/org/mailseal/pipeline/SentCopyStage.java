@@ -81,10 +81,9 @@ public final class SentCopyStage implements Stage {
         Treatment t = own.get();
         Path out = spool.workFile(item.queueId(), ".sent");
         boolean ok = false;
-        try (InputStream in = item.openBody();
-             OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
+        try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 65536)) {
             RawHeader h = item.header();
-            EncryptStage.encrypt(t, h, in, o, seal, null, item.queueId()); // sealed: a stored Sent copy is never decrypted for relaying
+            EncryptStage.encrypt(t, h, item::openBody, o, seal, null, item.queueId()); // sealed: a stored Sent copy is never decrypted for relaying
             ok = true;
         } finally {
             if (!ok) {

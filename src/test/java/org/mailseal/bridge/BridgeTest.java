@@ -297,7 +297,9 @@ class BridgeTest {
     /**
      * An attacker encrypts to alice's published key a message whose protected (inner) header says it is from
      * her boss, while its outer From, the one the mail's authentication checked, is the attacker's. The bridge
-     * opens it but does not take the inner header: mailseal did not write it (no storage seal inside).
+     * opens it but does not take the inner header: mailseal did not write it. Not with no storage seal inside,
+     * not with a genuine seal copied out of another message (any user reads those in their own mail: it is
+     * bound to that message's header and body), and not with a seal of the first format (bound to nothing).
      */
     @Test
     @Order(4)
@@ -306,42 +308,70 @@ class BridgeTest {
         String fpr = Cli.run("keys", "list", "--email", "alice@example.com", "-c", cfg.toString()).out().strip().split("\\s+")[0];
         Path key = dir.resolve("alice.asc");
         Files.writeString(key, Cli.run("keys", "export", fpr, "-c", cfg.toString()).out());
+        // seals this gateway made: one for another message, one of the first format (HMAC of the nonce alone)
+        String copied;
+        String legacy;
+        try (org.mailseal.store.Database db = org.mailseal.store.Database.open(org.mailseal.config.ConfigLoader.load(cfg))) {
+            org.mailseal.keys.StorageSeal seal = org.mailseal.keys.StorageSeal.load(dir.resolve("data"), db.dataSource());
+            copied = seal.field(org.mailseal.keys.StorageSeal.digest("From: Boss <boss@example.com>\r\nSubject: lunch\r\n".getBytes(StandardCharsets.US_ASCII),
+                    new ByteArrayInputStream("see you at noon\r\n".getBytes(StandardCharsets.US_ASCII))));
+            byte[] k;
+            try (java.sql.Connection c = db.dataSource().getConnection();
+                    java.sql.ResultSet r = c.createStatement().executeQuery("SELECT secret FROM shared_secrets WHERE name = 'seal'")) {
+                assertThat(r.next()).isTrue();
+                k = r.getBytes(1);
+            }
+            byte[] nonce = new byte[16];
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(k, "HmacSHA256"));
+            mac.update("mailseal stored copy v1".getBytes(StandardCharsets.US_ASCII));
+            Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+            legacy = org.mailseal.keys.StorageSeal.FIELD + ": v1; n=" + b64.encodeToString(nonce) + "; m=" + b64.encodeToString(mac.doFinal(nonce)) + "\r\n";
+        }
+        Map<String, String> variants = new java.util.LinkedHashMap<>();
+        variants.put("", "encrypted by its sender, not by mailseal");
+        variants.put(copied, "encrypted by its sender, not by mailseal");
+        variants.put(legacy, "stored by an earlier mailseal, whose seal does not cover the message");
         org.mailseal.testkit.Gpg mallory = new org.mailseal.testkit.Gpg(dir.resolve("mallory"));
-        String armored;
+        int n = 0;
         try {
             mallory.run("--import", key.toString()).ok("import alice's key");
-            Path inner = dir.resolve("inner.eml");
-            Files.writeString(inner, "Content-Type: text/plain; charset=us-ascii; protected-headers=\"v1\"\r\nFrom: Boss <boss@example.com>\r\n"
-                    + "Subject: wire the money\r\n\r\nplease wire it today\r\n");
-            armored = mallory.run("--batch", "--trust-model", "always", "--armor", "--encrypt", "-r", fpr, "--output", "-", inner.toString())
-                    .ok("encrypt").outText();
+            for (Map.Entry<String, String> v : variants.entrySet()) {
+                n++;
+                Path inner = dir.resolve("inner" + n + ".eml");
+                Files.writeString(inner, "Content-Type: text/plain; charset=us-ascii; protected-headers=\"v1\"\r\nFrom: Boss <boss@example.com>\r\n"
+                        + "Subject: wire the money\r\n" + v.getKey() + "\r\nplease wire it today\r\n");
+                String armored = mallory.run("--batch", "--trust-model", "always", "--armor", "--encrypt", "-r", fpr, "--output", "-", inner.toString())
+                        .ok("encrypt").outText();
+                String forged = "From: Mallory <mallory@evil.test>\r\nTo: alice@example.com\r\nSubject: ...\r\nMessage-ID: <forged-" + n + "@evil.test>\r\n"
+                        + "MIME-Version: 1.0\r\nContent-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"f1\"\r\n\r\n"
+                        + "--f1\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n--f1\r\nContent-Type: application/octet-stream\r\n\r\n"
+                        + armored.replace("\r\n", "\n").replace("\n", "\r\n") + "\r\n--f1--\r\n";
+                Session s = Session.getInstance(new Properties());
+                try (Store cloudStore = store()) {
+                    Folder inbox = cloudStore.getFolder("INBOX");
+                    inbox.appendMessages(new Message[] {new jakarta.mail.internet.MimeMessage(s, new ByteArrayInputStream(forged.getBytes(StandardCharsets.US_ASCII)))});
+                }
+                try (Store bridge = s.getStore("imap")) {
+                    bridge.connect("127.0.0.1", gw.bridge().port(), "alice@example.com", "alice password 1");
+                    Folder inbox = bridge.getFolder("INBOX");
+                    inbox.open(Folder.READ_ONLY);
+                    Message m = inbox.getMessage(inbox.getMessageCount());
+                    ByteArrayOutputStream b = new ByteArrayOutputStream();
+                    m.writeTo(b);
+                    String served = b.toString(StandardCharsets.UTF_8);
+                    RawHeader h = RawHeader.read(new ByteArrayInputStream(b.toByteArray()), 1 << 20);
+                    String what = v.getKey().isEmpty() ? "no seal" : v.getKey().contains("v1;") ? "a first-format seal" : "a seal copied from another message";
+                    assertThat(served).as(what + ": opened").contains("please wire it today");
+                    assertThat(h.value("From")).as(what).isEqualTo("Mallory <mallory@evil.test>");
+                    assertThat(h.value("Subject")).as(what).isEqualTo("...");
+                    assertThat(served).as(what).doesNotContain("boss@example.com");
+                    assertThat(h.value(Unsealer.NOTE)).as(what).contains(v.getValue());
+                    inbox.close(false);
+                }
+            }
         } finally {
             mallory.stop();
-        }
-        String forged = "From: Mallory <mallory@evil.test>\r\nTo: alice@example.com\r\nSubject: ...\r\nMessage-ID: <forged-1@evil.test>\r\n"
-                + "MIME-Version: 1.0\r\nContent-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"f1\"\r\n\r\n"
-                + "--f1\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n--f1\r\nContent-Type: application/octet-stream\r\n\r\n"
-                + armored.replace("\r\n", "\n").replace("\n", "\r\n") + "\r\n--f1--\r\n";
-        Session s = Session.getInstance(new Properties());
-        try (Store cloudStore = store()) {
-            Folder inbox = cloudStore.getFolder("INBOX");
-            inbox.appendMessages(new Message[] {new jakarta.mail.internet.MimeMessage(s, new ByteArrayInputStream(forged.getBytes(StandardCharsets.US_ASCII)))});
-        }
-        try (Store bridge = s.getStore("imap")) {
-            bridge.connect("127.0.0.1", gw.bridge().port(), "alice@example.com", "alice password 1");
-            Folder inbox = bridge.getFolder("INBOX");
-            inbox.open(Folder.READ_ONLY);
-            Message m = inbox.getMessage(inbox.getMessageCount());
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            m.writeTo(b);
-            String served = b.toString(StandardCharsets.UTF_8);
-            RawHeader h = RawHeader.read(new ByteArrayInputStream(b.toByteArray()), 1 << 20);
-            assertThat(served).as("opened").contains("please wire it today");
-            assertThat(h.value("From")).isEqualTo("Mallory <mallory@evil.test>");
-            assertThat(h.value("Subject")).isEqualTo("...");
-            assertThat(served).doesNotContain("boss@example.com");
-            assertThat(h.value(Unsealer.NOTE)).contains("encrypted by its sender, not by mailseal");
-            inbox.close(false);
         }
     }
 

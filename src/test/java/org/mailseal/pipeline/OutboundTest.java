@@ -534,10 +534,12 @@ class OutboundTest {
         Recipient self = new Recipient(org.mailseal.mail.RcptTo.of(org.mailseal.mail.Address.parse("smimesigner@example.com")), Direction.OUTBOUND, 0);
         Treatment t = new Encryption.Smime(List.of(new Encryption.Certified(self, cert, "Sent copy")),
                 org.mailseal.mime.OuterHeader.minimal("[...]"), false);
-        java.io.BufferedInputStream in = new java.io.BufferedInputStream(new java.io.ByteArrayInputStream(message.getBytes(StandardCharsets.ISO_8859_1)));
+        byte[] bytes = message.getBytes(StandardCharsets.ISO_8859_1);
+        java.io.BufferedInputStream in = new java.io.BufferedInputStream(new java.io.ByteArrayInputStream(bytes));
         org.mailseal.mime.RawHeader h = org.mailseal.mime.RawHeader.read(in, 1 << 20);
+        int body = bytes.length - in.available();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        EncryptStage.encrypt(t, h, in, out, seal);
+        EncryptStage.encrypt(t, h, () -> new java.io.ByteArrayInputStream(bytes, body, bytes.length - body), out, seal);
         return out.toString(StandardCharsets.ISO_8859_1);
     }
 
